@@ -1,0 +1,55 @@
+import type { AuditActor } from '../auth/audit.js';
+import type { Permission } from '../auth/permissions.js';
+import type { SessionInfo } from '../auth/users.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Route needs no session (health, login). */
+    public?: boolean;
+    /** Permission the route requires; omitted: any signed-in user. */
+    permission?: Permission;
+    /** Allowed while the user still has to change the first-login password. */
+    allowDuringPasswordChange?: boolean;
+  }
+  interface FastifyRequest {
+    session: SessionInfo | undefined;
+    /** How the request authenticated: cookie (needs CSRF header) or bearer token. */
+    authMethod: 'cookie' | 'bearer' | undefined;
+  }
+}
+
+export const SESSION_COOKIE = 'storemas_session';
+
+export function actorOf(request: { session: SessionInfo | undefined; ip: string }): AuditActor {
+  return {
+    userId: request.session?.user.id ?? null,
+    username: request.session?.user.username ?? 'anonymous',
+    ip: request.ip,
+  };
+}
+
+/** Minimal cookie header parser: we read exactly one cookie. */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const index = part.indexOf('=');
+    if (index < 0) continue;
+    if (part.slice(0, index).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(index + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A browser-session cookie: gone when the browser closes; the server ends it sooner when idle. */
+export function sessionCookie(token: string): string {
+  return `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`;
+}
+
+export function clearedSessionCookie(): string {
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`;
+}

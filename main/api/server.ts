@@ -1,0 +1,206 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { can } from '../auth/permissions.js';
+import { AppError } from '../errors.js';
+import type { ApplianceServices } from '../services.js';
+import { ErrorBody } from './schemas/common.js';
+import { SESSION_COOKIE, readCookie } from './request-context.js';
+import { healthRoutes } from './routes/health.js';
+import { authRoutes } from './routes/auth.js';
+import { userRoutes } from './routes/users.js';
+import { auditRoutes } from './routes/audit.js';
+import { settingsRoutes } from './routes/settings.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { eventRoutes } from './routes/events.js';
+import { docsRoutes } from './routes/docs.js';
+
+export type ApiServer = FastifyInstance;
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  public: boolean;
+  permission: string | undefined;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Builds the HTTP server without listening: tests use inject(), the appliance
+ * calls listen(). Every route lives in a plugin under routes/, one per resource,
+ * registered below with its /api prefix. Later capabilities add theirs to
+ * `apiPlugins` in the same way.
+ */
+export async function buildServer(services: ApplianceServices): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: services.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    bodyLimit: services.config.bodyLimitBytes,
+    logController: { disableRequestLogging: true },
+    trustProxy: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const routes: RegisteredRoute[] = [];
+  app.decorate('registeredRoutes', routes);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === 'HEAD') continue;
+      routes.push({
+        method,
+        url: route.url,
+        public: route.config?.public === true,
+        permission: route.config?.permission,
+      });
+    }
+  });
+
+  app.decorateRequest('session', undefined);
+  app.decorateRequest('authMethod', undefined);
+  app.addSchema(ErrorBody);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'StoreMAS API',
+        description:
+          'JSON API of the StoreMAS appliance. Sign in with POST /api/auth/login; browsers use the httpOnly ' +
+          'session cookie plus the X-CSRF-Token header, programs send Authorization: Bearer <token>.',
+        version: services.version,
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          cookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+        },
+      },
+      security: [{ bearer: [] }, { cookie: [] }],
+    },
+  });
+
+  app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
+    if (error instanceof AppError) {
+      void reply.status(error.status).send({
+        error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+      });
+      return;
+    }
+    const fastifyError = error as FastifyError;
+    if (fastifyError.validation) {
+      void reply.status(400).send({
+        error: {
+          code: 'VALIDATION_FAILED',
+          message: `The request is not valid: ${fastifyError.message}. Correct the field named and send it again.`,
+        },
+      });
+      return;
+    }
+    if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      void reply.status(413).send({
+        error: { code: 'BODY_TOO_LARGE', message: 'The request body is too large. Send less data at a time.' },
+      });
+      return;
+    }
+    if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+      void reply.status(fastifyError.statusCode).send({
+        error: { code: fastifyError.code ?? 'BAD_REQUEST', message: fastifyError.message },
+      });
+      return;
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    void reply.status(500).send({
+      error: {
+        code: 'INTERNAL_ERROR',
+        message: 'Something went wrong inside StoreMAS. The details are in the log; try again or contact support.',
+      },
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const rendererIndex = services.config.rendererDir
+      ? path.join(services.config.rendererDir, 'index.html')
+      : undefined;
+    // The admin UI is a single-page app: unknown non-API paths get its index.
+    if (request.method === 'GET' && !request.url.startsWith('/api') && rendererIndex && fs.existsSync(rendererIndex)) {
+      void reply.type('text/html; charset=utf-8').send(fs.createReadStream(rendererIndex));
+      return;
+    }
+    void reply.status(404).send({
+      error: { code: 'NOT_FOUND', message: `There is no ${request.method} ${request.url.split('?')[0]}.` },
+    });
+  });
+
+  // One gate for every API route: session, CSRF, first-login password change, permission.
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/api')) return;
+    const config = request.routeOptions.config;
+    if (!request.routeOptions.url) return; // not found: the 404 handler answers
+    if (config.public) return;
+    const authorization = request.headers.authorization;
+    let token: string | undefined;
+    if (authorization?.startsWith('Bearer ')) {
+      token = authorization.slice(7).trim();
+      request.authMethod = 'bearer';
+    } else {
+      token = readCookie(request.headers.cookie, SESSION_COOKIE);
+      request.authMethod = token ? 'cookie' : undefined;
+    }
+    const session = token ? await services.users.authenticate(token) : undefined;
+    if (!session) {
+      throw new AppError('AUTH_REQUIRED', 'Sign in first: this needs a valid session (it may have expired).', 401);
+    }
+    request.session = session;
+    if (request.authMethod === 'cookie' && !SAFE_METHODS.has(request.method)) {
+      if (request.headers['x-csrf-token'] !== session.csrfToken) {
+        throw new AppError('CSRF_FAILED', 'The request is missing its X-CSRF-Token header. Reload the page and try again.', 403);
+      }
+    }
+    if (session.user.mustChangePassword && !config.allowDuringPasswordChange) {
+      throw new AppError('PASSWORD_CHANGE_REQUIRED', 'Change your password before doing anything else.', 403);
+    }
+    if (config.permission && !can(session.user.role, config.permission)) {
+      throw new AppError(
+        'FORBIDDEN',
+        `Your role (${session.user.role}) does not allow this (${config.permission}). Ask an administrator.`,
+        403,
+      );
+    }
+  });
+
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes, { services });
+      await api.register(authRoutes, { services, prefix: '/auth' });
+      await api.register(userRoutes, { services, prefix: '/users' });
+      await api.register(auditRoutes, { services, prefix: '/audit' });
+      await api.register(settingsRoutes, { services, prefix: '/settings' });
+      await api.register(dashboardRoutes, { services, prefix: '/dashboard' });
+      await api.register(eventRoutes, { services, prefix: '/events' });
+      await api.register(docsRoutes, { prefix: '/docs' });
+    },
+    { prefix: '/api' },
+  );
+
+  const rendererDir = services.config.rendererDir;
+  if (rendererDir && fs.existsSync(path.join(rendererDir, 'index.html'))) {
+    await app.register(fastifyStatic, { root: rendererDir, prefix: '/', wildcard: false, index: ['index.html'] });
+  }
+
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    registeredRoutes: RegisteredRoute[];
+  }
+}
+
+/** Options every route plugin receives. */
+export interface RoutePluginOptions {
+  services: ApplianceServices;
+}

@@ -1,0 +1,119 @@
+import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
+
+export interface AuditActor {
+  userId: number | null;
+  username: string;
+  ip: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: number;
+  userId: number | null;
+  username: string;
+  action: string;
+  target: string;
+  detail: Record<string, unknown> | null;
+  ip: string;
+}
+
+export interface AuditQuery {
+  username?: string | undefined;
+  action?: string | undefined;
+  from?: number | undefined;
+  to?: number | undefined;
+  page: number;
+  pageSize: number;
+}
+
+/** Actor for changes made from the command line on the appliance's own machine. */
+export const CLI_ACTOR: AuditActor = { userId: null, username: 'cli', ip: 'local' };
+export const SYSTEM_ACTOR: AuditActor = { userId: null, username: 'system', ip: 'local' };
+
+interface AuditRow {
+  id: number;
+  at: number | string;
+  user_id: number | null;
+  username: string;
+  action: string;
+  target: string;
+  detail: string | null;
+  ip: string;
+}
+
+/**
+ * The audit log: who did what to which target, when, from where. Append-only;
+ * nothing in the appliance updates or deletes a row.
+ */
+export class AuditLog {
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+  ) {}
+
+  async record(
+    actor: AuditActor,
+    action: string,
+    target = '',
+    detail: Record<string, unknown> | null = null,
+    trx: Knex = this.db,
+  ): Promise<void> {
+    await trx('audit_log').insert({
+      at: this.clock.now(),
+      user_id: actor.userId,
+      username: actor.username,
+      action,
+      target: target.slice(0, 255),
+      detail: detail ? JSON.stringify(detail) : null,
+      ip: actor.ip.slice(0, 64),
+    });
+  }
+
+  async search(query: AuditQuery): Promise<{ items: AuditEntry[]; total: number }> {
+    const base = this.db('audit_log');
+    if (query.username) base.where('username', query.username);
+    if (query.action) base.where('action', query.action);
+    if (query.from !== undefined) base.where('at', '>=', query.from);
+    if (query.to !== undefined) base.where('at', '<=', query.to);
+    const [countRow] = await base.clone().count<Array<{ n: number | string }>>({ n: '*' });
+    const rows: AuditRow[] = await base
+      .clone()
+      .select('*')
+      .orderBy('id', 'desc')
+      .limit(query.pageSize)
+      .offset((query.page - 1) * query.pageSize);
+    return { items: rows.map(toEntry), total: Number(countRow?.n ?? 0) };
+  }
+
+  /** Distinct action names and user names, for the filter drop-downs. */
+  async facets(): Promise<{ actions: string[]; usernames: string[] }> {
+    const actions = await this.db('audit_log').distinct('action').orderBy('action');
+    const usernames = await this.db('audit_log').distinct('username').orderBy('username');
+    return {
+      actions: actions.map((r: { action: string }) => r.action),
+      usernames: usernames.map((r: { username: string }) => r.username),
+    };
+  }
+}
+
+function toEntry(row: AuditRow): AuditEntry {
+  let detail: Record<string, unknown> | null = null;
+  if (row.detail) {
+    try {
+      detail = JSON.parse(row.detail) as Record<string, unknown>;
+    } catch {
+      detail = { raw: row.detail };
+    }
+  }
+  return {
+    id: Number(row.id),
+    at: Number(row.at),
+    userId: row.user_id,
+    username: row.username,
+    action: row.action,
+    target: row.target,
+    detail,
+    ip: row.ip,
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Roles and what they may do. One table, one check (`can`), used by every route
+ * through its `permission` config and by the UI to hide what a user cannot use.
+ * Later capabilities add their permission names here and grant them to roles.
+ */
+export const ROLES = ['admin', 'manager', 'operator'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = [
+  'dashboard.read',
+  'users.manage',
+  'settings.read',
+  'settings.manage',
+  'audit.read',
+  'members.read',
+  'members.write',
+  'members.export',
+  'members.viewIdNumber',
+  'messages.send',
+  'messages.read',
+  'messages.resolve',
+  'campaigns.manage',
+  'lists.read',
+  'lists.manage',
+  'templates.manage',
+  'reports.read',
+  'modems.read',
+  'modems.manage',
+  'store.read',
+  'store.manage',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const MANAGER: readonly Permission[] = [
+  'dashboard.read',
+  'settings.read',
+  'members.read',
+  'members.write',
+  'members.export',
+  'messages.send',
+  'messages.read',
+  'messages.resolve',
+  'campaigns.manage',
+  'lists.read',
+  'lists.manage',
+  'templates.manage',
+  'reports.read',
+  'modems.read',
+  'store.read',
+];
+
+const OPERATOR: readonly Permission[] = [
+  'dashboard.read',
+  'members.read',
+  'messages.send',
+  'messages.read',
+  'lists.read',
+  'modems.read',
+  'store.read',
+];
+
+const GRANTS: Record<Role, ReadonlySet<Permission>> = {
+  admin: new Set(PERMISSIONS),
+  manager: new Set(MANAGER),
+  operator: new Set(OPERATOR),
+};
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+export function can(role: Role, permission: Permission): boolean {
+  return GRANTS[role].has(permission);
+}
+
+export function permissionsOf(role: Role): Permission[] {
+  return PERMISSIONS.filter((p) => GRANTS[role].has(p));
+}

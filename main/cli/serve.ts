@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError, type Command } from 'commander';
+import { createAppliance } from '../index.js';
+import { configFrom } from './common.js';
+import type { CliOutput } from './output.js';
+
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError('a port is a whole number from 0 to 65535.');
+  }
+  return port;
+}
+
+/** The built admin UI next to the sources (out/renderer), when it has been built. */
+function findRendererDir(): string | undefined {
+  const candidates = [
+    process.env.STOREMAS_RENDERER_DIR,
+    path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../out/renderer'),
+    path.resolve('out/renderer'),
+  ];
+  return candidates.find((dir) => dir && fs.existsSync(path.join(dir, 'index.html')));
+}
+
+export function registerServeCommand(program: Command, out: CliOutput): void {
+  program
+    .command('serve')
+    .description('run the appliance headless: the same core the desktop app runs')
+    .option('-p, --port <port>', 'TCP port (default 8780, or $STOREMAS_PORT)', parsePort)
+    .option('--host <address>', 'address to listen on when LAN access is off', '127.0.0.1')
+    .option('--lan', 'listen on all interfaces (LAN access) whatever the setting says')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
+    .action(async (options: { port?: number; host: string; lan?: boolean; logLevel: string }, command: Command) => {
+      const config = configFrom(command, {
+        ...(options.port !== undefined ? { port: options.port } : {}),
+        host: options.host,
+        lanAccessOverride: options.lan ? true : undefined,
+        logLevel: options.logLevel as never,
+        logToConsole: true,
+        rendererDir: findRendererDir(),
+      });
+      const appliance = createAppliance(config);
+      const started = await appliance.start();
+      out.out('');
+      out.out(`StoreMAS ${appliance.services.version} is running: ${started.url}`);
+      out.out(`Data directory: ${config.dataDir}`);
+      if (!config.rendererDir) out.out('The admin UI is not built: run `npm run build:renderer` (npm start does it).');
+      if (started.initialAdminPassword) {
+        out.out('');
+        out.out('First run: sign in as user "admin" with this one-time password (you must change it):');
+        out.out(`    ${started.initialAdminPassword}`);
+        out.out(`It is also in ${started.initialPasswordFile} (readable only by this user) until you change it.`);
+      }
+      out.out('Press Ctrl+C to stop.');
+      await new Promise<void>((resolve) => {
+        const shutdown = (signal: string) => {
+          appliance.logger.info({ signal }, 'stopping');
+          process.off('SIGINT', onInt);
+          process.off('SIGTERM', onTerm);
+          appliance.stop().then(resolve, resolve);
+        };
+        const onInt = () => shutdown('SIGINT');
+        const onTerm = () => shutdown('SIGTERM');
+        process.on('SIGINT', onInt);
+        process.on('SIGTERM', onTerm);
+      });
+      out.out('StoreMAS stopped.');
+    });
+}

@@ -1,0 +1,195 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildServer } from './api/server.js';
+import { AuditLog } from './auth/audit.js';
+import { Users } from './auth/users.js';
+import { systemClock, type Clock } from './clock.js';
+import { validateConfig, type ApplianceConfig } from './config.js';
+import { lockDataDir, prepareDataDir } from './data-dir.js';
+import { checkDatabaseFile, classifySqliteError, databasePath, openSqlite } from './db/connection.js';
+import { migrateToLatest } from './db/migrate.js';
+import { StartupError, isAppError, systemErrorCode } from './errors.js';
+import { EventBus } from './events/bus.js';
+import { writeInitialPasswordFile } from './first-run.js';
+import { createLogger } from './logging.js';
+import type { ApplianceServices } from './services.js';
+import { Settings } from './settings/settings.js';
+import { VERSION } from './version.js';
+
+export type { ApplianceConfig } from './config.js';
+export type { ApplianceServices } from './services.js';
+
+export interface OpenOptions {
+  clock?: Clock;
+  /** Take the data-directory lock (the service does; short CLI commands don't). */
+  lock?: boolean;
+}
+
+export interface OpenedCore {
+  services: ApplianceServices;
+  migrationsApplied: string[];
+  /** Stops everything that was started, in reverse order. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the data directory, database and services without serving anything:
+ * what `storemas serve` and the desktop app build on, and what CLI commands
+ * such as `user add` use directly. Any failure undoes what was opened.
+ */
+export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions = {}): Promise<OpenedCore> {
+  const config = validateConfig(rawConfig);
+  const clock = options.clock ?? systemClock;
+  const stack: Array<() => Promise<void> | void> = [];
+  const close = async () => {
+    while (stack.length > 0) {
+      const stop = stack.pop()!;
+      try {
+        await stop();
+      } catch {
+        // Keep stopping the rest: a failed close must not leave the database open.
+      }
+    }
+  };
+  try {
+    prepareDataDir(config.dataDir);
+    if (options.lock !== false) stack.push(lockDataDir(config.dataDir));
+    const databaseFile = databasePath(config.dataDir);
+    await checkDatabaseFile(databaseFile);
+    const { logger, close: closeLogger } = createLogger(config);
+    stack.push(closeLogger);
+    const db = openSqlite(databaseFile);
+    stack.push(() => db.destroy());
+    let migrationsApplied: string[];
+    try {
+      ({ applied: migrationsApplied } = await migrateToLatest(db));
+    } catch (error) {
+      throw isAppError(error) ? error : classifySqliteError(error, databaseFile);
+    }
+    if (migrationsApplied.length > 0) logger.info({ migrations: migrationsApplied }, 'database migrated');
+    const events = new EventBus(() => clock.now());
+    const audit = new AuditLog(db, clock);
+    const users = new Users(db, clock, audit, events, config.auth);
+    const settings = new Settings(db, clock, audit, events);
+    const services: ApplianceServices = {
+      version: VERSION,
+      config,
+      clock,
+      db,
+      databaseFile,
+      logger,
+      events,
+      audit,
+      users,
+      settings,
+      startedAt: clock.now(),
+    };
+    return { services, migrationsApplied, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export interface StartResult {
+  url: string;
+  host: string;
+  port: number;
+  /** Set only on the very first start: show it once, it is never logged. */
+  initialAdminPassword: string | undefined;
+  initialPasswordFile: string | undefined;
+}
+
+export interface Appliance {
+  start(): Promise<StartResult>;
+  /** Stops accepting requests, lets in-flight ones finish, then stops every service. */
+  stop(): Promise<void>;
+  readonly services: ApplianceServices;
+  readonly server: FastifyInstance;
+  readonly logger: Logger;
+}
+
+/** The composition root: everything the appliance runs, wired explicitly. */
+export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions = {}): Appliance {
+  const config = validateConfig(rawConfig);
+  let core: OpenedCore | undefined;
+  let server: FastifyInstance | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  let stopping: Promise<void> | undefined;
+
+  const stop = async () => {
+    stopping ??= (async () => {
+      for (const timer of timers) clearInterval(timer);
+      if (server) await server.close();
+      if (core) {
+        core.services.logger.info('StoreMAS stopped');
+        await core.close();
+      }
+    })();
+    return stopping;
+  };
+
+  return {
+    get services() {
+      if (!core) throw new Error('The appliance has not been started.');
+      return core.services;
+    },
+    get server() {
+      if (!server) throw new Error('The appliance has not been started.');
+      return server;
+    },
+    get logger() {
+      if (!core) throw new Error('The appliance has not been started.');
+      return core.services.logger;
+    },
+    async start() {
+      core = await openCore(config, { ...options, lock: options.lock ?? true });
+      const { services } = core;
+      try {
+        const initialAdminPassword = await services.users.ensureInitialAdmin();
+        const initialPasswordFile = initialAdminPassword
+          ? writeInitialPasswordFile(config.dataDir, initialAdminPassword)
+          : undefined;
+        server = await buildServer(services);
+        const lanAccess = config.lanAccessOverride ?? (await services.settings.get('lanAccess'));
+        const host = lanAccess ? '0.0.0.0' : config.host;
+        try {
+          await server.listen({ host, port: config.port });
+        } catch (error) {
+          if (systemErrorCode(error) === 'EADDRINUSE') {
+            throw new StartupError(
+              'PORT_IN_USE',
+              `Port ${config.port} on ${host} is already in use (another StoreMAS or program). ` +
+                'Stop it, or start with another --port.',
+            );
+          }
+          if (systemErrorCode(error) === 'EACCES') {
+            throw new StartupError('PORT_DENIED', `Not allowed to listen on port ${config.port}; use a port above 1024.`);
+          }
+          throw error;
+        }
+        const address = server.server.address();
+        const port = address && typeof address === 'object' ? address.port : config.port;
+        timers.push(
+          setInterval(() => {
+            services.users.sweepExpiredSessions().catch((error: unknown) => services.logger.warn({ err: error }, 'session sweep failed'));
+          }, 60_000),
+        );
+        const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
+        const url = `http://${shownHost}:${port}/`;
+        services.logger.info({ url, host, dataDir: config.dataDir, version: services.version }, 'StoreMAS started');
+        return { url, host, port, initialAdminPassword, initialPasswordFile };
+      } catch (error) {
+        await stop();
+        throw error;
+      }
+    },
+    stop,
+  };
+}
+
+/** Where the built admin UI sits relative to the repository (source runs and `npm start`). */
+export function defaultRendererDir(repoRoot: string): string {
+  return path.join(repoRoot, 'out', 'renderer');
+}

@@ -1,0 +1,27 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { AuditLog } from './auth/audit.js';
+import type { Users } from './auth/users.js';
+import type { Clock } from './clock.js';
+import type { ApplianceConfig } from './config.js';
+import type { EventBus } from './events/bus.js';
+import type { Settings } from './settings/settings.js';
+
+/**
+ * What the API and the CLI reach through: the appliance's services, wired once
+ * in the composition root (main/index.ts). Later capabilities add their service
+ * here (modems, outbox, store sync …) and wire it in createAppliance.
+ */
+export interface ApplianceServices {
+  readonly version: string;
+  readonly config: ApplianceConfig;
+  readonly clock: Clock;
+  readonly db: Knex;
+  readonly databaseFile: string;
+  readonly logger: Logger;
+  readonly events: EventBus;
+  readonly audit: AuditLog;
+  readonly users: Users;
+  readonly settings: Settings;
+  readonly startedAt: number;
+}

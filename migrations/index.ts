@@ -1,0 +1,16 @@
+import type { Knex } from 'knex';
+import * as foundation from './20261122_0100_foundation.js';
+
+export interface Migration {
+  name: string;
+  up: (knex: Knex) => Promise<void>;
+  down: (knex: Knex) => Promise<void>;
+}
+
+/**
+ * Every migration, oldest first. Forward-only: once a migration has landed it is
+ * never edited; a change is a new file appended here. Names sort by time.
+ */
+export const migrations: readonly Migration[] = [
+  { name: '20261122_0100_foundation', ...foundation },
+];
