@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -39,7 +39,7 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
   const app = Fastify({
     loggerInstance: services.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: services.config.bodyLimitBytes,
-    logController: { disableRequestLogging: true },
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -191,7 +191,7 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
     await app.register(fastifyStatic, { root: rendererDir, prefix: '/', wildcard: false, index: ['index.html'] });
   }
 
-  return app;
+  return app as unknown as FastifyInstance;
 }
 
 declare module 'fastify' {

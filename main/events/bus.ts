@@ -11,7 +11,6 @@
  */
 import type { Permission } from '../auth/permissions.js';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface ApplianceEvents {
   /** A user was created, changed, disabled or had a password reset. */
   'user.changed': { userId: number; username: string; change: 'created' | 'updated' | 'disabled' | 'password' };

@@ -1,0 +1,65 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import pluginVue from 'eslint-plugin-vue';
+import vueParser from 'vue-eslint-parser';
+import globals from 'globals';
+
+const NODE_BUILTINS = [
+  'fs', 'path', 'os', 'child_process', 'crypto', 'net', 'http', 'https', 'stream', 'url', 'util', 'events',
+  'worker_threads', 'zlib', 'tty', 'dgram', 'dns', 'readline', 'cluster', 'buffer', 'assert', 'process', 'timers', 'v8', 'vm',
+];
+const nodeBuiltinPatterns = [...NODE_BUILTINS, ...NODE_BUILTINS.map((m) => `node:${m}`), 'node:*'];
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'test-results/**', '.tmp/**', 'playwright-report/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  ...pluginVue.configs['flat/recommended'],
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  // The folders are runtimes; imports across them are enforced here, not by review.
+  {
+    files: ['main/**/*.ts', 'migrations/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'main/ is plain Node: only electron/ may import electron.' }], patterns: [{ group: ['**/renderer/**'], message: 'main/ must not import the UI.' }, { group: ['**/electron/**'], message: 'main/ must not import the shell.' }] }],
+    },
+  },
+  {
+    files: ['renderer/**/*.ts', 'renderer/**/*.vue'],
+    languageOptions: {
+      globals: { ...globals.browser },
+      parser: vueParser,
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' },
+    },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The UI talks to the core over HTTP, never to electron.' }],
+          patterns: [
+            { group: nodeBuiltinPatterns, message: 'renderer/ runs in the browser: no Node builtins.' },
+            { group: ['**/main/**'], allowTypeImports: true, message: 'renderer/ may import only types from main/ (use `import type`).' },
+          ],
+        },
+      ],
+      'vue/multi-word-component-names': 'off',
+      'vue/max-attributes-per-line': 'off',
+      'vue/singleline-html-element-content-newline': 'off',
+      'vue/html-self-closing': 'off',
+      'vue/html-indent': 'off',
+      'vue/html-closing-bracket-newline': 'off',
+      'vue/multiline-html-element-content-newline': 'off',
+    },
+  },
+  {
+    files: ['electron/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/renderer/**'], message: 'The shell loads the UI by URL, not by import.' }] }],
+    },
+  },
+);
