@@ -6,6 +6,7 @@ import { AuditLog } from './auth/audit.js';
 import { Users } from './auth/users.js';
 import { systemClock, type Clock } from './clock.js';
 import { validateConfig, type ApplianceConfig } from './config.js';
+import { loadOrCreateSecretBox } from './crypto/secret-box.js';
 import { lockDataDir, prepareDataDir } from './data-dir.js';
 import { checkDatabaseFile, classifySqliteError, databasePath, openSqlite } from './db/connection.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -72,6 +73,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     const audit = new AuditLog(db, clock);
     const users = new Users(db, clock, audit, events, config.auth);
     const settings = new Settings(db, clock, audit, events);
+    const secrets = loadOrCreateSecretBox(config.dataDir);
     const services: ApplianceServices = {
       version: VERSION,
       config,
@@ -83,6 +85,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       audit,
       users,
       settings,
+      secrets,
       startedAt: clock.now(),
     };
     return { services, migrationsApplied, close };

@@ -4,6 +4,7 @@ import type { AuditLog } from './auth/audit.js';
 import type { Users } from './auth/users.js';
 import type { Clock } from './clock.js';
 import type { ApplianceConfig } from './config.js';
+import type { SecretBox } from './crypto/secret-box.js';
 import type { EventBus } from './events/bus.js';
 import type { Settings } from './settings/settings.js';
 
@@ -23,5 +24,7 @@ export interface ApplianceServices {
   readonly audit: AuditLog;
   readonly users: Users;
   readonly settings: Settings;
+  /** AES-256-GCM for secrets at rest (ID numbers, POS passwords); key file in the data dir. */
+  readonly secrets: SecretBox;
   readonly startedAt: number;
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as foundation from './20261122_0100_foundation.js';
+import * as members from './20261122_0300_members.js';
 
 export interface Migration {
   name: string;
@@ -13,4 +14,5 @@ export interface Migration {
  */
 export const migrations: readonly Migration[] = [
   { name: '20261122_0100_foundation', ...foundation },
+  { name: '20261122_0300_members', ...members },
 ];
