@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as foundation from './20261122_0100_foundation.js';
 import * as members from './20261122_0300_members.js';
+import * as storeMirror from './20261122_0310_store_mirror.js';
 
 export interface Migration {
   name: string;
@@ -15,4 +16,5 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { name: '20261122_0100_foundation', ...foundation },
   { name: '20261122_0300_members', ...members },
+  { name: '20261122_0310_store_mirror', ...storeMirror },
 ];
