@@ -19,3 +19,8 @@ export function writeInitialPasswordFile(dataDir: string, password: string): str
   fs.chmodSync(file, 0o600);
   return file;
 }
+
+export function existingInitialPasswordFile(dataDir: string): string | undefined {
+  const file = path.join(dataDir, INITIAL_PASSWORD_FILE);
+  return fs.existsSync(file) ? file : undefined;
+}

@@ -12,7 +12,7 @@ import { checkDatabaseFile, classifySqliteError, databasePath, openSqlite } from
 import { migrateToLatest } from './db/migrate.js';
 import { StartupError, isAppError, systemErrorCode } from './errors.js';
 import { EventBus } from './events/bus.js';
-import { writeInitialPasswordFile } from './first-run.js';
+import { existingInitialPasswordFile, writeInitialPasswordFile } from './first-run.js';
 import { createLogger } from './logging.js';
 import type { ApplianceServices } from './services.js';
 import { Settings } from './settings/settings.js';
@@ -151,9 +151,10 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
       const { services } = core;
       try {
         const initialAdminPassword = await services.users.ensureInitialAdmin();
+        // A first run that failed later (say, port in use) left the password file: point to it again.
         const initialPasswordFile = initialAdminPassword
           ? writeInitialPasswordFile(config.dataDir, initialAdminPassword)
-          : undefined;
+          : existingInitialPasswordFile(config.dataDir);
         server = await buildServer(services);
         const lanAccess = config.lanAccessOverride ?? (await services.settings.get('lanAccess'));
         const host = lanAccess ? '0.0.0.0' : config.host;

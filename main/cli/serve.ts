@@ -52,6 +52,8 @@ export function registerServeCommand(program: Command, out: CliOutput): void {
         out.out('First run: sign in as user "admin" with this one-time password (you must change it):');
         out.out(`    ${started.initialAdminPassword}`);
         out.out(`It is also in ${started.initialPasswordFile} (readable only by this user) until you change it.`);
+      } else if (started.initialPasswordFile) {
+        out.out(`The first-run password of "admin" is in ${started.initialPasswordFile} until you change it.`);
       }
       out.out('Press Ctrl+C to stop.');
       await new Promise<void>((resolve) => {
