@@ -8,7 +8,11 @@ const NODE_BUILTINS = [
   'fs', 'path', 'os', 'child_process', 'crypto', 'net', 'http', 'https', 'stream', 'url', 'util', 'events',
   'worker_threads', 'zlib', 'tty', 'dgram', 'dns', 'readline', 'cluster', 'buffer', 'assert', 'process', 'timers', 'v8', 'vm',
 ];
-const nodeBuiltinPatterns = [...NODE_BUILTINS, ...NODE_BUILTINS.map((m) => `node:${m}`), 'node:*'];
+// Exact module names (paths), not patterns: a pattern 'events' would also match '../main/events/bus'.
+const nodeBuiltinPaths = [...NODE_BUILTINS, ...NODE_BUILTINS.map((m) => `node:${m}`)].map((name) => ({
+  name,
+  message: 'renderer/ runs in the browser: no Node builtins.',
+}));
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'test-results/**', '.tmp/**', 'playwright-report/**'] },
@@ -40,9 +44,9 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', message: 'The UI talks to the core over HTTP, never to electron.' }],
+          paths: [{ name: 'electron', message: 'The UI talks to the core over HTTP, never to electron.' }, ...nodeBuiltinPaths],
           patterns: [
-            { group: nodeBuiltinPatterns, message: 'renderer/ runs in the browser: no Node builtins.' },
+            { group: ['node:*', ...NODE_BUILTINS.map((m) => `${m}/*`)], message: 'renderer/ runs in the browser: no Node builtins.' },
             { group: ['**/main/**'], allowTypeImports: true, message: 'renderer/ may import only types from main/ (use `import type`).' },
           ],
         },
