@@ -14,6 +14,8 @@ import { StartupError, isAppError, systemErrorCode } from './errors.js';
 import { EventBus } from './events/bus.js';
 import { existingInitialPasswordFile, writeInitialPasswordFile } from './first-run.js';
 import { createLogger } from './logging.js';
+import { NumberLists } from './messaging/lists/lists.js';
+import { Templates } from './messaging/templates/templates.js';
 import type { ApplianceServices } from './services.js';
 import { Settings } from './settings/settings.js';
 import { VERSION } from './version.js';
@@ -86,6 +88,8 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       users,
       settings,
       secrets,
+      lists: new NumberLists(db, clock, audit, async () => (await settings.get('policy')).timeZone),
+      templates: new Templates(db, clock, audit),
       startedAt: clock.now(),
     };
     return { services, migrationsApplied, close };

@@ -6,6 +6,8 @@ import type { Clock } from './clock.js';
 import type { ApplianceConfig } from './config.js';
 import type { SecretBox } from './crypto/secret-box.js';
 import type { EventBus } from './events/bus.js';
+import type { NumberLists } from './messaging/lists/lists.js';
+import type { Templates } from './messaging/templates/templates.js';
 import type { Settings } from './settings/settings.js';
 
 /**
@@ -26,5 +28,9 @@ export interface ApplianceServices {
   readonly settings: Settings;
   /** AES-256-GCM for secrets at rest (ID numbers, POS passwords); key file in the data dir. */
   readonly secrets: SecretBox;
+  /** Black- and whitelists of numbers (黑白名单). */
+  readonly lists: NumberLists;
+  /** SMS template library (营销库). */
+  readonly templates: Templates;
   readonly startedAt: number;
 }

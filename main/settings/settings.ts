@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { AuditActor, AuditLog } from '../auth/audit.js';
+import { POLICY_DEFAULTS, validatePolicySettings, type PolicySettings } from '../messaging/policy/settings.js';
 
 /**
  * Run-time settings a store manager changes in the UI. Each has a default, a
@@ -14,6 +15,8 @@ export interface SettingValues {
   smsSignature: string;
   language: 'zh-CN' | 'en';
   lanAccess: boolean;
+  /** Sending policy: quiet hours, caps, opt-out words, salutation … (messaging/policy/settings.ts). */
+  policy: PolicySettings;
 }
 
 type Validators = { [K in keyof SettingValues]: (value: unknown) => SettingValues[K] };
@@ -31,6 +34,7 @@ export const SETTING_DEFAULTS: SettingValues = {
   smsSignature: '【好又多超市】',
   language: 'zh-CN',
   lanAccess: false,
+  policy: POLICY_DEFAULTS,
 };
 
 const VALIDATORS: Validators = {
@@ -51,6 +55,7 @@ const VALIDATORS: Validators = {
     if (typeof value !== 'boolean') throw new ValidationError('LAN access must be true or false.');
     return value;
   },
+  policy: (value) => validatePolicySettings(value),
 };
 
 export class Settings {
