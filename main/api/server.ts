@@ -17,6 +17,10 @@ import { settingsRoutes } from './routes/settings.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { eventRoutes } from './routes/events.js';
 import { docsRoutes } from './routes/docs.js';
+import { listRoutes } from './routes/lists.js';
+import { templateRoutes } from './routes/templates.js';
+import { policyRoutes } from './routes/policy.js';
+import { memberRoutes } from './routes/members.js';
 
 export type ApiServer = FastifyInstance;
 
@@ -182,6 +186,10 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
       await api.register(dashboardRoutes, { services, prefix: '/dashboard' });
       await api.register(eventRoutes, { services, prefix: '/events' });
       await api.register(docsRoutes, { prefix: '/docs' });
+      await api.register(listRoutes, { services, prefix: '/lists' });
+      await api.register(templateRoutes, { services, prefix: '/templates' });
+      await api.register(policyRoutes, { services, prefix: '/policy' });
+      await api.register(memberRoutes, { services, prefix: '/members' });
     },
     { prefix: '/api' },
   );

@@ -1,0 +1,295 @@
+import type { Knex } from 'knex';
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+import { ValidationError } from '../errors.js';
+import { normaliseMobile } from './mobile.js';
+
+/**
+ * The one member filter: what the member list searches with and what campaign
+ * audiences are saved as. Plain JSON (serialisable, versionable), validated by
+ * the schema below, compiled to SQL in one place (applyMemberFilter).
+ *
+ * Every part is optional; parts combine with AND. Ranges are inclusive.
+ * Deleted members (removed at the POS) never match.
+ */
+const Range = (description: string) =>
+  Type.Object(
+    {
+      min: Type.Optional(Type.Integer({ description: 'inclusive lower bound' })),
+      max: Type.Optional(Type.Integer({ description: 'inclusive upper bound' })),
+    },
+    { additionalProperties: false, description },
+  );
+
+const MonthDay = Type.Object(
+  {
+    month: Type.Integer({ minimum: 1, maximum: 12 }),
+    day: Type.Integer({ minimum: 1, maximum: 31 }),
+  },
+  { additionalProperties: false },
+);
+
+export const MEMBER_GENDERS = ['M', 'F', 'U'] as const;
+export const MEMBER_SOURCES = ['pos', 'manual', 'import'] as const;
+export type MemberGender = (typeof MEMBER_GENDERS)[number];
+export type MemberSource = (typeof MEMBER_SOURCES)[number];
+
+export const MemberFilterSchema = Type.Object(
+  {
+    keyword: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'Quick search: name prefix, or exact mobile or card number' }),
+    ),
+    name: Type.Optional(
+      Type.Object(
+        {
+          value: Type.String({ minLength: 1, maxLength: 64 }),
+          match: Type.Union([Type.Literal('prefix'), Type.Literal('contains')]),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    mobile: Type.Optional(Type.String({ minLength: 3, maxLength: 20, description: 'Exact mobile number, any common format' })),
+    cardNo: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'Exact card number' })),
+    storeCodes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { minItems: 1, maxItems: 200 })),
+    genders: Type.Optional(Type.Array(Type.Unsafe<MemberGender>({ type: 'string', enum: [...MEMBER_GENDERS] }), { minItems: 1, maxItems: 3 })),
+    sources: Type.Optional(Type.Array(Type.Unsafe<MemberSource>({ type: 'string', enum: [...MEMBER_SOURCES] }), { minItems: 1, maxItems: 3 })),
+    age: Type.Optional(Range('Age in whole years, from the birthday, on the day of the search')),
+    birthday: Type.Optional(
+      Type.Object(
+        { from: MonthDay, to: MonthDay },
+        {
+          additionalProperties: false,
+          description: 'Birthday (month and day) between from and to; from after to wraps across the year end (12-20 … 01-10)',
+        },
+      ),
+    ),
+    points: Type.Optional(Range('Points balance')),
+    totalSpentCents: Type.Optional(Range('Total spent, in cents (分)')),
+    lastPurchase: Type.Optional(
+      Type.Object(
+        {
+          from: Type.Optional(Type.Integer({ description: 'epoch ms, inclusive' })),
+          to: Type.Optional(Type.Integer({ description: 'epoch ms, inclusive' })),
+          never: Type.Optional(Type.Boolean({ description: 'true: only members who never bought anything' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    tags: Type.Optional(
+      Type.Object(
+        {
+          values: Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { minItems: 1, maxItems: 50 }),
+          match: Type.Union([Type.Literal('any'), Type.Literal('all')]),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    marketingConsent: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, $id: 'MemberFilter' },
+);
+export type MemberFilter = Static<typeof MemberFilterSchema>;
+
+/** Sortable columns: the API names on the left, never a column name from the request. */
+export const MEMBER_SORT_COLUMNS = {
+  id: 'members.id',
+  name: 'members.name',
+  points: 'members.points',
+  totalSpentCents: 'members.total_spent_cents',
+  lastPurchaseAt: 'members.last_purchase_at',
+  birthday: 'members.birthday',
+  createdAt: 'members.created_at',
+  cardNo: 'members.card_no',
+  storeCode: 'members.store_code',
+} as const;
+export type MemberSortField = keyof typeof MEMBER_SORT_COLUMNS;
+
+export const MemberSortSchema = Type.Object(
+  {
+    field: Type.Unsafe<MemberSortField>({ type: 'string', enum: Object.keys(MEMBER_SORT_COLUMNS) }),
+    direction: Type.Union([Type.Literal('asc'), Type.Literal('desc')]),
+  },
+  { additionalProperties: false },
+);
+export type MemberSort = Static<typeof MemberSortSchema>;
+
+/**
+ * Checks an untrusted value (a saved audience, a request body) and returns it
+ * typed, or throws VALIDATION_FAILED naming the first wrong field.
+ */
+export function parseMemberFilter(value: unknown): MemberFilter {
+  if (!Value.Check(MemberFilterSchema, value)) {
+    const [first] = Value.Errors(MemberFilterSchema, value);
+    const where = first?.instancePath ? `filter${first.instancePath.replace(/\//g, '.')}` : 'filter';
+    throw new ValidationError(`The member filter is not valid: ${where} ${first?.message ?? 'is wrong'}. Correct it and search again.`, {
+      field: where,
+    });
+  }
+  checkMemberFilter(value);
+  return value;
+}
+
+/** Rules the schema cannot express: ranges the right way round, real dates. */
+export function checkMemberFilter(filter: MemberFilter): void {
+  const range = (name: string, r: { min?: number | undefined; max?: number | undefined } | undefined) => {
+    if (r && r.min !== undefined && r.max !== undefined && r.min > r.max) {
+      throw new ValidationError(`The member filter ${name} runs backwards (from ${r.min} to ${r.max}); swap the two values.`, {
+        field: `filter.${name}`,
+      });
+    }
+  };
+  range('age', filter.age);
+  range('points', filter.points);
+  range('totalSpentCents', filter.totalSpentCents);
+  if (filter.lastPurchase) range('lastPurchase', { min: filter.lastPurchase.from, max: filter.lastPurchase.to });
+  if (filter.age && ((filter.age.min ?? 0) < 0 || (filter.age.max ?? 0) > 150)) {
+    throw new ValidationError('The member filter age must be between 0 and 150.', { field: 'filter.age' });
+  }
+  if (filter.birthday) {
+    for (const end of ['from', 'to'] as const) {
+      const { month, day } = filter.birthday[end];
+      if (day > DAYS_IN_MONTH[month - 1]!) {
+        throw new ValidationError(`The member filter birthday.${end} is not a day of the year (${month}-${day}).`, {
+          field: `filter.birthday.${end}`,
+        });
+      }
+    }
+  }
+  if (filter.mobile !== undefined && normaliseMobile(filter.mobile) === undefined) {
+    throw new ValidationError(`The member filter mobile "${filter.mobile}" is not a mobile number; enter 11 digits such as 13800138000.`, {
+      field: 'filter.mobile',
+    });
+  }
+}
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+export interface FilterContext {
+  /** Local date of the search, 'YYYY-MM-DD' (ages are counted on this day). */
+  today: string;
+}
+
+/** The local calendar date of an instant, as 'YYYY-MM-DD'. */
+export function localDate(epochMs: number): string {
+  const d = new Date(epochMs);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+/** `date` moved back by whole years, as a string; 02-29 stays 02-29 (string order still places it right). */
+function yearsBefore(date: string, years: number): string {
+  return `${pad(Number(date.slice(0, 4)) - years, 4)}${date.slice(4)}`;
+}
+
+/** Escapes LIKE wildcards so user text matches literally. */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Name prefix as a range (name >= 'x' AND name < 'x\uFFFF'): uses the plain
+ * name index on SQLite and PostgreSQL alike, unlike LIKE 'x%'.
+ */
+function wherePrefix(qb: Knex.QueryBuilder, column: string, prefix: string): void {
+  void qb.where(column, '>=', prefix).andWhere(column, '<', `${prefix}\uFFFF`);
+}
+
+/** Adds the filter's conditions to a query over `members`. */
+export function applyMemberFilter(qb: Knex.QueryBuilder, filter: MemberFilter, context: FilterContext): Knex.QueryBuilder {
+  void qb.whereNull('members.deleted_at');
+
+  if (filter.keyword !== undefined) {
+    const keyword = filter.keyword.trim();
+    const mobile = normaliseMobile(keyword);
+    void qb.where((or) => {
+      void or.where((q) => wherePrefix(q, 'members.name', keyword));
+      void or.orWhere('members.card_no', keyword);
+      if (mobile) void or.orWhere('members.mobile', mobile);
+    });
+  }
+  if (filter.name) {
+    const { value, match } = filter.name;
+    if (match === 'prefix') wherePrefix(qb, 'members.name', value);
+    else void qb.whereRaw("members.name LIKE ? ESCAPE '\\'", [`%${likeLiteral(value)}%`]);
+  }
+  if (filter.mobile !== undefined) void qb.where('members.mobile', normaliseMobile(filter.mobile) ?? filter.mobile);
+  if (filter.cardNo !== undefined) void qb.where('members.card_no', filter.cardNo.trim());
+  if (filter.storeCodes) void qb.whereIn('members.store_code', filter.storeCodes);
+  if (filter.genders) void qb.whereIn('members.gender', filter.genders);
+  if (filter.sources) void qb.whereIn('members.source', filter.sources);
+
+  if (filter.age) {
+    // Age ≥ min  ⇔ born on or before today minus min years;
+    // age ≤ max  ⇔ born after today minus (max + 1) years.
+    if (filter.age.min !== undefined) void qb.where('members.birthday', '<=', yearsBefore(context.today, filter.age.min));
+    if (filter.age.max !== undefined) void qb.where('members.birthday', '>', yearsBefore(context.today, filter.age.max + 1));
+    void qb.whereNotNull('members.birthday');
+  }
+
+  if (filter.birthday) {
+    const { from, to } = filter.birthday;
+    const a = from.month * 100 + from.day;
+    const b = to.month * 100 + to.day;
+    const monthDay = '(members.birth_month * 100 + members.birth_day)';
+    if (a <= b) {
+      // The month range lets the (birth_month, birth_day) index narrow the scan.
+      void qb.whereBetween('members.birth_month', [from.month, to.month]).whereRaw(`${monthDay} BETWEEN ? AND ?`, [a, b]);
+    } else {
+      // Wraps across the year end: from…12-31 or 01-01…to.
+      void qb.where((or) => {
+        void or
+          .where((q) => void q.where('members.birth_month', '>=', from.month).whereRaw(`${monthDay} >= ?`, [a]))
+          .orWhere((q) => void q.where('members.birth_month', '<=', to.month).whereRaw(`${monthDay} <= ?`, [b]));
+      });
+    }
+  }
+
+  const range = (column: string, r: { min?: number | undefined; max?: number | undefined } | undefined) => {
+    if (!r) return;
+    if (r.min !== undefined) void qb.where(column, '>=', r.min);
+    if (r.max !== undefined) void qb.where(column, '<=', r.max);
+  };
+  range('members.points', filter.points);
+  range('members.total_spent_cents', filter.totalSpentCents);
+
+  if (filter.lastPurchase) {
+    const { from, to, never } = filter.lastPurchase;
+    if (never) void qb.whereNull('members.last_purchase_at');
+    range('members.last_purchase_at', { min: from, max: to });
+  }
+
+  if (filter.tags) {
+    const tags = [...new Set(filter.tags.values)];
+    if (filter.tags.match === 'any' || tags.length === 1) {
+      void qb.whereIn('members.id', (sub) => void sub.select('member_id').from('member_tags').whereIn('tag', tags));
+    } else {
+      void qb.whereIn(
+        'members.id',
+        (sub) =>
+          void sub
+            .select('member_id')
+            .from('member_tags')
+            .whereIn('tag', tags)
+            .groupBy('member_id')
+            .havingRaw('COUNT(*) = ?', [tags.length]),
+      );
+    }
+  }
+
+  if (filter.marketingConsent !== undefined) void qb.where('members.marketing_consent', filter.marketingConsent);
+  return qb;
+}
+
+/** Applies a whitelisted sort, with id as the tie-break so pages never overlap. */
+export function applyMemberSort(qb: Knex.QueryBuilder, sort: MemberSort | undefined): Knex.QueryBuilder {
+  const field = sort?.field ?? 'id';
+  const direction = sort?.direction ?? (field === 'id' ? 'desc' : 'asc');
+  const column = Object.hasOwn(MEMBER_SORT_COLUMNS, field) ? MEMBER_SORT_COLUMNS[field] : undefined;
+  if (!column) throw new ValidationError(`Members cannot be sorted by "${String(field)}".`, { field: 'sort.field' });
+  void qb.orderBy(column, direction);
+  if (field !== 'id') void qb.orderBy('members.id', direction);
+  return qb;
+}

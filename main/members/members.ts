@@ -1,0 +1,423 @@
+import type { Knex } from 'knex';
+import type { MemberCreateInput, MemberDetail, MemberSearchResult, MemberSummary, MemberUpdateInput, Purchase, PurchasesResult } from '../api/schemas/members.js';
+import type { AuditActor, AuditLog } from '../auth/audit.js';
+import type { Clock } from '../clock.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { AppError, ConflictError, NotFoundError } from '../errors.js';
+import { applyMemberFilter, applyMemberSort, checkMemberFilter, localDate, type MemberFilter, type MemberSort } from './filter.js';
+import { decryptIdNumber, encryptIdNumber, maskIdNumber } from './id-number.js';
+import { ageOn, checkProfile, type CheckedProfile, type FieldProblem } from './profile.js';
+
+/** A members row as the database returns it (bigints may come back as strings on PostgreSQL). */
+export interface MemberRow {
+  id: number;
+  source: 'pos' | 'manual' | 'import';
+  source_key: string | null;
+  store_code: string | null;
+  card_no: string | null;
+  name: string;
+  gender: 'M' | 'F' | 'U';
+  birthday: string | null;
+  birthday_lunar: number | boolean;
+  birth_month: number | null;
+  birth_day: number | null;
+  id_number_enc: string | null;
+  id_number_last4: string | null;
+  mobile: string | null;
+  last_purchase_at: number | string | null;
+  last_purchase_cents: number | string | null;
+  total_spent_cents: number | string;
+  points: number;
+  marketing_consent: number | boolean;
+  notes: string;
+  created_at: number | string;
+  updated_at: number | string;
+  source_updated_at: number | string | null;
+  deleted_at: number | string | null;
+}
+
+/** Columns the list needs: the encrypted ID number and notes stay in the table. */
+const SUMMARY_COLUMNS = [
+  'members.id',
+  'members.source',
+  'members.store_code',
+  'members.card_no',
+  'members.name',
+  'members.gender',
+  'members.birthday',
+  'members.birthday_lunar',
+  'members.id_number_last4',
+  'members.mobile',
+  'members.points',
+  'members.total_spent_cents',
+  'members.last_purchase_at',
+  'members.last_purchase_cents',
+  'members.marketing_consent',
+];
+
+const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
+
+export interface SearchOptions {
+  filter?: MemberFilter | undefined;
+  sort?: MemberSort | undefined;
+  page?: number | undefined;
+  pageSize?: number | undefined;
+}
+
+export class MemberProfileError extends AppError {
+  constructor(problems: FieldProblem[]) {
+    super('MEMBER_INVALID', problems.map((p) => `${p.field}: ${p.message}`).join(' '), 400, { problems });
+  }
+}
+
+/**
+ * Members (会员): search, detail, purchases, adding and changing. Mirrored
+ * members (source 'pos') get their profile from the POS; here only their
+ * StoreMAS-only fields (tags, consent, notes) change.
+ */
+export class Members {
+  #mirrorTables: Promise<boolean> | undefined;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  today(): string {
+    return localDate(this.clock.now());
+  }
+
+  /** The search query without paging or columns: export and audiences build on it. */
+  filtered(filter: MemberFilter | undefined, trx: Knex = this.db): Knex.QueryBuilder {
+    const qb = trx('members');
+    if (filter) checkMemberFilter(filter);
+    return applyMemberFilter(qb, filter ?? {}, { today: this.today() });
+  }
+
+  async search(options: SearchOptions): Promise<MemberSearchResult> {
+    const page = options.page ?? 1;
+    const pageSize = options.pageSize ?? 50;
+    const base = this.filtered(options.filter);
+    const [countRow] = await base.clone().count<Array<{ n: number | string }>>({ n: '*' });
+    const rows = (await applyMemberSort(base.clone().select(SUMMARY_COLUMNS), options.sort)
+      .limit(pageSize)
+      .offset((page - 1) * pageSize)) as MemberRow[];
+    return { items: await this.summaries(rows), total: Number(countRow?.n ?? 0), page, pageSize };
+  }
+
+  /** Rows to list entries, with their tags in one query. */
+  async summaries(rows: MemberRow[], trx: Knex = this.db): Promise<MemberSummary[]> {
+    const tags = await this.tagsOf(
+      rows.map((r) => r.id),
+      trx,
+    );
+    const today = this.today();
+    return rows.map((row) => summaryOf(row, tags.get(row.id) ?? [], today));
+  }
+
+  async tagsOf(ids: number[], trx: Knex = this.db): Promise<Map<number, string[]>> {
+    const byMember = new Map<number, string[]>();
+    if (ids.length === 0) return byMember;
+    const rows: Array<{ member_id: number; tag: string }> = await trx('member_tags')
+      .select('member_id', 'tag')
+      .whereIn('member_id', ids)
+      .orderBy(['member_id', 'tag']);
+    for (const row of rows) {
+      const list = byMember.get(row.member_id) ?? [];
+      list.push(row.tag);
+      byMember.set(row.member_id, list);
+    }
+    return byMember;
+  }
+
+  async get(id: number, options: { revealIdNumber: boolean }): Promise<MemberDetail> {
+    const row = (await this.db('members').where({ id }).first()) as MemberRow | undefined;
+    if (!row || row.deleted_at !== null) throw new NotFoundError(`Member #${id}`);
+    const [summary] = await this.summaries([row]);
+    let storeName: string | null = null;
+    if (row.store_code && (await this.mirrorAvailable())) {
+      const store = (await this.db('stores').select('name').where({ code: row.store_code }).first()) as { name: string } | undefined;
+      storeName = store?.name ?? null;
+    }
+    return {
+      ...summary!,
+      sourceKey: row.source_key,
+      storeName,
+      idNumber: options.revealIdNumber && row.id_number_enc ? decryptIdNumber(this.secrets, row.id_number_enc) : null,
+      notes: row.notes,
+      profileEditable: row.source !== 'pos',
+      createdAt: Number(row.created_at),
+      updatedAt: Number(row.updated_at),
+      sourceUpdatedAt: num(row.source_updated_at),
+    };
+  }
+
+  /** Whether the store mirror's tables exist yet (they arrive with the store mirror migration). */
+  async mirrorAvailable(trx: Knex = this.db): Promise<boolean> {
+    // Inside a transaction the one SQLite connection is taken: ask through it.
+    this.#mirrorTables ??= Promise.all([trx.schema.hasTable('sales'), trx.schema.hasTable('sale_lines'), trx.schema.hasTable('stores')]).then(
+      (found) => found.every(Boolean),
+    );
+    return this.#mirrorTables;
+  }
+
+  /** A member's receipts, newest first, each with its lines. */
+  async purchases(id: number, page = 1, pageSize = 20): Promise<PurchasesResult> {
+    const member = (await this.db('members').select('id', 'source', 'source_key', 'deleted_at').where({ id }).first()) as
+      | Pick<MemberRow, 'id' | 'source' | 'source_key' | 'deleted_at'>
+      | undefined;
+    if (!member || member.deleted_at !== null) throw new NotFoundError(`Member #${id}`);
+    if (!(await this.mirrorAvailable())) return { items: [], total: 0, page, pageSize, mirrorAvailable: false };
+    const base = this.db('sales').where((q) => {
+      void q.where('sales.member_id', id);
+      // A receipt synced before its member carries only the POS member key.
+      if (member.source === 'pos' && member.source_key) {
+        void q.orWhere((q2) => void q2.whereNull('sales.member_id').andWhere('sales.member_key', member.source_key));
+      }
+    });
+    const [countRow] = await base.clone().count<Array<{ n: number | string }>>({ n: '*' });
+    const sales: Array<{
+      receipt_no: string;
+      store_code: string | null;
+      store_name: string | null;
+      sold_at: number | string;
+      total_cents: number | string;
+      points: number | null;
+    }> = await base
+      .clone()
+      .leftJoin('stores', 'stores.code', 'sales.store_code')
+      .select('sales.receipt_no', 'sales.store_code', 'stores.name as store_name', 'sales.sold_at', 'sales.total_cents', 'sales.points')
+      .orderBy('sales.sold_at', 'desc')
+      .orderBy('sales.id', 'desc')
+      .limit(pageSize)
+      .offset((page - 1) * pageSize);
+    const lines: Array<{
+      receipt_no: string;
+      line_no: number;
+      product_code: string;
+      product_name: string | null;
+      quantity: number;
+      unit_price_cents: number | string | null;
+      amount_cents: number | string;
+    }> =
+      sales.length === 0
+        ? []
+        : await this.db('sale_lines')
+            .leftJoin('products', 'products.code', 'sale_lines.product_code')
+            .select(
+              'sale_lines.receipt_no',
+              'sale_lines.line_no',
+              'sale_lines.product_code',
+              'products.name as product_name',
+              'sale_lines.quantity',
+              'sale_lines.unit_price_cents',
+              'sale_lines.amount_cents',
+            )
+            .whereIn(
+              'sale_lines.receipt_no',
+              sales.map((s) => s.receipt_no),
+            )
+            .orderBy(['sale_lines.receipt_no', 'sale_lines.line_no']);
+    const byReceipt = new Map<string, Purchase['lines']>();
+    for (const line of lines) {
+      const list = byReceipt.get(line.receipt_no) ?? [];
+      list.push({
+        lineNo: line.line_no,
+        productCode: line.product_code,
+        productName: line.product_name,
+        quantity: Number(line.quantity),
+        unitPriceCents: num(line.unit_price_cents),
+        amountCents: Number(line.amount_cents),
+      });
+      byReceipt.set(line.receipt_no, list);
+    }
+    return {
+      items: sales.map((s) => ({
+        receiptNo: s.receipt_no,
+        storeCode: s.store_code,
+        storeName: s.store_name,
+        soldAt: Number(s.sold_at),
+        totalCents: Number(s.total_cents),
+        points: s.points,
+        lines: byReceipt.get(s.receipt_no) ?? [],
+      })),
+      total: Number(countRow?.n ?? 0),
+      page,
+      pageSize,
+      mirrorAvailable: true,
+    };
+  }
+
+  /** Every tag in use, most used first (for the tag picker). */
+  async tags(): Promise<Array<{ tag: string; count: number }>> {
+    const rows = (await this.db('member_tags')
+      .select('tag')
+      .count({ n: '*' })
+      .groupBy('tag')
+      .orderBy([{ column: 'n', order: 'desc' }, { column: 'tag' }])
+      .limit(500)) as Array<{ tag: string; n: number | string }>;
+    return rows.map((r) => ({ tag: r.tag, count: Number(r.n) }));
+  }
+
+  /**
+   * Problems with values that clash with other members: a mobile or card number
+   * already in use, a store code the mirror does not know.
+   */
+  async clashes(values: CheckedProfile, exceptId: number | null, trx: Knex = this.db): Promise<FieldProblem[]> {
+    const problems: FieldProblem[] = [];
+    for (const [field, column] of [
+      ['mobile', 'mobile'],
+      ['cardNo', 'card_no'],
+    ] as const) {
+      const value = values[field];
+      if (!value) continue;
+      const query = trx('members').select('id', 'name').where(column, value).whereNull('deleted_at');
+      if (exceptId !== null) void query.whereNot('id', exceptId);
+      const other = (await query.first()) as { id: number; name: string } | undefined;
+      if (other) {
+        problems.push({
+          field,
+          message: `This ${field === 'mobile' ? 'mobile number' : 'card number'} already belongs to member #${other.id} (${other.name}); edit that member instead of adding a second one.`,
+        });
+      }
+    }
+    if (values.storeCode) {
+      const unknown = await this.unknownStoreCodes([values.storeCode], trx);
+      const message = unknown.get(values.storeCode);
+      if (message) problems.push({ field: 'storeCode', message });
+    }
+    return problems;
+  }
+
+  /** Active members holding any of these mobiles / card numbers. */
+  async existingByColumn(column: 'mobile' | 'card_no', values: string[]): Promise<Map<string, { id: number; name: string }>> {
+    const rows: Array<{ id: number; name: string; value: string }> = await this.db('members')
+      .select('id', 'name', `${column} as value`)
+      .whereIn(column, values)
+      .whereNull('deleted_at');
+    return new Map(rows.map((r) => [r.value, { id: r.id, name: r.name }]));
+  }
+
+  /** Store codes the mirror does not know, each with what to write instead (none while the mirror has no stores). */
+  async unknownStoreCodes(codes: string[], trx: Knex = this.db): Promise<Map<string, string>> {
+    const unknown = new Map<string, string>();
+    if (codes.length === 0 || !(await this.mirrorAvailable(trx))) return unknown;
+    const stores: Array<{ code: string }> = await trx('stores').select('code').whereNull('deleted_at');
+    if (stores.length === 0) return unknown;
+    const known = new Set(stores.map((s) => s.code));
+    const list = stores
+      .slice(0, 10)
+      .map((s) => s.code)
+      .join(', ');
+    for (const code of codes) if (!known.has(code)) unknown.set(code, `No store has the code "${code}"; use one of ${list}.`);
+    return unknown;
+  }
+
+  transaction<T>(run: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(run);
+  }
+
+  /** Column values for a checked profile (ID number encrypted here and only here). */
+  columnsOf(values: CheckedProfile): Record<string, unknown> {
+    const columns: Record<string, unknown> = {};
+    if (values.name !== undefined) columns.name = values.name;
+    if (values.gender !== undefined) columns.gender = values.gender;
+    if (values.birthday !== undefined) {
+      columns.birthday = values.birthday;
+      columns.birth_month = values.birthday ? Number(values.birthday.slice(5, 7)) : null;
+      columns.birth_day = values.birthday ? Number(values.birthday.slice(8, 10)) : null;
+    }
+    if (values.birthdayLunar !== undefined) columns.birthday_lunar = values.birthdayLunar;
+    if (values.mobile !== undefined) columns.mobile = values.mobile;
+    if (values.cardNo !== undefined) columns.card_no = values.cardNo;
+    if (values.storeCode !== undefined) columns.store_code = values.storeCode;
+    if (values.idNumber !== undefined) {
+      Object.assign(columns, values.idNumber ? encryptIdNumber(this.secrets, values.idNumber) : { id_number_enc: null, id_number_last4: null });
+    }
+    if (values.points !== undefined) columns.points = values.points;
+    if (values.marketingConsent !== undefined) columns.marketing_consent = values.marketingConsent;
+    if (values.notes !== undefined) columns.notes = values.notes;
+    return columns;
+  }
+
+  /** Inserts a checked member with its tags; the caller holds the transaction and audits. */
+  async insertChecked(trx: Knex, source: 'manual' | 'import', values: CheckedProfile): Promise<number> {
+    const now = this.clock.now();
+    const [inserted] = await trx('members')
+      .insert({ source, ...this.columnsOf(values), created_at: now, updated_at: now })
+      .returning('id');
+    const id = typeof inserted === 'object' ? Number((inserted as { id: number }).id) : Number(inserted);
+    if (values.tags && values.tags.length > 0) await trx('member_tags').insert(values.tags.map((tag) => ({ member_id: id, tag })));
+    return id;
+  }
+
+  async create(actor: AuditActor, input: MemberCreateInput, options = { revealIdNumber: false }): Promise<MemberDetail> {
+    const { values, problems } = checkProfile(input, this.today());
+    if (problems.length > 0) throw new MemberProfileError(problems);
+    const id = await this.db.transaction(async (trx) => {
+      const clashes = await this.clashes(values, null, trx);
+      if (clashes.length > 0) throw new ConflictError('MEMBER_DUPLICATE', clashes.map((p) => p.message).join(' '));
+      const newId = await this.insertChecked(trx, 'manual', values);
+      await this.audit.record(actor, 'members.create', `member:${newId}`, { name: values.name, fields: Object.keys(values) }, trx);
+      return newId;
+    });
+    return this.get(id, options);
+  }
+
+  async update(actor: AuditActor, id: number, input: MemberUpdateInput, options = { revealIdNumber: false }): Promise<MemberDetail> {
+    const { values, problems } = checkProfile(input, this.today());
+    if (problems.length > 0) throw new MemberProfileError(problems);
+    await this.db.transaction(async (trx) => {
+      const row = (await trx('members').select('id', 'source', 'deleted_at').where({ id }).first()) as
+        | Pick<MemberRow, 'id' | 'source' | 'deleted_at'>
+        | undefined;
+      if (!row || row.deleted_at !== null) throw new NotFoundError(`Member #${id}`);
+      const ownFields = new Set(['tags', 'marketingConsent', 'notes']);
+      const profileFields = Object.keys(values).filter((f) => !ownFields.has(f));
+      if (row.source === 'pos' && profileFields.length > 0) {
+        throw new AppError(
+          'MEMBER_PROFILE_FROM_POS',
+          `This member comes from the store's POS, so ${profileFields.join(', ')} can only be changed there; here you can change tags, marketing consent and notes.`,
+          400,
+        );
+      }
+      const clashes = await this.clashes(values, id, trx);
+      if (clashes.length > 0) throw new ConflictError('MEMBER_DUPLICATE', clashes.map((p) => p.message).join(' '));
+      const columns = this.columnsOf(values);
+      await trx('members')
+        .where({ id })
+        .update({ ...columns, updated_at: this.clock.now() });
+      if (values.tags) {
+        await trx('member_tags').where({ member_id: id }).delete();
+        if (values.tags.length > 0) await trx('member_tags').insert(values.tags.map((tag) => ({ member_id: id, tag })));
+      }
+      // Field names only: values such as the ID number never go into the audit log.
+      await this.audit.record(actor, 'members.update', `member:${id}`, { fields: Object.keys(values) }, trx);
+    });
+    return this.get(id, options);
+  }
+}
+
+export function summaryOf(row: MemberRow, tags: string[], today: string): MemberSummary {
+  return {
+    id: row.id,
+    source: row.source,
+    storeCode: row.store_code,
+    cardNo: row.card_no,
+    name: row.name,
+    gender: row.gender,
+    birthday: row.birthday,
+    birthdayLunar: Boolean(row.birthday_lunar),
+    age: ageOn(row.birthday, today),
+    mobile: row.mobile,
+    idNumberMasked: maskIdNumber(row.id_number_last4),
+    points: Number(row.points),
+    totalSpentCents: Number(row.total_spent_cents),
+    lastPurchaseAt: num(row.last_purchase_at),
+    lastPurchaseCents: num(row.last_purchase_cents),
+    marketingConsent: Boolean(row.marketing_consent),
+    tags,
+  };
+}
