@@ -58,11 +58,17 @@ const ELEMENT_LOCALES = { 'zh-CN': zhCn, en };
 export const locale = ref<Locale>(initialLocale());
 export const elementLocale = () => ELEMENT_LOCALES[locale.value];
 
-export function setLocale(next: Locale): void {
+/** Switches the UI language; `remember` keeps the choice for this browser (the user picked it). */
+export function setLocale(next: Locale, remember = true): void {
   locale.value = next;
   i18n.global.locale.value = next;
-  localStorage.setItem(STORAGE_KEY, next);
+  if (remember) localStorage.setItem(STORAGE_KEY, next);
   document.documentElement.lang = next;
+}
+
+/** The store's default language applies only where nobody chose one in this browser. */
+export function applyStoreDefaultLocale(storeDefault: Locale): void {
+  if (!isLocale(localStorage.getItem(STORAGE_KEY)) && storeDefault !== locale.value) setLocale(storeDefault, false);
 }
 
 document.documentElement.lang = locale.value;

@@ -1,0 +1,22 @@
+import { http } from './client';
+
+/** GET /api/dashboard — mirrors the response schema in main/api/routes/dashboard.ts (declared inline there). */
+export interface DashboardFigures {
+  version: string;
+  startedAt: number;
+  uptimeSeconds: number;
+  databaseBytes: number;
+  dataDir: string;
+  users: {
+    total: number;
+    active: number;
+    disabled: number;
+    byRole: { admin: number; manager: number; operator: number };
+  };
+  /** Audit actions per local day, oldest first, 14 days. */
+  activity: Array<{ day: string; actions: number; logins: number }>;
+}
+
+export const dashboardApi = {
+  get: () => http.get<DashboardFigures>('/dashboard'),
+};
