@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../../clock.js';
 import { parseCommandLine, type AtCommand, type AtOperation } from './command-line.js';
-import { CME, CME_TEXT, CMS, CMS_TEXT, SimulatorError } from './errors.js';
+import { CME, CME_TEXT, CMS, CMS_TEXT } from './errors.js';
 import { checkSubmit, deliveryPdus, rawNetworkPdu, statusByte, statusReportPdu, tpduLength, type InboundMessage, type NetworkPdu, type SubmitCheck } from './network.js';
 import {
   mergeFaults,
@@ -211,12 +211,12 @@ export class SimulatedModem {
     this.sim = this.simAtPowerOn();
     this.lastRegistration = this.registrationStat();
     this.restartNoise();
-    const self = this;
+    const current = (): SimFaults => ({ ...this.faultSet, sendErrors: [...this.faultSet.sendErrors] });
     this.faults = {
       set: (change) => this.applyFaults(mergeFaults(this.faultSet, change), change),
       clear: () => this.applyFaults({ ...NO_FAULTS, sendErrors: [] }, { ...NO_FAULTS }),
       get current() {
-        return { ...self.faultSet, sendErrors: [...self.faultSet.sendErrors] };
+        return current();
       },
     };
   }
