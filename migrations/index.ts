@@ -3,6 +3,7 @@ import * as foundation from './20261122_0100_foundation.js';
 import * as members from './20261122_0300_members.js';
 import * as storeMirror from './20261122_0310_store_mirror.js';
 import * as listsTemplates from './20261122_0400_lists_templates.js';
+import * as outboxInbox from './20261122_0410_outbox_inbox.js';
 
 export interface Migration {
   name: string;
@@ -19,4 +20,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0300_members', ...members },
   { name: '20261122_0310_store_mirror', ...storeMirror },
   { name: '20261122_0400_lists_templates', ...listsTemplates },
+  { name: '20261122_0410_outbox_inbox', ...outboxInbox },
 ];
