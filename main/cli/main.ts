@@ -5,6 +5,7 @@ import { consoleOutput, type CliOutput } from './output.js';
 import { registerServeCommand } from './serve.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerUserCommands } from './user.js';
+import { registerListsCommands } from './lists.js';
 
 /**
  * The `storemas` command line. Each capability registers its subcommands in
@@ -23,6 +24,7 @@ export function buildProgram(out: CliOutput = consoleOutput): Command {
   registerServeCommand(program, out);
   registerMigrateCommand(program, out);
   registerUserCommands(program, out);
+  registerListsCommands(program, out);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
