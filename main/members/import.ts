@@ -136,7 +136,9 @@ export async function validateImport(members: Members, table: TableFile): Promis
       }
     }
   }
-  errors.sort((a, b) => a.row - b.row);
+  // In reading order: by row, then left to right.
+  const columnOrder = (name: string) => table.header.indexOf(name);
+  errors.sort((a, b) => a.row - b.row || columnOrder(a.column) - columnOrder(b.column));
   return { valid: valid.filter((r) => !clashing.has(r.rowNumber)), errors, rejectedRows: badRows.size };
 }
 
