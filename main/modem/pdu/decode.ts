@@ -93,9 +93,20 @@ export function decodePdu(hex: string, options: DecodeOptions = {}): DecodedPdu 
   try {
     return decode(hex, options);
   } catch (error) {
-    if (error instanceof PduError) throw error;
+    if (error instanceof PduError) throw withSmscHint(error, hex, options);
     throw new PduError('PDU_DECODER_FAULT', `The PDU could not be decoded (${error instanceof Error ? error.message : String(error)}).`, { pdu: typeof hex === 'string' ? hex.slice(0, 400) : undefined });
   }
+}
+
+/** A PDU that fails with an SMSC field but decodes without one most likely lacks it: say so. */
+function withSmscHint(error: PduError, hex: string, options: DecodeOptions): PduError {
+  if (options.hasSmsc === false || error.code === 'PDU_EMPTY' || error.code === 'PDU_TOO_LONG') return error;
+  try {
+    decode(hex, { ...options, hasSmsc: false });
+  } catch {
+    return error;
+  }
+  return new PduError(error.code, `${error.message} It does decode without an SMSC field: the SMSC field seems to be missing (decode with hasSmsc: false).`, error.details);
 }
 
 function decode(hex: string, options: DecodeOptions): DecodedPdu {

@@ -18,14 +18,11 @@ export function encodeUserData(text: string, encoding: DataCoding, udhHex: strin
     packSeptets(septets, bytes, headerSeptets * 7);
     return { udl, hex: bytesToHex(bytes) };
   }
-  let hex = udhHex;
   if (encoding === 'ucs2') {
-    for (let i = 0; i < text.length; i++) {
-      const unit = text.charCodeAt(i);
-      hex += BYTE_HEX[unit >> 8]! + BYTE_HEX[unit & 0xff]!;
-    }
-    return { udl: udhOctets + text.length * 2, hex };
+    // UTF-16 code units, big-endian; Buffer copies lone surrogates unchanged.
+    return { udl: udhOctets + text.length * 2, hex: udhHex + Buffer.from(text, 'utf16le').swap16().toString('hex').toUpperCase() };
   }
+  let hex = udhHex;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code > 0xff) throw notEncodable(text, encoding);
@@ -76,9 +73,8 @@ export function decodeUserData(reader: OctetReader, udl: number, encoding: DataC
   }
   if (encoding === 'ucs2') {
     // An odd trailing octet cannot be a character; it is dropped rather than failing the message.
-    const units = new Array<number>(body.length >> 1);
-    for (let i = 0; i < units.length; i++) units[i] = (body[2 * i]! << 8) | body[2 * i + 1]!;
-    return { text: String.fromCharCode(...units), header, bodyHex: '' };
+    const swapped = Buffer.from(body.subarray(0, body.length & ~1));
+    return { text: swapped.swap16().toString('utf16le'), header, bodyHex: '' };
   }
   return { text: String.fromCharCode(...body), header, bodyHex: bytesToHex(body) };
 }
