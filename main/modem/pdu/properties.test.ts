@@ -60,10 +60,10 @@ describe('SMS-SUBMIT properties', () => {
           // 1 first octet + 1 MR + 2 + 7 address + 1 PID + 1 DCS + 1 UDL + at most 140 octets of user data.
           expect(part.tpduLength).toBeLessThanOrEqual(154);
           expect(part.tpduLength).toBe((part.pdu.length - 2) / 2);
-          const first = part.text.charCodeAt(0);
-          const last = part.text.charCodeAt(part.text.length - 1);
-          if (part.partNumber > 1) expect(isLow(first)).toBe(false);
-          if (part.partNumber < part.partCount) expect(isHigh(last)).toBe(false);
+        }
+        for (let i = 0; i + 1 < parts.length; i++) {
+          const splitPair = isHigh(parts[i]!.text.charCodeAt(parts[i]!.text.length - 1)) && isLow(parts[i + 1]!.text.charCodeAt(0));
+          expect(splitPair, `surrogate pair split between parts ${i + 1} and ${i + 2}`).toBe(false);
         }
         // A part border inside an escape sequence would change the text: the escape alone decodes as a space.
         expect(parts.map((p) => p.text).join('')).toBe(text);

@@ -32,4 +32,9 @@ export const chineseText = fc
   .array(fc.oneof({ weight: 6, arbitrary: fromCodePoints(0x4e00, 0x9fff) }, { weight: 1, arbitrary: fromCodePoints(0x1f300, 0x1faff) }), { minLength: 60, maxLength: 210 })
   .map((chars) => chars.join(''));
 
-export const anyText = fc.oneof(gsmText, mixedText, chineseText, fc.string({ unit: 'binary', maxLength: 300 }));
+/** Texts with unpaired surrogates (broken input from elsewhere): they must pass through UCS2 unchanged. */
+export const loneSurrogateText = fc
+  .array(fc.oneof(messageChar, fc.integer({ min: 0xd800, max: 0xdfff }).map((unit) => String.fromCharCode(unit))), { maxLength: 200 })
+  .map((chars) => chars.join(''));
+
+export const anyText = fc.oneof(gsmText, mixedText, chineseText, loneSurrogateText, fc.string({ unit: 'binary', maxLength: 300 }));
