@@ -34,6 +34,8 @@ export interface SessionOptions {
   onUnsolicited?: (event: Unsolicited) => void;
   /** Every line in and out, for diagnostics (never includes PIN values). */
   onTrace?: (direction: 'in' | 'out', text: string) => void;
+  /** Vendor chatter beyond the common list (see vendors/), reported as noise. */
+  extraNoisePrefixes?: readonly string[];
 }
 
 interface Pending {
@@ -209,13 +211,24 @@ export class AtSession {
       this.pduHeader = line;
       return;
     }
-    const unsolicited = classifyUnsolicited(line, pending ? pending.replyPrefixes : []);
+    const unsolicited = classifyUnsolicited(line, pending ? pending.replyPrefixes : []) ?? this.vendorNoise(line, pending);
     if (unsolicited) {
       this.emit(unsolicited);
       return;
     }
     if (pending) pending.lines.push(line);
     else if (classifyFinalLine(line) === undefined && !/^AT/i.test(line)) this.emit({ type: 'unknown', line });
+  }
+
+  /** Vendor quirks can add chatter prefixes after the modem identified itself. */
+  set extraNoisePrefixes(prefixes: readonly string[]) {
+    this.options.extraNoisePrefixes = prefixes;
+  }
+
+  private vendorNoise(line: string, pending: Pending | undefined): Unsolicited | undefined {
+    const upper = line.toUpperCase();
+    if (pending?.replyPrefixes.some((p) => upper.startsWith(p))) return undefined;
+    return this.options.extraNoisePrefixes?.some((p) => upper.startsWith(p.toUpperCase())) ? { type: 'noise', line } : undefined;
   }
 
   private finish(pending: Pending, final: FinalResult): void {

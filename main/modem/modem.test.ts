@@ -1,0 +1,219 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock, systemClock, type Clock } from '../clock.js';
+import { MemoryInboundSink } from './inbound.js';
+import { Modem, type ModemEvent, type ModemSettings, type ModemState } from './modem.js';
+import { decodePdu, encodeDeliverParts } from './pdu/index.js';
+import { SimulatedModem } from './sim/modem.js';
+import type { SimulatorOptions } from './sim/options.js';
+import { createSimulatorTransport } from './sim/transport.js';
+
+/** Driver ↔ in-process simulator: the whole modem lifecycle without hardware. */
+const running: Array<{ modem: Modem; sim: SimulatedModem }> = [];
+
+const FAST: Partial<ModemSettings> = {
+  commandTimeoutMs: 400,
+  sendTimeoutMs: 1_000,
+  healthIntervalMs: 60_000,
+  listingIntervalMs: 60_000,
+  limits: { minGapMs: 0, perHour: 200, perDay: 1000 },
+  partRetryDelayMs: 10,
+  resetWaitMs: 10,
+  recoveryWaitMs: 5_000,
+};
+
+function setup(
+  options: { sim?: SimulatorOptions; modem?: Partial<ModemSettings>; clock?: Clock } = {},
+): { modem: Modem; sim: SimulatedModem; sink: MemoryInboundSink; events: ModemEvent[] } {
+  const sim = new SimulatedModem({ latency: 'zero', statusReports: { delayMs: [0, 0] }, ...options.sim });
+  const sink = new MemoryInboundSink();
+  const events: ModemEvent[] = [];
+  const modem = new Modem(
+    { id: 'm1', name: 'Counter 1', ...FAST, ...options.modem },
+    { transport: createSimulatorTransport(sim), clock: options.clock ?? systemClock, sink, onEvent: (e) => events.push(e) },
+  );
+  running.push({ modem, sim });
+  modem.start();
+  return { modem, sim, sink, events };
+}
+
+async function until(predicate: () => boolean, timeoutMs = 8_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const inState = (modem: Modem, state: ModemState) => until(() => modem.state === state, 15_000, `state ${state} (is ${modem.state}: ${modem.status().reason})`);
+
+afterEach(async () => {
+  for (const { modem, sim } of running.splice(0)) {
+    await modem.stop();
+    sim.dispose();
+  }
+});
+
+describe('modem lifecycle', () => {
+  it('initialises, reads identity, signal, registration and operator, and publishes status', async () => {
+    const { modem, events } = setup({ sim: { identity: { imei: '356938035643809', imsi: '460011234567890' } } });
+    await inState(modem, 'ready');
+    const status = modem.status();
+    expect(status.identity.imei).toBe('356938035643809');
+    expect(status.identity.imsi).toBe('460011234567890');
+    expect(status.identity.manufacturer).not.toBeNull();
+    expect(status.signal?.dbm).toBeTypeOf('number');
+    expect(status.registration?.registered).toBe(true);
+    expect(status.operator).not.toBeNull();
+    expect(status.storage?.total).toBeGreaterThan(0);
+    expect(events.filter((e) => e.type === 'status').map((e) => (e.type === 'status' ? e.status.state : ''))).toContain('ready');
+  });
+
+  it('refuses a different device than the bound IMEI, with a clear status', async () => {
+    const { modem } = setup({ sim: { identity: { imei: '356938035643809' } }, modem: { imeiBinding: '861234567890123' } });
+    await inState(modem, 'refused');
+    expect(modem.status().reason).toContain('refused: IMEI mismatch');
+    await expect(modem.send({ to: '+8613800138000', text: 'x' })).rejects.toMatchObject({ code: 'MODEM_NOT_READY' });
+  });
+
+  it('enters the SIM PIN when asked and reports a missing PIN as refused', async () => {
+    const withPin = setup({ sim: { pinRequired: true, pin: '4321' }, modem: { pin: '4321' } });
+    await inState(withPin.modem, 'ready');
+    const without = setup({ sim: { pinRequired: true, pin: '4321' } });
+    await inState(without.modem, 'refused');
+    expect(without.modem.status().reason).toContain('SIM PIN required');
+  });
+});
+
+describe('sending', () => {
+  it('sends a long Chinese message part by part with an MR each, and matches the status reports', async () => {
+    const { modem, sim, sink } = setup();
+    await inState(modem, 'ready');
+    const text = '尊敬的会员您好：本周六全场生鲜八折，会员积分双倍，欢迎光临！'.repeat(3);
+    const result = await modem.send({ to: '+8613800138000', text, reference: 'outbox-1' });
+    expect(result.ok).toBe(true);
+    expect(result.parts.length).toBeGreaterThan(1);
+    const mrs = result.parts.map((p) => p.mr);
+    expect(new Set(mrs).size).toBe(result.parts.length);
+    const accepted = sim.acceptedLog();
+    expect(accepted.map((a) => a.mr)).toEqual(mrs);
+    const decoded = accepted.map((a) => decodePdu(a.pdu, { hasSmsc: true }));
+    expect(decoded.map((d) => (d.type === 'submit' ? d.text : '')).join('')).toBe(text);
+    expect(decoded.every((d) => d.type === 'submit' && d.statusReportRequested)).toBe(true);
+    await sink.waitFor(() => sink.reports.length === result.parts.length);
+    for (const report of sink.reports) {
+      expect(report.outcome).toBe('delivered');
+      expect(report.matched).toMatchObject({ sendId: result.sendId, reference: 'outbox-1' });
+    }
+    expect(sink.reports.map((r) => r.matched!.partNumber).sort()).toEqual(result.parts.map((p) => p.partNumber));
+  });
+
+  it('retries a part after a retryable +CMS ERROR and fails at once on a permanent one', async () => {
+    const { modem, sim } = setup();
+    await inState(modem, 'ready');
+    sim.faults.set({ sendErrors: [{ onSend: 1, code: 331 }] });
+    const retried = await modem.send({ to: '+8613800138000', text: 'hello' });
+    expect(retried.ok).toBe(true);
+    expect(retried.parts[0]!.attempts).toBe(2);
+    sim.faults.set({ sendErrors: [{ onSend: 1, code: 304 }] });
+    const failed = await modem.send({ to: '+8613800138000', text: 'hello again' });
+    expect(failed.ok).toBe(false);
+    expect(failed.retryable).toBe(false);
+    expect(failed.parts[0]).toMatchObject({ status: 'failed', attempts: 1, error: { cmsCode: 304, retryable: false, scope: 'content' } });
+    expect(modem.status().counters).toMatchObject({ sent: 1, failed: 1 });
+  });
+
+  it('keeps the caps inside the modem: a send beyond them is refused with when capacity returns', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 22, 8, 0, 0));
+    const { modem } = setup({ clock, modem: { limits: { minGapMs: 0, perHour: 2, perDay: 1000 } } });
+    await inState(modem, 'ready');
+    await modem.send({ to: '+8613800138000', text: 'one' });
+    await modem.send({ to: '+8613800138000', text: 'two' });
+    expect(modem.capacityFor(1)).toBe(false);
+    const refusal = modem.send({ to: '+8613800138000', text: 'three' });
+    await expect(refusal).rejects.toMatchObject({ code: 'MODEM_SEND_CAP_REACHED', details: { window: 'hour', availableAt: Date.UTC(2026, 10, 22, 9, 0, 0) } });
+    clock.advance(3_600_001);
+    expect(modem.capacityFor(1)).toBe(true);
+  });
+
+  it('paces sends by the minimum gap', async () => {
+    const { modem } = setup({ modem: { limits: { minGapMs: 250, perHour: 200, perDay: 1000 } } });
+    await inState(modem, 'ready');
+    const started = Date.now();
+    await modem.send({ to: '+8613800138000', text: 'a' });
+    await modem.send({ to: '+8613800138000', text: 'b' });
+    await modem.send({ to: '+8613800138000', text: 'c' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(490);
+  });
+
+  it('refuses a message that cannot be encoded with a coded error', async () => {
+    const { modem } = setup();
+    await inState(modem, 'ready');
+    await expect(modem.send({ to: 'not a number', text: 'x' })).rejects.toMatchObject({ code: 'MODEM_BAD_MESSAGE' });
+  });
+});
+
+describe('receiving', () => {
+  it('reassembles an injected multipart message, stores it, and only then deletes the parts', async () => {
+    const { modem, sim, sink } = setup();
+    await inState(modem, 'ready');
+    const text = '您好，我想问一下会员卡积分怎么兑换礼品？另外周末营业时间是几点到几点？谢谢！'.repeat(2);
+    sim.injectInbound({ from: '+8613911112222', text });
+    await sink.waitFor(() => sink.messages.length === 1);
+    const message = sink.messages[0]!;
+    expect(message).toMatchObject({ from: '+8613911112222', text, partial: false, modemId: 'm1' });
+    expect(message.concat?.total).toBeGreaterThan(1);
+    await until(() => Object.values(sim.status().storage).every((s) => s.used === 0), 3_000, 'SIM emptied');
+  });
+
+  it('leaves a message on the SIM when storing fails, and stores it from the next listing', async () => {
+    const { modem, sim, sink } = setup({ modem: { listingIntervalMs: 300 } });
+    await inState(modem, 'ready');
+    sink.failNext = 1;
+    sim.injectInbound({ from: '10086', text: '您的话费余额为 12.30 元' });
+    await until(() => Object.values(sim.status().storage).some((s) => s.used === 1), 3_000, 'message stored on the SIM');
+    await sink.waitFor(() => sink.messages.length === 1, 5_000);
+    expect(sink.messages[0]!.text).toBe('您的话费余额为 12.30 元');
+    await until(() => Object.values(sim.status().storage).every((s) => s.used === 0), 3_000, 'SIM emptied');
+  });
+
+  it('delivers a partial message, flagged, when the reassembly window ends', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 22, 8, 0, 0));
+    const { modem, sim, sink } = setup({ clock });
+    await inState(modem, 'ready');
+    const parts = encodeDeliverParts({ from: '+8613911112222', text: '一'.repeat(150), timestamp: clock.now(), reference: 42 });
+    expect(parts.length).toBe(3);
+    sim.injectPdu(parts[0]!.pdu);
+    sim.injectPdu(parts[2]!.pdu);
+    await until(() => Object.values(sim.status().storage).some((s) => s.used === 2), 3_000, 'parts stored');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sink.messages).toHaveLength(0);
+    clock.advance(10 * 60_000);
+    modem.poke();
+    await sink.waitFor(() => sink.messages.length === 1, 3_000);
+    expect(sink.messages[0]).toMatchObject({ partial: true, text: '一'.repeat(83), concat: { reference: 42, total: 3, received: [1, 3] } });
+  });
+});
+
+describe('recovery', () => {
+  it('takes a hung modem out of service after N failures and brings it back by itself', async () => {
+    const { modem, sim } = setup({ modem: { maxFailures: 2, cooldownMs: 300, healthIntervalMs: 100 } });
+    await inState(modem, 'ready');
+    sim.faults.set({ hang: true });
+    await inState(modem, 'out-of-service');
+    expect(modem.status().reason).toMatch(/2 failures in a row/);
+    sim.faults.set({ hang: false });
+    await inState(modem, 'ready');
+  }, 20_000);
+
+  it('survives an unplug in the middle of a multipart send and finishes after the replug', async () => {
+    const { modem, sim } = setup({ sim: { latency: { commandMs: [0, 0], sendMs: [40, 40], bootMs: 0 } } });
+    await inState(modem, 'ready');
+    const sending = modem.send({ to: '+8613800138000', text: '全'.repeat(300) });
+    await until(() => sim.acceptedLog().length >= 1, 3_000, 'first part accepted');
+    sim.unplug();
+    setTimeout(() => sim.replug(), 300);
+    const result = await sending;
+    expect(result.ok).toBe(true);
+    expect(result.parts.every((p) => p.status === 'sent')).toBe(true);
+  }, 20_000);
+});
