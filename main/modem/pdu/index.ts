@@ -36,6 +36,7 @@ export {
   type DeliveryOutcome,
   type Validity,
 } from './decode.js';
+export { describePdu, isoWithOffset, type PduDescription } from './describe.js';
 export type { PduAddress, AddressType } from './address.js';
 export type { ConcatInfo, PortInfo, WaitingIndication, WaitingKind } from './udh.js';
 export type { MessageClass } from './dcs.js';
