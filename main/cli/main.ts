@@ -5,7 +5,9 @@ import { consoleOutput, type CliOutput } from './output.js';
 import { registerServeCommand } from './serve.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerUserCommands } from './user.js';
+import { registerModemSimCommands } from './modem-sim.js';
 import { registerListsCommands } from './lists.js';
+import { registerMembersCommands } from './members.js';
 
 /**
  * The `storemas` command line. Each capability registers its subcommands in
@@ -24,7 +26,9 @@ export function buildProgram(out: CliOutput = consoleOutput): Command {
   registerServeCommand(program, out);
   registerMigrateCommand(program, out);
   registerUserCommands(program, out);
+  registerModemSimCommands(program, out);
   registerListsCommands(program, out);
+  registerMembersCommands(program, out);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
