@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as foundation from './20261122_0100_foundation.js';
+import * as modems from './20261122_0200_modems.js';
 import * as members from './20261122_0300_members.js';
 import * as storeMirror from './20261122_0310_store_mirror.js';
 import * as listsTemplates from './20261122_0400_lists_templates.js';
@@ -17,6 +18,7 @@ export interface Migration {
  */
 export const migrations: readonly Migration[] = [
   { name: '20261122_0100_foundation', ...foundation },
+  { name: '20261122_0200_modems', ...modems },
   { name: '20261122_0300_members', ...members },
   { name: '20261122_0310_store_mirror', ...storeMirror },
   { name: '20261122_0400_lists_templates', ...listsTemplates },

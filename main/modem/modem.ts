@@ -160,6 +160,11 @@ export interface SendResult {
   parts: PartResult[];
 }
 
+/** Same shape as the outbox's PartSendResult, so the pool can serve as the dispatcher's channel. */
+export type PduSendResult =
+  | { ok: true; mr: number }
+  | { ok: false; failure: { kind: 'refused' | 'uncertain'; retryable: boolean; code: string; message: string } };
+
 export type ModemEvent =
   | { type: 'status'; status: ModemStatus }
   | { type: 'sent'; modemId: string; at: number; parts: number }
@@ -1019,6 +1024,89 @@ export class Modem {
         return;
       }
     }
+  }
+
+  /**
+   * When the next part may go out on this modem (pacing), or null when it is
+   * not in service or its caps are reached: what a dispatcher plans with.
+   */
+  readyAt(): number | null {
+    if (this.stat.state !== 'ready' || !this.capacityFor(1)) return null;
+    return this.clock.now() + this.ledger.waitMs();
+  }
+
+  /**
+   * Sends ONE already-encoded part (the outbox encodes and keeps parts itself),
+   * inside the same pacing and caps as send(). No retry here: a refusal means
+   * the part did not go out; 'uncertain' (no answer, port lost) means it may have.
+   */
+  sendPdu(part: { pdu: string; tpduLength: number; reference?: string | null; partNumber?: number; partCount?: number }): Promise<PduSendResult> {
+    const run = this.sendChain.then(() => this.sendPduNow(part));
+    this.sendChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sendPduNow(part: { pdu: string; tpduLength: number; reference?: string | null; partNumber?: number; partCount?: number }): Promise<PduSendResult> {
+    const refused = (code: string, message: string, retryable: boolean): PduSendResult => ({ ok: false, failure: { kind: 'refused', retryable, code, message } });
+    if (this.signal.aborted || this.stat.state !== 'ready') {
+      return refused('MODEM_NOT_READY', `Modem ${this.settings.name} is ${this.stat.state}${this.stat.reason ? `: ${this.stat.reason}` : ''}.`, true);
+    }
+    let recipient: string;
+    try {
+      const decoded = decodePdu(part.pdu, { hasSmsc: true, direction: 'mo' });
+      if (decoded.type !== 'submit') return refused('MODEM_BAD_MESSAGE', 'Only SMS-SUBMIT PDUs can be sent.', false);
+      recipient = decoded.recipient.number;
+    } catch (error) {
+      if (error instanceof PduError) return refused('MODEM_BAD_MESSAGE', `The PDU cannot be sent: ${error.message}`, false);
+      throw error;
+    }
+    try {
+      this.ledger.check(1);
+    } catch (error) {
+      if (isModemError(error)) return refused(error.code, error.message, true);
+      throw error;
+    }
+    const wait = this.ledger.waitMs();
+    if (wait > 0) await this.sleep(wait, this.signal);
+    this.ledger.record();
+    let reply: AtReply;
+    try {
+      reply = await this.at(`AT+CMGS=${part.tpduLength}`, { promptData: part.pdu, timeoutMs: this.settings.sendTimeoutMs });
+    } catch (error) {
+      const modemError = isModemError(error) ? error : new ModemError('MODEM_SEND_FAILED', String(error), { retryable: true });
+      this.raiseFault(modemError);
+      this.countFailed(1);
+      return { ok: false, failure: { kind: 'uncertain', retryable: true, code: modemError.code, message: modemError.message } };
+    }
+    const mr = reply.ok ? parseCmgs(reply.lines) : null;
+    if (reply.ok && mr !== null) {
+      this.sentParts.set(sentKey(mr, nationalDigits(recipient, this.settings.countryCode)), {
+        sendId: part.reference ?? '',
+        reference: part.reference ?? null,
+        partNumber: part.partNumber ?? 1,
+        partCount: part.partCount ?? 1,
+        at: this.clock.now(),
+      });
+      this.stat.counters.sent += 1;
+      this.onEvent?.({ type: 'sent', modemId: this.id, at: this.clock.now(), parts: 1 });
+      this.publishStatus();
+      return { ok: true, mr };
+    }
+    const code = reply.final.kind === 'cms' || reply.final.kind === 'cme' ? reply.final.code : null;
+    const failure = classifySendFailure(code);
+    if (code === 322) this.storageFull = true;
+    this.countFailed(1);
+    return refused(
+      failure.retryable ? 'MODEM_SEND_RETRYABLE' : 'MODEM_SEND_REJECTED',
+      `${this.settings.name}: ${reply.final.kind === 'ok' ? 'no message reference in the reply' : reply.final.text} (${failure.meaning}).`,
+      failure.retryable,
+    );
+  }
+
+  private countFailed(parts: number): void {
+    this.stat.counters.failed += 1;
+    this.onEvent?.({ type: 'failed', modemId: this.id, at: this.clock.now(), parts });
+    this.publishStatus();
   }
 
   private async waitUntilReady(timeoutMs: number): Promise<boolean> {
