@@ -1,0 +1,42 @@
+import type {
+  AddListEntryDto,
+  ImportReportDto,
+  ListEntryDto,
+  ListPageDto,
+  ListStatusDto,
+  UpdateListEntryDto,
+} from '../../../main/api/schemas/lists';
+import { http } from './client';
+
+export type { AddListEntryDto, ImportReportDto, ListEntryDto, ListPageDto, ListStatusDto, UpdateListEntryDto };
+export type ListKind = 'black' | 'white';
+export type ImportMode = 'keep-good' | 'all-or-nothing';
+export type BlacklistScope = ListEntryDto['scope'];
+
+export interface ListQuery {
+  q?: string;
+  includeExpired?: boolean;
+  page: number;
+  pageSize: number;
+}
+
+/** The file's bytes as base64, for the JSON import request. */
+async function base64Of(file: File): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = '';
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  return btoa(binary);
+}
+
+export const listsApi = {
+  search: (list: ListKind, query: ListQuery) => http.get<ListPageDto>(`/lists/${list}`, { query: { ...query } }),
+  add: (list: ListKind, entry: AddListEntryDto) => http.post<ListEntryDto>(`/lists/${list}`, entry),
+  update: (id: number, changes: UpdateListEntryDto) => http.patch<ListEntryDto>(`/lists/entries/${id}`, changes),
+  remove: (id: number) => http.delete<{ ok: true }>(`/lists/entries/${id}`),
+  status: (number: string) => http.get<ListStatusDto>('/lists/status', { query: { number } }),
+  import: async (list: ListKind, file: File, mode: ImportMode, dryRun: boolean) =>
+    http.post<ImportReportDto>(`/lists/${list}/import`, { fileName: file.name, contentBase64: await base64Of(file), mode, dryRun }),
+  /** A plain link: the browser downloads it with the session cookie. */
+  exportUrl: (list: ListKind, format: 'csv' | 'xlsx') => `/api/lists/${list}/export?format=${format}`,
+};
