@@ -1,5 +1,5 @@
 import { PduError } from './errors.js';
-import { BYTE_HEX, type OctetReader } from './hex.js';
+import { BYTE_HEX, bytesToHex, type OctetReader } from './hex.js';
 import { packSeptets, septetOctets, septetsToText, textToSeptets, unpackSeptets } from './gsm7.js';
 
 export type AddressType = 'international' | 'national' | 'alphanumeric' | 'unknown';
@@ -80,7 +80,7 @@ export function encodeAlphanumericAddress(text: string): string {
   const bytes = new Uint8Array(septetOctets(septets.length));
   packSeptets(septets, bytes, 0);
   const semiOctets = Math.ceil((septets.length * 7) / 4);
-  return BYTE_HEX[semiOctets] + 'D0' + Array.from(bytes, (b) => BYTE_HEX[b]).join('');
+  return BYTE_HEX[semiOctets] + 'D0' + bytesToHex(bytes);
 }
 
 /** True when a sender should be written as an alphanumeric address rather than digits. */

@@ -1,4 +1,4 @@
-import { MAX_PARTS, chooseEncoding, splitText, PART_LIMITS, type DataCoding } from './length.js';
+import { MAX_PARTS, chooseEncoding, countUnits, splitText, PART_LIMITS, type DataCoding } from './length.js';
 import { PduError } from './errors.js';
 import { BYTE_HEX } from './hex.js';
 import { encodeAddress, encodeAlphanumericAddress, encodeSmsc, isAlphanumericSender } from './address.js';
@@ -128,18 +128,18 @@ export function encodeDeliver(options: DeliverOptions): EncodedPdu {
   if (typeof options.from !== 'string' || options.from.trim() === '') throw new PduError('PDU_BAD_ADDRESS', 'The sender must be a number or a name.');
   const origin = isAlphanumericSender(options.from) ? encodeAlphanumericAddress(options.from) : encodeAddress(options.from, 'sender number');
   const scts = encodeTimestamp(options.timestamp, options.tzOffsetMinutes ?? 0, 'timestamp');
+  const limits = PART_LIMITS[encoding];
   let udh = '';
+  let capacity = limits.single;
   if (options.concat) {
-    const bits = options.concat.bits ?? 8;
+    const bits = options.concat.bits === 16 ? 16 : 8;
     const total = checkInteger(options.concat.total, 'concat.total', 1, MAX_PARTS);
     const sequence = checkInteger(options.concat.sequence, 'concat.sequence', 1, total);
     udh = concatUdhHex(checkInteger(options.concat.reference, 'concat.reference', 0, bits === 16 ? 0xffff : 0xff), total, sequence, bits);
+    capacity = bits === 16 ? limits.concat16 : limits.concat8;
   }
-  const limits = PART_LIMITS[encoding];
-  const capacity = udh === '' ? limits.single : udh.length === 12 ? limits.concat8 : limits.concat16;
-  const fits = splitText(text, encoding);
-  if (fits === null) throw notEncodable(text, encoding);
-  const units = fits.units.reduce((a, b) => a + b, 0);
+  const units = countUnits(text, encoding);
+  if (units < 0) throw notEncodable(text, encoding);
   if (units > capacity) throw new PduError('PDU_TOO_LONG', `The text needs ${units} ${encoding === 'gsm7' ? 'septets' : 'units'} but one part holds ${capacity}; use encodeDeliverParts.`);
   // TP-MTI 00 (DELIVER), TP-MMS set (no more messages waiting), TP-UDHI when there is a header.
   const firstOctet = 0x04 | (udh === '' ? 0 : 0x40);

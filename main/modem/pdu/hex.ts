@@ -4,13 +4,6 @@ const HEX_DIGITS = '0123456789ABCDEF';
 /** Byte → two uppercase hex digits, precomputed (the encoder is on a hot path). */
 export const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => HEX_DIGITS[b >> 4]! + HEX_DIGITS[b & 15]!);
 
-const NIBBLE = new Int8Array(128).fill(-1);
-for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
-for (let i = 0; i < 6; i++) {
-  NIBBLE[65 + i] = 10 + i;
-  NIBBLE[97 + i] = 10 + i;
-}
-
 /** A PDU longer than this many octets is not a PDU (SMSC 12 + TPDU 164, with room for padding). */
 export const MAX_INPUT_OCTETS = 512;
 
@@ -21,6 +14,7 @@ export function bytesToHex(bytes: ArrayLike<number>): string {
 }
 
 const HEX_ONLY = /^[0-9A-Fa-f]*$/;
+const NOT_HEX = /[^0-9A-Fa-f]/;
 
 /** Parses hex text into bytes; whitespace around it is ignored, anything else wrong is a PduError. */
 export function hexToBytes(input: unknown): Uint8Array {
@@ -31,8 +25,7 @@ export function hexToBytes(input: unknown): Uint8Array {
     throw new PduError('PDU_TOO_LONG', `The PDU is ${Math.ceil(hex.length / 2)} octets long; no SMS PDU is longer than ${MAX_INPUT_OCTETS}.`);
   }
   if (!HEX_ONLY.test(hex)) {
-    let at = 0;
-    while (at < hex.length && hex.charCodeAt(at) < 128 && NIBBLE[hex.charCodeAt(at)]! >= 0) at++;
+    const at = NOT_HEX.exec(hex)?.index ?? 0;
     throw new PduError('PDU_INVALID', `The PDU is not hex: character ${JSON.stringify(hex[at])} at position ${at + 1}.`);
   }
   if (hex.length % 2 !== 0) throw new PduError('PDU_INVALID', `The PDU has an odd number of hex digits (${hex.length}); a digit is missing or extra.`);

@@ -153,6 +153,20 @@ describe('SMS-DELIVER and STATUS-REPORT properties', () => {
     );
   });
 
+  it('encodeDeliver with a concatenation header of either size keeps reference, part and total', () => {
+    fc.assert(
+      fc.property(fc.constantFrom<8 | 16>(8, 16), fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 1, max: 255 }), fc.nat(), chineseText, (bits, ref, total, seq, text) => {
+        const reference = bits === 8 ? ref % 256 : ref;
+        const sequence = (seq % total) + 1;
+        const partText = text.slice(0, bits === 8 ? 67 : 66).replace(/[\ud800-\udbff]$/, '');
+        const d = decodePdu(encodeDeliver({ from: '10086', text: partText, timestamp: Date.UTC(2026, 0, 1), concat: { reference, total, sequence, bits } }).pdu) as DecodedDeliver;
+        expect(d.concat).toEqual({ reference, total, sequence, bits });
+        expect(d.text).toBe(partText);
+      }),
+      RUNS,
+    );
+  });
+
   it('encodeDeliverParts gives parts that reassemble to the text', () => {
     fc.assert(
       fc.property(anyText, fc.integer({ min: 0, max: 255 }), timestamp, (text, reference, time) => {

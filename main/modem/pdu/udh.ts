@@ -1,5 +1,5 @@
 import { PduError } from './errors.js';
-import { bytesToHex } from './hex.js';
+import { BYTE_HEX, bytesToHex } from './hex.js';
 
 export interface ConcatInfo {
   reference: number;
@@ -82,8 +82,7 @@ function setConcat(header: UserDataHeader, reference: number, total: number, seq
 
 /** The concatenation UDH (with its length octet) as hex. */
 export function concatUdhHex(reference: number, total: number, sequence: number, bits: 8 | 16): string {
-  const hex = (n: number) => n.toString(16).padStart(2, '0').toUpperCase();
   return bits === 8
-    ? `050003${hex(reference)}${hex(total)}${hex(sequence)}`
-    : `060804${hex(reference >> 8)}${hex(reference & 0xff)}${hex(total)}${hex(sequence)}`;
+    ? `050003${BYTE_HEX[reference]}${BYTE_HEX[total]}${BYTE_HEX[sequence]}`
+    : `060804${BYTE_HEX[reference >> 8]}${BYTE_HEX[reference & 0xff]}${BYTE_HEX[total]}${BYTE_HEX[sequence]}`;
 }
