@@ -15,6 +15,8 @@ import { EventBus } from './events/bus.js';
 import { existingInitialPasswordFile, writeInitialPasswordFile } from './first-run.js';
 import { createLogger } from './logging.js';
 import { NumberLists } from './messaging/lists/lists.js';
+import { Messaging } from './messaging/dispatcher/service.js';
+import { defaultOutboundChannel } from './messaging/modem-channel.js';
 import { Templates } from './messaging/templates/templates.js';
 import type { ApplianceServices } from './services.js';
 import { Settings } from './settings/settings.js';
@@ -76,6 +78,9 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     const users = new Users(db, clock, audit, events, config.auth);
     const settings = new Settings(db, clock, audit, events);
     const secrets = loadOrCreateSecretBox(config.dataDir);
+    const lists = new NumberLists(db, clock, audit, async () => (await settings.get('policy')).timeZone);
+    const messaging = new Messaging({ db, clock, audit, events, logger: logger.child({ component: 'messaging' }), settings, lists });
+    stack.push(() => messaging.stop());
     const services: ApplianceServices = {
       version: VERSION,
       config,
@@ -88,7 +93,8 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       users,
       settings,
       secrets,
-      lists: new NumberLists(db, clock, audit, async () => (await settings.get('policy')).timeZone),
+      lists,
+      messaging,
       templates: new Templates(db, clock, audit),
       startedAt: clock.now(),
     };
@@ -184,6 +190,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
             services.users.sweepExpiredSessions().catch((error: unknown) => services.logger.warn({ err: error }, 'session sweep failed'));
           }, 60_000),
         );
+        await services.messaging.start(defaultOutboundChannel(services)); // the dispatcher; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = `http://${shownHost}:${port}/`;
         services.logger.info({ url, host, dataDir: config.dataDir, version: services.version }, 'StoreMAS started');

@@ -6,6 +6,7 @@ import type { Clock } from './clock.js';
 import type { ApplianceConfig } from './config.js';
 import type { SecretBox } from './crypto/secret-box.js';
 import type { EventBus } from './events/bus.js';
+import type { Messaging } from './messaging/dispatcher/service.js';
 import type { NumberLists } from './messaging/lists/lists.js';
 import type { Templates } from './messaging/templates/templates.js';
 import type { Settings } from './settings/settings.js';
@@ -30,6 +31,8 @@ export interface ApplianceServices {
   readonly secrets: SecretBox;
   /** Black- and whitelists of numbers (黑白名单). */
   readonly lists: NumberLists;
+  /** Outbox, inbox and the dispatcher that sends through the modems. */
+  readonly messaging: Messaging;
   /** SMS template library (营销库). */
   readonly templates: Templates;
   readonly startedAt: number;

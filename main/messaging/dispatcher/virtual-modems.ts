@@ -85,6 +85,7 @@ export class VirtualModems implements OutboundChannel {
           this.timers.delete(timer);
           void onStatusReport({ modemId, mr, recipient, status: 0, outcome: 'delivered', detail: 'delivered' });
         }, reportAfterMs);
+        timer.unref();
         this.timers.add(timer);
       }
       return { ok: true, mr };

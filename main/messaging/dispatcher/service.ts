@@ -1,0 +1,149 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { AuditLog } from '../../auth/audit.js';
+import type { Clock } from '../../clock.js';
+import type { EventBus } from '../../events/bus.js';
+import type { Settings } from '../../settings/settings.js';
+import type { OutboundChannel } from '../channel.js';
+import { Inbox } from '../inbox/inbox.js';
+import { optOutHandler } from '../inbox/opt-out.js';
+import type { NumberLists } from '../lists/lists.js';
+import { Outbox, type OutboxOptions } from '../outbox/outbox.js';
+import { Dispatcher, type DispatcherOptions } from './dispatcher.js';
+
+/**
+ * Where the modem layer hands over what it received (the modem's InboundSink):
+ * each call resolves only once the row is committed, so the modem deletes a
+ * text from the SIM only after that (persist before delete).
+ */
+export interface InboundSink {
+  storeInbound(message: ModemInbound): Promise<void>;
+  storeStatusReport(report: ModemStatusReport): Promise<void>;
+}
+
+/** The fields of the modem's InboundMessage the inbox keeps. */
+export interface ModemInbound {
+  modemId: string;
+  from: string;
+  text: string;
+  sentAt: number;
+  partial: boolean;
+  key: string;
+}
+
+/** The fields of the modem's InboundStatusReport the outbox matches on. */
+export interface ModemStatusReport {
+  modemId: string;
+  messageReference: number;
+  recipient: string;
+  outcome: 'delivered' | 'pending' | 'failed';
+  status: number;
+  reason: string;
+  dischargedAt: number;
+}
+
+export interface MessagingDeps {
+  db: Knex;
+  clock: Clock;
+  audit: AuditLog;
+  events: EventBus;
+  logger: Logger;
+  settings: Settings;
+  lists: NumberLists;
+}
+
+/**
+ * The messaging service: outbox and inbox always (the CLI queues into the
+ * outbox of a stopped appliance), the dispatcher only once start() is given
+ * the modems to send through — the served appliance does that.
+ */
+export class Messaging {
+  readonly outbox: Outbox;
+  readonly inbox: Inbox;
+  private dispatcher: Dispatcher | undefined;
+  private channelInUse: OutboundChannel | undefined;
+  readonly sink: InboundSink;
+
+  constructor(
+    private readonly deps: MessagingDeps,
+    options: { outbox?: OutboxOptions; dispatcher?: DispatcherOptions } = {},
+  ) {
+    const { db, clock, audit, events, logger, settings, lists } = deps;
+    const lookupLists = (numbers: readonly string[], now: number, trx: Knex) => lists.lookup(numbers, now, trx);
+    this.outbox = new Outbox(
+      db,
+      clock,
+      audit,
+      events,
+      {
+        policy: () => settings.get('policy'),
+        renderSettings: async () => ({ smsSignature: await settings.get('smsSignature'), storeName: await settings.get('storeName') }),
+      },
+      lookupLists,
+      options.outbox,
+    );
+    this.inbox = new Inbox(db, clock, audit, events, logger, this.outbox, {
+      policy: () => settings.get('policy'),
+      storeName: () => settings.get('storeName'),
+      lookupLists,
+      addOptOut: (n) => lists.addOptOut(n),
+      onQueued: () => this.poke(),
+    });
+    this.inbox.use(optOutHandler);
+    this.dispatcherOptions = options.dispatcher ?? {};
+    this.sink = {
+      storeInbound: async (m) => {
+        await this.inbox.storeInbound({ modemId: m.modemId, sender: m.from, text: m.text, sentAt: m.sentAt, partial: m.partial, key: m.key });
+      },
+      storeStatusReport: async (r) => {
+        await this.outbox.storeStatusReport({
+          modemId: r.modemId,
+          mr: r.messageReference,
+          recipient: r.recipient,
+          status: r.status,
+          outcome: r.outcome,
+          detail: r.reason,
+          dischargeAt: r.dischargedAt,
+        });
+      },
+    };
+  }
+
+  private readonly dispatcherOptions: DispatcherOptions;
+
+  get channel(): OutboundChannel | undefined {
+    return this.channelInUse;
+  }
+
+  get running(): boolean {
+    return this.dispatcher !== undefined;
+  }
+
+  /** Busy time per modem since start, for the status line and the benchmark. */
+  busyMs(): Map<string, number> {
+    return this.dispatcher?.busyMs ?? new Map();
+  }
+
+  /** Starts sending through `channel`; first recovers what a previous run left in flight. */
+  async start(channel: OutboundChannel): Promise<{ unknown: number; requeued: number }> {
+    if (this.dispatcher) throw new Error('messaging already started');
+    this.channelInUse = channel;
+    const dispatcher = new Dispatcher(this.outbox, channel, this.deps.clock, this.deps.events, this.deps.logger, this.dispatcherOptions);
+    const recovered = await dispatcher.start();
+    this.dispatcher = dispatcher;
+    const pending = await this.inbox.processPending();
+    if (pending > 0) this.deps.logger.info({ pending }, 'inbound texts from before the restart processed');
+    return recovered;
+  }
+
+  async stop(): Promise<void> {
+    const dispatcher = this.dispatcher;
+    this.dispatcher = undefined;
+    if (dispatcher) await dispatcher.stop();
+  }
+
+  /** New work was queued in this process: wake the workers now rather than at their next poll. */
+  poke(): void {
+    this.dispatcher?.poke();
+  }
+}

@@ -1,0 +1,361 @@
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { AuditActor, AuditLog } from '../../auth/audit.js';
+import type { Clock } from '../../clock.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
+import type { EventBus } from '../../events/bus.js';
+import { tryNormalizeMobile } from '../numbers.js';
+import { mayAutoAnswer, NOT_LISTED, type ListStatus } from '../policy/policy.js';
+import type { PolicySettings } from '../policy/settings.js';
+import type { Outbox } from '../outbox/outbox.js';
+import { toMessage, type MessageRow, type OutboxMessage } from '../outbox/rows.js';
+
+declare module '../../events/bus.js' {
+  interface ApplianceEvents {
+    /** A text came in (stored); the inbox page adds it to its conversation. */
+    'inbox.message': { id: number; conversationId: number; sender: string; text: string; memberId: number | null };
+    /** A conversation was marked handled or replied to. */
+    'inbox.conversation': { id: number; unhandled: number };
+  }
+}
+
+/** One inbound text as the modem layer hands it over, already reassembled. */
+export interface InboundText {
+  modemId: string;
+  /** As the network gave it: '+8613800138000', '10086', an alphanumeric name … */
+  sender: string;
+  text: string;
+  /** SCTS: when the service centre took the message. */
+  sentAt?: number | null;
+  /** Reassembly gave up waiting for a part: the text is what arrived. */
+  partial?: boolean;
+  /** The modem's stable key for this message (the same text read twice after a crash has the same key). */
+  key?: string;
+}
+
+export interface StoredInbound {
+  id: number;
+  conversationId: number;
+  modemId: string;
+  sender: string;
+  text: string;
+  memberId: number | null;
+  receivedAt: number;
+}
+
+/** What a handler may use: list status, the policy, and the outbox for an automatic answer. */
+export interface InboundTools {
+  lists: ListStatus;
+  policy: PolicySettings;
+  /** False for numbers on the inbound or full blacklist: stored, never answered automatically. */
+  mayAutoAnswer: boolean;
+  outbox: Outbox;
+  addOptOut(number: string): Promise<'added' | 'updated' | 'unchanged'>;
+  storeName: string;
+}
+
+/**
+ * One link of the inbound chain. Opt-out is the first; keyword services plug in
+ * after it. `handled` stops the chain and records the handler's name on the text.
+ */
+export interface InboundHandler {
+  readonly name: string;
+  handle(message: StoredInbound, tools: InboundTools): Promise<'handled' | 'pass'>;
+}
+
+export interface ConversationSummary {
+  id: number;
+  number: string;
+  memberId: number | null;
+  memberName: string | null;
+  lastModemId: string | null;
+  lastText: string;
+  lastAt: number;
+  unhandled: number;
+  handledAt: number | null;
+  handledBy: string | null;
+}
+
+export type ConversationEntry =
+  | { direction: 'in'; id: number; text: string; at: number; modemId: string; partial: boolean; handledByRule: string | null }
+  | { direction: 'out'; id: number; text: string; at: number; message: OutboxMessage };
+
+interface ConversationRow {
+  id: number;
+  number: string;
+  member_id: number | null;
+  last_modem_id: string | null;
+  last_text: string;
+  last_at: number | string;
+  unhandled: number;
+  handled_at: number | string | null;
+  handled_by: string | null;
+  member_name?: string | null;
+}
+
+interface InboxRow {
+  id: number;
+  conversation_id: number;
+  sender: string;
+  text: string;
+  modem_id: string;
+  member_id: number | null;
+  sent_at: number | string | null;
+  received_at: number | string;
+  partial: number | boolean;
+  handled_by_rule: string | null;
+  processed_at: number | string | null;
+}
+
+function toConversation(row: ConversationRow): ConversationSummary {
+  return {
+    id: Number(row.id),
+    number: row.number,
+    memberId: row.member_id === null ? null : Number(row.member_id),
+    memberName: row.member_name ?? null,
+    lastModemId: row.last_modem_id,
+    lastText: row.last_text,
+    lastAt: Number(row.last_at),
+    unhandled: Number(row.unhandled),
+    handledAt: row.handled_at === null ? null : Number(row.handled_at),
+    handledBy: row.handled_by,
+  };
+}
+
+/**
+ * The inbox (收件箱): every inbound text is a committed row before the modem
+ * may delete it from the SIM (storeInbound resolves only after the commit), it
+ * is matched to a member by number and grouped into a conversation per number;
+ * then the handler chain runs. A text stored but not yet processed when the
+ * appliance stopped is processed at the next start.
+ */
+export class Inbox {
+  private readonly handlers: InboundHandler[] = [];
+
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
+    private readonly events: EventBus,
+    private readonly logger: Logger,
+    private readonly outbox: Outbox,
+    private readonly deps: {
+      policy(): Promise<PolicySettings>;
+      storeName(): Promise<string>;
+      lookupLists(numbers: readonly string[], now: number, trx: Knex): Promise<Map<string, ListStatus>>;
+      addOptOut(number: string): Promise<'added' | 'updated' | 'unchanged'>;
+      /** Called after an automatic answer was queued, so the dispatcher wakes. */
+      onQueued?: () => void;
+    },
+  ) {}
+
+  /** Appends a handler to the chain (the SMS-services capability adds its keywords here). */
+  use(handler: InboundHandler): void {
+    this.handlers.push(handler);
+  }
+
+  /**
+   * Stores one inbound text durably and returns once it is committed. Storing
+   * the same text twice (the modem re-read it after a restart before deleting
+   * it) returns the first row. The handler chain runs afterwards.
+   */
+  async storeInbound(text: InboundText): Promise<{ id: number; duplicate: boolean }> {
+    const stored = await this.write(text);
+    if (!stored.duplicate) {
+      void this.process(stored.id).catch((error: unknown) => this.logger.error({ err: error, inboxId: stored.id }, 'inbound handlers failed'));
+    }
+    return { id: stored.id, duplicate: stored.duplicate };
+  }
+
+  /** Stores without running the chain; `process` runs it (the benchmark times both halves). */
+  async write(text: InboundText): Promise<{ id: number; duplicate: boolean; stored: StoredInbound }> {
+    if (!text.modemId) throw new ValidationError('An inbound text needs the modem it came in on.');
+    const now = this.clock.now();
+    const sender = tryNormalizeMobile(text.sender) ?? text.sender.trim().slice(0, 24);
+    const dedupeKey = createHash('sha256')
+      .update(text.key !== undefined ? `${text.modemId}\u0000${text.key}` : `${text.modemId}\u0000${sender}\u0000${text.sentAt ?? ''}\u0000${text.text}`)
+      .digest('hex')
+      .slice(0, 40);
+    const result = await this.db.transaction(async (trx) => {
+      const existing: InboxRow | undefined = await trx('inbox_messages').where('dedupe_key', dedupeKey).first();
+      if (existing) return { row: existing, duplicate: true };
+      const member: { id: number } | undefined = await trx('members').select('id').where('mobile', sender).whereNull('deleted_at').first();
+      const memberId = member ? Number(member.id) : null;
+      let conversation: { id: number; unhandled: number } | undefined = await trx('conversations').select('id', 'unhandled').where('number', sender).first();
+      if (!conversation) {
+        const [inserted] = await trx('conversations')
+          .insert({ number: sender, member_id: memberId, last_modem_id: text.modemId, last_text: text.text.slice(0, 500), last_at: now, unhandled: 0 })
+          .returning('id');
+        conversation = { id: Number(typeof inserted === 'object' ? (inserted as { id: number }).id : inserted), unhandled: 0 };
+      }
+      await trx('conversations')
+        .where('id', conversation.id)
+        .update({
+          member_id: memberId,
+          last_modem_id: text.modemId,
+          last_text: text.text.slice(0, 500),
+          last_at: now,
+          unhandled: Number(conversation.unhandled) + 1,
+          handled_at: null,
+          handled_by: null,
+        });
+      const [insertedId] = await trx('inbox_messages')
+        .insert({
+          conversation_id: conversation.id,
+          sender,
+          text: text.text,
+          modem_id: text.modemId,
+          member_id: memberId,
+          sent_at: text.sentAt ?? null,
+          received_at: now,
+          partial: text.partial === true,
+          dedupe_key: dedupeKey,
+        })
+        .returning('id');
+      const id = Number(typeof insertedId === 'object' ? (insertedId as { id: number }).id : insertedId);
+      const row: InboxRow = await trx('inbox_messages').where('id', id).first();
+      return { row, duplicate: false };
+    });
+    const row = result.row;
+    const stored: StoredInbound = {
+      id: Number(row.id),
+      conversationId: Number(row.conversation_id),
+      modemId: row.modem_id,
+      sender: row.sender,
+      text: row.text,
+      memberId: row.member_id === null ? null : Number(row.member_id),
+      receivedAt: Number(row.received_at),
+    };
+    if (!result.duplicate) {
+      this.events.publish(
+        'inbox.message',
+        { id: stored.id, conversationId: stored.conversationId, sender: stored.sender, text: stored.text, memberId: stored.memberId },
+        'messages.read',
+      );
+    }
+    return { id: stored.id, duplicate: result.duplicate, stored };
+  }
+
+  /** Runs the handler chain on one stored text, once. */
+  async process(id: number): Promise<string | null> {
+    const row: InboxRow | undefined = await this.db('inbox_messages').where('id', id).first();
+    if (!row || row.processed_at !== null) return row?.handled_by_rule ?? null;
+    const now = this.clock.now();
+    const lists = (await this.deps.lookupLists([row.sender], now, this.db)).get(row.sender) ?? NOT_LISTED;
+    const tools: InboundTools = {
+      lists,
+      policy: await this.deps.policy(),
+      mayAutoAnswer: mayAutoAnswer(lists, now),
+      outbox: this.outbox,
+      addOptOut: (n) => this.deps.addOptOut(n),
+      storeName: await this.deps.storeName(),
+    };
+    const message: StoredInbound = {
+      id: Number(row.id),
+      conversationId: Number(row.conversation_id),
+      modemId: row.modem_id,
+      sender: row.sender,
+      text: row.text,
+      memberId: row.member_id === null ? null : Number(row.member_id),
+      receivedAt: Number(row.received_at),
+    };
+    let handledBy: string | null = null;
+    for (const handler of this.handlers) {
+      if ((await handler.handle(message, tools)) === 'handled') {
+        handledBy = handler.name;
+        break;
+      }
+    }
+    await this.db('inbox_messages').where('id', id).update({ processed_at: this.clock.now(), handled_by_rule: handledBy });
+    if (handledBy) this.deps.onQueued?.();
+    return handledBy;
+  }
+
+  /** Texts stored but not processed when the appliance stopped. */
+  async processPending(): Promise<number> {
+    const rows: Array<{ id: number }> = await this.db('inbox_messages').select('id').whereNull('processed_at').orderBy('id').limit(10_000);
+    for (const row of rows) await this.process(Number(row.id));
+    return rows.length;
+  }
+
+  async conversations(query: { q?: string | undefined; unhandledOnly?: boolean | undefined; page: number; pageSize: number }): Promise<{
+    items: ConversationSummary[];
+    total: number;
+  }> {
+    const base = this.db('conversations as c');
+    if (query.unhandledOnly) base.where('c.unhandled', '>', 0);
+    const q = query.q?.trim();
+    if (q) {
+      const like = `%${q.replace(/[%_]/g, '')}%`;
+      base.andWhere((w) => w.where('c.number', 'like', like).orWhere('c.last_text', 'like', like));
+    }
+    const [countRow] = await base.clone().count<Array<{ n: number | string }>>({ n: '*' });
+    const rows: ConversationRow[] = await base
+      .clone()
+      .leftJoin('members as m', 'm.id', 'c.member_id')
+      .select('c.*', 'm.name as member_name')
+      .orderBy('c.last_at', 'desc')
+      .orderBy('c.id', 'desc')
+      .limit(query.pageSize)
+      .offset((query.page - 1) * query.pageSize);
+    return { items: rows.map(toConversation), total: Number(countRow?.n ?? 0) };
+  }
+
+  async conversation(id: number): Promise<{ conversation: ConversationSummary; entries: ConversationEntry[] }> {
+    const row: ConversationRow | undefined = await this.db('conversations as c')
+      .leftJoin('members as m', 'm.id', 'c.member_id')
+      .select('c.*', 'm.name as member_name')
+      .where('c.id', id)
+      .first();
+    if (!row) throw new NotFoundError(`Conversation ${id}`);
+    const inbound: InboxRow[] = await this.db('inbox_messages').where('conversation_id', id).orderBy('received_at', 'desc').limit(200);
+    const outbound: MessageRow[] = await this.db('outbox_messages').where('recipient', row.number).whereNot('status', 'blocked').orderBy('created_at', 'desc').limit(200);
+    const entries: ConversationEntry[] = [
+      ...inbound.map(
+        (r): ConversationEntry => ({
+          direction: 'in',
+          id: Number(r.id),
+          text: r.text,
+          at: Number(r.received_at),
+          modemId: r.modem_id,
+          partial: Boolean(r.partial),
+          handledByRule: r.handled_by_rule,
+        }),
+      ),
+      ...outbound.map((r): ConversationEntry => ({ direction: 'out', id: Number(r.id), text: r.text, at: Number(r.created_at), message: toMessage(r) })),
+    ].sort((a, b) => a.at - b.at || (a.direction === 'in' ? -1 : 1));
+    return { conversation: toConversation(row), entries };
+  }
+
+  /** An operator's reply, sent through the modem the last text came in on. */
+  async reply(actor: AuditActor, conversationId: number, text: string): Promise<{ messageId: number | null; blocked: Record<string, number> }> {
+    const { conversation } = await this.conversation(conversationId);
+    const lastIn: { id: number } | undefined = await this.db('inbox_messages').select('id').where('conversation_id', conversationId).orderBy('id', 'desc').first();
+    const result = await this.outbox.enqueue(
+      [{ number: conversation.number }],
+      {
+        text,
+        category: 'reply',
+        source: 'ui',
+        replyModem: conversation.lastModemId,
+        inReplyTo: lastIn ? Number(lastIn.id) : null,
+      },
+      actor,
+    );
+    await this.markHandled(actor, conversationId);
+    this.deps.onQueued?.();
+    return { messageId: result.queued + result.deferred > 0 ? (result.messageIds[0] ?? null) : null, blocked: result.blocked };
+  }
+
+  async markHandled(actor: AuditActor, conversationId: number): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      const changed = await trx('conversations')
+        .where('id', conversationId)
+        .update({ unhandled: 0, handled_at: this.clock.now(), handled_by: actor.username });
+      if (Number(changed) === 0) throw new NotFoundError(`Conversation ${conversationId}`);
+      await this.audit.record(actor, 'inbox.handled', String(conversationId), null, trx);
+    });
+    this.events.publish('inbox.conversation', { id: conversationId, unhandled: 0 }, 'messages.read');
+  }
+}
