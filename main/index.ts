@@ -20,6 +20,7 @@ import { defaultOutboundChannel } from './messaging/modem-channel.js';
 import { Templates } from './messaging/templates/templates.js';
 import type { ApplianceServices } from './services.js';
 import { Settings } from './settings/settings.js';
+import { StoreMirror } from './store/service.js';
 import { VERSION } from './version.js';
 
 export type { ApplianceConfig } from './config.js';
@@ -78,6 +79,8 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     const users = new Users(db, clock, audit, events, config.auth);
     const settings = new Settings(db, clock, audit, events);
     const secrets = loadOrCreateSecretBox(config.dataDir);
+    const store = new StoreMirror(db, clock, secrets, events, audit, logger.child({ component: 'store' }));
+    stack.push(() => store.stop());
     const lists = new NumberLists(db, clock, audit, async () => (await settings.get('policy')).timeZone);
     const messaging = new Messaging({ db, clock, audit, events, logger: logger.child({ component: 'messaging' }), settings, lists });
     stack.push(() => messaging.stop());
@@ -93,6 +96,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       users,
       settings,
       secrets,
+      store,
       lists,
       messaging,
       templates: new Templates(db, clock, audit),
@@ -190,6 +194,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
             services.users.sweepExpiredSessions().catch((error: unknown) => services.logger.warn({ err: error }, 'session sweep failed'));
           }, 60_000),
         );
+        services.store.start(); // scheduled POS syncs; stopped with the core
         await services.messaging.start(defaultOutboundChannel(services)); // the dispatcher; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = `http://${shownHost}:${port}/`;

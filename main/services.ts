@@ -10,6 +10,7 @@ import type { Messaging } from './messaging/dispatcher/service.js';
 import type { NumberLists } from './messaging/lists/lists.js';
 import type { Templates } from './messaging/templates/templates.js';
 import type { Settings } from './settings/settings.js';
+import type { StoreMirror } from './store/service.js';
 
 /**
  * What the API and the CLI reach through: the appliance's services, wired once
@@ -29,6 +30,8 @@ export interface ApplianceServices {
   readonly settings: Settings;
   /** AES-256-GCM for secrets at rest (ID numbers, POS passwords); key file in the data dir. */
   readonly secrets: SecretBox;
+  /** Store (POS) database connections, mappings, sync and the mirror's stock questions. */
+  readonly store: StoreMirror;
   /** Black- and whitelists of numbers (黑白名单). */
   readonly lists: NumberLists;
   /** Outbox, inbox and the dispatcher that sends through the modems. */
