@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
-import { decodePdu, encodeSubmit, measureText, type DecodedDeliver } from './index.js';
+import { decodePdu, encodeDeliver, encodeStatusReport, encodeSubmit, isoWithOffset, measureText, type DecodedDeliver } from './index.js';
 import { chineseText, gsmText, mixedText } from './test-arbitraries.js';
 import { GSM7_EXTENSION_CODE } from './length.js';
 
@@ -38,7 +38,8 @@ for hexpdu in json.load(sys.stdin):
             keep += 1
         text = text[:keep]
     udh = d['UDH']
-    out.append({'text': text, 'number': d['Number'], 'coding': d['Coding'], 'class': d['Class'],
+    out.append({'text': text, 'time': d['DateTime'].isoformat() if d['DateTime'] else None,
+                'smscTime': d['SMSCDateTime'].isoformat() if d['SMSCDateTime'] else None, 'status': d['DeliveryStatus'], 'number': d['Number'], 'coding': d['Coding'], 'class': d['Class'],
                 'udhType': udh['Type'], 'ref8': udh['ID8bit'], 'ref16': udh['ID16bit'], 'part': udh['PartNumber'], 'total': udh['AllParts'],
                 'smsc': d['SMSC']['Number'], 'validity': d['SMSC']['Validity'], 'type': d['Type'], 'mr': d['MessageReference']})
 print(json.dumps(out))
@@ -83,6 +84,55 @@ describe('differential against python3-gammu', () => {
         expect(i % 5 === 0 ? g.ref16 : g.ref8, context).toBe(i % 256);
         expect([g.part, g.total], context).toEqual([part.partNumber, part.partCount]);
       }
+    });
+  });
+
+  it('DELIVERs and STATUS-REPORTs encoded here decode identically in gammu (sender, local time, status)', () => {
+    const deliveries = sample(
+      fc.record({
+        from: fc.oneof(fc.stringMatching(/^\+861[3-9]\d{9}$/), fc.stringMatching(/^\d{3,15}$/), fc.stringMatching(/^[A-Za-z][A-Za-z0-9]{0,10}$/)),
+        text: gsmText.map(gammuSafe).map((t) => t.slice(0, 60)),
+        timestamp: fc.integer({ min: Date.UTC(2000, 0, 2), max: Date.UTC(2089, 11, 30) }).map((t) => t - (t % 1000)),
+        tz: fc.integer({ min: -48, max: 56 }).map((q) => q * 15),
+        flash: fc.boolean(),
+      }),
+      7,
+      150,
+    );
+    const reports = sample(
+      fc.record({
+        mr: fc.integer({ min: 0, max: 255 }),
+        to: fc.stringMatching(/^\+861[3-9]\d{9}$/),
+        scts: fc.integer({ min: Date.UTC(2000, 0, 2), max: Date.UTC(2089, 11, 25) }).map((t) => t - (t % 1000)),
+        delay: fc.integer({ min: 0, max: 3 * 86_400 }).map((s) => s * 1000),
+        status: fc.integer({ min: 0, max: 255 }),
+        tz: fc.integer({ min: -48, max: 56 }).map((q) => q * 15),
+      }),
+      8,
+      150,
+    );
+    const pdus = [
+      ...deliveries.map((d) => encodeDeliver({ from: d.from, text: d.text, timestamp: d.timestamp, tzOffsetMinutes: d.tz, flash: d.flash }).pdu),
+      ...reports.map((r) => encodeStatusReport({ messageReference: r.mr, recipient: r.to, scts: r.scts, dischargeTime: r.scts + r.delay, status: r.status, tzOffsetMinutes: r.tz }).pdu),
+    ];
+    const decoded = runPython(DECODE_SCRIPT, pdus, [...GSM7_EXTENSION_CODE.keys()]) as Array<Record<string, unknown>>;
+    // gammu gives the sender's local time without the zone: compare with ours at the same offset.
+    const local = (time: number, tz: number) => isoWithOffset(time, tz).slice(0, 19);
+    deliveries.forEach((d, k) => {
+      const g = decoded[k]!;
+      const context = `DELIVER #${k}: ${JSON.stringify(d)}`;
+      expect(g.type, context).toBe('Deliver');
+      expect(g.number, context).toBe(d.from);
+      expect(g.text, context).toBe(d.text);
+      expect(g.time, context).toBe(local(d.timestamp, d.tz));
+      expect(g.class, context).toBe(d.flash ? 0 : -1);
+    });
+    reports.forEach((r, k) => {
+      const g = decoded[deliveries.length + k]!;
+      const context = `STATUS-REPORT #${k}: ${JSON.stringify(r)}`;
+      expect(g.type, context).toBe('Status_Report');
+      expect([g.mr, g.number, g.status], context).toEqual([r.mr, r.to, r.status]);
+      expect([g.time, g.smscTime], context).toEqual([local(r.scts, r.tz), local(r.scts + r.delay, r.tz)]);
     });
   });
 
