@@ -31,7 +31,7 @@ import type { InboundMessage, InboundSink } from './inbound.js';
 import { decodePdu, encodeSubmit, PduError, type DecodedDeliver, type DecodedStatusReport, type EncodedPart } from './pdu/index.js';
 import { DEFAULT_REASSEMBLY_WINDOW_MS, Reassembler, nationalDigits } from './reassembly.js';
 import { classifySendFailure, type FailureScope } from './send-errors.js';
-import { DEFAULT_SEND_LIMITS, SendLedger, validateLimits, type SendLimits } from './send-ledger.js';
+import { DEFAULT_SEND_LIMITS, SendCapError, SendLedger, validateLimits, type SendLimits } from './send-ledger.js';
 import { Wakeable, realSleep, type Sleep } from './sleep.js';
 import { openWithBackoff } from './transport/reopen.js';
 import type { ByteTransport } from './transport/types.js';
@@ -311,6 +311,18 @@ export class Modem {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  /** The cap refusal a send of `parts` parts would get now (ready modems only), or undefined. */
+  capError(parts: number): SendCapError | undefined {
+    if (this.stat.state !== 'ready') return undefined;
+    try {
+      this.ledger.check(parts);
+      return undefined;
+    } catch (error) {
+      if (error instanceof SendCapError) return error;
+      throw error;
     }
   }
 
