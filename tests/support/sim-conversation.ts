@@ -1,6 +1,6 @@
 import type { SimulatedModem } from '../../main/modem/sim/modem.js';
 
-const FINAL = /(?:^|[\r\n])(OK|ERROR|\+CM[ES] ERROR: ?[^\r\n]*|COMMAND NOT SUPPORT)(\r\n|\r)$/;
+const FINAL = /(?:^|[\r\n])(OK|ERROR|\+CM[ES] ERROR: ?[^\r\n]*|COMMAND NOT SUPPORT)(\r\n|\r)|> $/;
 
 /**
  * Talks to a simulated modem in-process as a terminal would: write a command,
@@ -21,16 +21,25 @@ export class SimConversation {
     return out;
   }
 
-  /** Sends raw bytes and waits until a final result or the prompt arrives; returns what came. */
+  /**
+   * Sends raw bytes and waits until a final result (or the "> " prompt) arrives; returns the
+   * bytes up to the end of it and keeps what followed (unsolicited codes) for the next read.
+   */
   async send(bytes: string, { timeoutMs = 2000, until = FINAL }: { timeoutMs?: number; until?: RegExp } = {}): Promise<string> {
     this.take();
     this.modem.receive(bytes);
     const deadline = Date.now() + timeoutMs;
-    while (!until.test(this.buffer) && !this.buffer.endsWith('> ')) {
+    for (;;) {
+      const match = until.exec(this.buffer);
+      if (match) {
+        const end = match.index + match[0].length;
+        const out = this.buffer.slice(0, end);
+        this.buffer = this.buffer.slice(end);
+        return out;
+      }
       if (Date.now() > deadline) throw new Error(`no final result after ${JSON.stringify(bytes)}; got ${JSON.stringify(this.buffer)}`);
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
-    return this.take();
   }
 
   /** One command line (the \r is added). */

@@ -71,7 +71,27 @@ describe('simulated modem: replies as a device gives them', () => {
     const { talk } = await ready();
     expect(await talk.at('AT+CMEE=1;+CMGF=0;+CSQ')).toBe('\r\n+CSQ: 21,99\r\n\r\nOK\r\n');
     expect(await talk.at('AT+CMGF?;+CNMI=9;+CSQ')).toBe('\r\n+CMGF: 0\r\n\r\n+CMS ERROR: 303\r\n');
-    expect(await talk.at('AT+CMGF=1')).toBe('\r\n+CMS ERROR: 303\r\n');
+  });
+
+  it('accepts text mode unless told to refuse it', async () => {
+    const { modem, talk } = await ready();
+    expect(await talk.at('AT+CMGF=?')).toBe('\r\n+CMGF: (0,1)\r\n\r\nOK\r\n');
+    expect(await talk.at('AT+CMGF=1')).toBe('\r\nOK\r\n');
+    modem.injectInbound({ from: '+8613912345678', text: 'hello' });
+    await talk.settle();
+    expect(await talk.at('AT+CMGL="ALL"')).toBe('\r\n+CMGL: 1,"REC UNREAD","+8613912345678",,"26/11/22,10:00:00+32"\r\nhello\r\n\r\nOK\r\n');
+    expect(await talk.at('AT+CMGR=1')).toBe('\r\n+CMGR: "REC READ","+8613912345678",,"26/11/22,10:00:00+32"\r\nhello\r\n\r\nOK\r\n');
+    expect(await talk.at('AT+CMGS="+8613800138000"')).toBe('\r\n> ');
+    expect(await talk.send('see you at 9\x1a')).toBe('\r\n+CMGS: 0\r\n\r\nOK\r\n');
+    await talk.at('AT+CSCS="UCS2"');
+    await talk.at('AT+CMGS="13800138000"');
+    expect(await talk.send('4F60597D\x1a')).toBe('\r\n+CMGS: 1\r\n\r\nOK\r\n');
+    const texts = modem.acceptedLog().map((entry) => decodePdu(entry.pdu)).map((d) => (d.type === 'submit' ? [d.recipient.number, d.text] : []));
+    expect(texts).toEqual([['+8613800138000', 'see you at 9'], ['13800138000', '你好']]);
+
+    const strict = await ready({ textMode: false });
+    expect(await strict.talk.at('AT+CMGF=1')).toBe('\r\n+CMS ERROR: 303\r\n');
+    expect(await strict.talk.at('AT+CMGF=?')).toBe('\r\n+CMGF: (0)\r\n\r\nOK\r\n');
   });
 
   it('asks for the PIN, refuses wrong ones and blocks after three', async () => {

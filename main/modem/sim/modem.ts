@@ -17,6 +17,7 @@ import {
   type StatusReportSettings,
   type Timers,
 } from './options.js';
+import { submitFromText, TEXT_STAT, textDirect, textEntry } from './text-mode.js';
 import { personality as personalityNamed, type CnmiSupport, type MemoryName, type Personality, type SimIdentity } from './personality.js';
 import { MessageSlots, type MessageStat } from './storage.js';
 
@@ -69,6 +70,8 @@ interface PromptRequest {
   prompt: 'send' | 'write';
   length: number;
   stat: MessageStat;
+  /** Text mode: the destination given to AT+CMGS="<da>" (the text follows the prompt). */
+  to?: string;
 }
 
 type CommandResult = Outcome | PromptRequest;
@@ -83,6 +86,9 @@ interface Settings {
   csms: number;
   cmms: number;
   cscs: string;
+  cmgf: number;
+  /** AT+CSMP <fo>,<vp>,<pid>,<dcs> for text-mode sends. */
+  csmp: [number, number, number, number];
 }
 
 const OK: Outcome = { final: { kind: 'ok' } };
@@ -91,13 +97,12 @@ const cme = (code: number): Outcome => ({ final: { kind: 'cme', code } });
 const cms = (code: number): Outcome => ({ final: { kind: 'cms', code } });
 const info = (...lines: string[]): Outcome => ({ final: { kind: 'ok' }, lines });
 
-const CMGL_WORDS: Record<string, number> = { 'REC UNREAD': 0, 'REC READ': 1, 'STO UNSENT': 2, 'STO SENT': 3, ALL: 4 };
 const CSCS_VALUES = ['GSM', 'IRA', 'UCS2', 'HEX', 'PCCP936', '8859-1'];
 const REGISTRATION_STAT = { home: 1, roaming: 5, searching: 2, denied: 3, none: 0 } as const;
 const MAX_PDU_OCTETS = 176;
 
 function defaultSettings(): Settings {
-  return { echo: true, cmee: 0, cnmi: [0, 0, 0, 0, 0], cpms: ['SM', 'SM', 'SM'], creg: 0, cgreg: 0, csms: 0, cmms: 0, cscs: 'IRA' };
+  return { echo: true, cmee: 0, cnmi: [0, 0, 0, 0, 0], cpms: ['SM', 'SM', 'SM'], creg: 0, cgreg: 0, csms: 0, cmms: 0, cscs: 'IRA', cmgf: 0, csmp: [17, 167, 0, 0] };
 }
 
 /** mulberry32: small, seedable, good enough for latencies and garbage. */
@@ -423,7 +428,15 @@ export class SimulatedModem {
   private submitPrompt(): void {
     const prompt = this.prompt!;
     this.prompt = null;
-    const check = checkSubmit(prompt.buffer, prompt.length);
+    let check: SubmitCheck;
+    if (prompt.to !== undefined) {
+      const built = submitFromText(prompt.to, prompt.buffer, this.settings.cscs, (this.settings.csmp[0] & 0x20) !== 0);
+      if (!built) {
+        this.reply([], { kind: 'cms', code: CMS.invalidTextParameter }, this.draw(this.latency.commandMs));
+        return;
+      }
+      check = checkSubmit(built.pdu, built.tpduLength);
+    } else check = checkSubmit(prompt.buffer, prompt.length);
     if (prompt.prompt === 'write') {
       const outcome = this.writeOutcome(check, prompt.stat);
       this.reply(outcome.lines ? [outcome.lines] : [], outcome.final, this.draw(this.latency.commandMs));
@@ -688,7 +701,7 @@ export class SimulatedModem {
     const memory = this.settings.cpms[2];
     if (item.kind === 'deliver') {
       if (mt === 2) {
-        this.direct([`+CMT: ,${item.tpduLength}`, item.pdu], item);
+        this.direct(this.settings.cmgf === 1 ? textDirect(item.pdu) : [`+CMT: ,${item.tpduLength}`, item.pdu], item);
         return true;
       }
       const index = this.storeReceived(item);
@@ -697,7 +710,7 @@ export class SimulatedModem {
       return true;
     }
     if (ds === 1) {
-      this.direct([`+CDS: ${item.tpduLength}`, item.pdu], item);
+      this.direct(this.settings.cmgf === 1 ? textDirect(item.pdu) : [`+CDS: ${item.tpduLength}`, item.pdu], item);
       return true;
     }
     const index = this.storeReceived(item);
@@ -893,10 +906,24 @@ export class SimulatedModem {
         });
       case '+CMGF':
         return this.byOp(c, {
-          // PDU mode only: text mode is refused so a driver relying on it fails visibly.
-          set: () => (c.args[0] === '0' ? OK : cms(CMS.operationNotSupported)),
-          read: () => info('+CMGF: 0'),
-          test: () => info('+CMGF: (0)'),
+          set: () => {
+            const mode = intArg(c.args[0], 0, this.options.textMode ? 1 : 0);
+            if (mode === undefined) return cms(CMS.operationNotSupported);
+            s.cmgf = mode;
+            return OK;
+          },
+          read: () => info(`+CMGF: ${s.cmgf}`),
+          test: () => info(this.options.textMode ? '+CMGF: (0,1)' : '+CMGF: (0)'),
+        });
+      case '+CSMP':
+        return this.byOp(c, {
+          set: () => {
+            const values = c.args.map((arg, i) => (arg === '' ? s.csmp[i] : intArg(arg, 0, 255)));
+            if (values.length > 4 || values.some((v) => v === undefined)) return cms(CMS.invalidTextParameter);
+            values.forEach((v, i) => (s.csmp[i] = v!));
+            return OK;
+          },
+          read: () => info(`+CSMP: ${s.csmp.join(',')}`),
         });
       case '+CSCS':
         return this.byOp(c, {
@@ -937,7 +964,7 @@ export class SimulatedModem {
       case '+CMGR':
         return this.byOp(c, { set: () => this.simCms() ?? this.cmgrSet(c.args), test: () => OK });
       case '+CMGL':
-        return this.byOp(c, { exec: () => this.simCms() ?? this.cmgl('0'), set: () => this.simCms() ?? this.cmgl(c.args[0] ?? '0'), test: () => info('+CMGL: (0-4)') });
+        return this.byOp(c, { exec: () => this.simCms() ?? this.cmgl(s.cmgf === 1 ? 'REC UNREAD' : '0'), set: () => this.simCms() ?? this.cmgl(c.args[0] ?? '0'), test: () => info('+CMGL: (0-4)') });
       case '+CMGD':
         return this.byOp(c, {
           set: () => this.simCms() ?? this.cmgdSet(c.args),
@@ -1057,6 +1084,13 @@ export class SimulatedModem {
   private promptFor(purpose: PromptRequest['prompt'], args: string[]): CommandResult {
     const simError = this.simCms();
     if (simError) return simError;
+    if (this.settings.cmgf === 1) {
+      const to = args[0] ?? '';
+      if (!/^\+?\d{1,20}$/.test(to)) return cms(CMS.invalidTextParameter);
+      const stat = purpose === 'write' && args[2] ? TEXT_STAT[args[2].toUpperCase()] : 2;
+      if (stat === undefined || stat > 3) return cms(CMS.invalidTextParameter);
+      return { prompt: purpose, length: 0, stat: stat as MessageStat, to };
+    }
     const length = intArg(args[0], 1, MAX_PDU_OCTETS);
     if (length === undefined) return cms(CMS.invalidPduParameter);
     let stat: MessageStat = 2;
@@ -1083,18 +1117,22 @@ export class SimulatedModem {
     const message = index === undefined ? undefined : this.storage.read(this.settings.cpms[0], index);
     if (message === undefined) return cms(CMS.invalidMemoryIndex);
     if (message === null) return this.personality.emptyRead === 'ok' ? OK : cms(CMS.invalidMemoryIndex);
-    const lines = [`+CMGR: ${message.stat},,${tpduLength(message.pdu)}`, message.pdu];
+    const lines =
+      this.settings.cmgf === 1 ? textEntry('+CMGR', undefined, message.stat, message.pdu) : [`+CMGR: ${message.stat},,${tpduLength(message.pdu)}`, message.pdu];
     if (message.stat === 0) message.stat = 1;
     return info(...lines);
   }
 
   private cmgl(arg: string): Outcome {
-    const stat = /^\d$/.test(arg) ? Number(arg) : CMGL_WORDS[arg.toUpperCase()];
-    if (stat === undefined || stat > 4) return cms(CMS.invalidPduParameter);
+    const text = this.settings.cmgf === 1;
+    // PDU mode takes 0–4 (and, like many devices, the words); text mode only the words.
+    const stat = /^\d$/.test(arg) && !text ? Number(arg) : TEXT_STAT[arg.toUpperCase()];
+    if (stat === undefined || stat > 4) return cms(text ? CMS.invalidTextParameter : CMS.invalidPduParameter);
     const lines: string[] = [];
     for (const { index, message } of this.storage.entries(this.settings.cpms[0])) {
       if (stat !== 4 && message.stat !== stat) continue;
-      lines.push(`+CMGL: ${index},${message.stat},,${tpduLength(message.pdu)}`, message.pdu);
+      if (text) lines.push(...textEntry('+CMGL', index, message.stat, message.pdu));
+      else lines.push(`+CMGL: ${index},${message.stat},,${tpduLength(message.pdu)}`, message.pdu);
       if (message.stat === 0) message.stat = 1;
     }
     return info(...lines);

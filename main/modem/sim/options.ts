@@ -81,9 +81,16 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
 }
 
+type RealHandle = { immediate: NodeJS.Immediate } | { timeout: NodeJS.Timeout };
+
+/** Node's timers; a zero delay runs on the next turn (setImmediate) rather than after setTimeout's 1 ms floor. */
 export const realTimers: Timers = {
-  setTimeout: (run, ms) => setTimeout(run, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  setTimeout: (run, ms): RealHandle => (ms <= 0 ? { immediate: setImmediate(run) } : { timeout: setTimeout(run, ms) }),
+  clearTimeout: (handle) => {
+    const h = handle as RealHandle;
+    if ('immediate' in h) clearImmediate(h.immediate);
+    else clearTimeout(h.timeout);
+  },
 };
 
 export interface SimulatorOptions {
@@ -109,6 +116,8 @@ export interface SimulatorOptions {
   ackTimeoutMs?: number;
   /** Direct deliveries need AT+CNMA even under AT+CSMS=0. */
   alwaysRequireAck?: boolean;
+  /** Accept AT+CMGF=1 (text mode); false: refused with +CMS ERROR 303, as on PDU-only devices. */
+  textMode?: boolean;
   faults?: Partial<SimFaults>;
   clock?: Clock;
   timers?: Timers;
@@ -227,6 +236,7 @@ export interface ResolvedOptions {
   firstMr: number;
   ackTimeoutMs: number;
   alwaysRequireAck: boolean;
+  textMode: boolean;
   faults: SimFaults;
   seed: number;
 }
@@ -266,6 +276,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     firstMr: options.firstMr === undefined ? 0 : checkInt('firstMr', options.firstMr, 0, 255),
     ackTimeoutMs: options.ackTimeoutMs === undefined ? 15_000 : checkInt('ackTimeoutMs', options.ackTimeoutMs, 0, 600_000),
     alwaysRequireAck: options.alwaysRequireAck ?? false,
+    textMode: options.textMode ?? true,
     faults: mergeFaults({ ...NO_FAULTS }, options.faults ?? {}),
     seed: options.seed ?? 1,
   };
