@@ -21,6 +21,8 @@ import { listRoutes } from './routes/lists.js';
 import { templateRoutes } from './routes/templates.js';
 import { policyRoutes } from './routes/policy.js';
 import { memberRoutes } from './routes/members.js';
+import { messageRoutes } from './routes/messages.js';
+import { inboxRoutes } from './routes/inbox.js';
 
 export type ApiServer = FastifyInstance;
 
@@ -190,6 +192,8 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
       await api.register(templateRoutes, { services, prefix: '/templates' });
       await api.register(policyRoutes, { services, prefix: '/policy' });
       await api.register(memberRoutes, { services, prefix: '/members' });
+      await api.register(messageRoutes, { services, prefix: '/messages' });
+      await api.register(inboxRoutes, { services, prefix: '/inbox' });
     },
     { prefix: '/api' },
   );

@@ -8,6 +8,8 @@ import { registerUserCommands } from './user.js';
 import { registerModemSimCommands } from './modem-sim.js';
 import { registerListsCommands } from './lists.js';
 import { registerMembersCommands } from './members.js';
+import { registerMessagingCommands } from './messaging.js';
+import { registerStoreCommands } from './store.js';
 
 /**
  * The `storemas` command line. Each capability registers its subcommands in
@@ -29,6 +31,8 @@ export function buildProgram(out: CliOutput = consoleOutput): Command {
   registerModemSimCommands(program, out);
   registerListsCommands(program, out);
   registerMembersCommands(program, out);
+  registerMessagingCommands(program, out);
+  registerStoreCommands(program, out);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -1,0 +1,138 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ValidationError } from '../../errors.js';
+import type { ApplianceServices } from '../../services.js';
+import { membersAudience, recipientsFromFile, recipientsFromText, type RecipientSource } from '../../messaging/outbox/recipients.js';
+import { IdParams, standardErrors } from '../schemas/common.js';
+import {
+  MessageDetailSchema,
+  MessageListQuery,
+  MessageListResponse,
+  OutboxMessageSchema,
+  OutboxStatusResponse,
+  ResolveBody,
+  SendBody,
+  SendTally,
+  type SendBodyDto,
+} from '../schemas/messages.js';
+import { actorOf } from '../request-context.js';
+import type { RoutePluginOptions } from '../server.js';
+
+/** Room for a pasted list or a CSV/XLSX upload of a few hundred thousand numbers (base64). */
+const SEND_BODY_LIMIT = 40 * 1024 * 1024;
+
+/** Exactly one source of recipients per send: pasted numbers, a contact group, or a file. */
+async function recipientsOf(services: ApplianceServices, body: SendBodyDto): Promise<RecipientSource> {
+  const given = [body.numbers?.trim() ? 'numbers' : null, body.tag ? 'tag' : null, body.file ? 'file' : null].filter(Boolean);
+  if (given.length !== 1) {
+    throw new ValidationError('Give the recipients one way: type or paste numbers, pick a contact group, or upload a CSV/XLSX file.');
+  }
+  if (body.numbers?.trim()) return recipientsFromText(body.numbers);
+  if (body.tag) return { recipients: membersAudience(services.db, { tag: body.tag }), problems: [] };
+  const content = Buffer.from(body.file!.contentBase64, 'base64');
+  if (content.length === 0) throw new ValidationError('The file is empty. Choose a CSV or XLSX file with one number per row.');
+  return recipientsFromFile(body.file!.fileName, content);
+}
+
+export const messageRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (app, { services }) => {
+  const { messaging } = services;
+
+  const send = async (body: SendBodyDto, actor: ReturnType<typeof actorOf>, dryRun: boolean) => {
+    const source = await recipientsOf(services, body);
+    const result = await messaging.outbox.enqueue(
+      source.recipients,
+      { text: body.text, category: body.category, source: 'ui', notBefore: body.notBefore ?? null, notAfter: body.notAfter ?? null },
+      actor,
+      { dryRun },
+    );
+    if (!dryRun) messaging.poke();
+    if (result.total === 0) throw new ValidationError('No recipients: the numbers, group or file held no mobile numbers.');
+    return { ...result, problems: source.problems.slice(0, 500) };
+  };
+
+  app.post(
+    '/check',
+    {
+      bodyLimit: SEND_BODY_LIMIT,
+      config: { permission: 'messages.send' },
+      schema: {
+        tags: ['messages'],
+        summary: 'What a send would do, without sending: recipients queued, deferred, and blocked per policy rule',
+        body: SendBody,
+        response: { 200: SendTally, ...standardErrors },
+      },
+    },
+    async (request) => send(request.body, actorOf(request), true),
+  );
+
+  app.post(
+    '/',
+    {
+      bodyLimit: SEND_BODY_LIMIT,
+      config: { permission: 'messages.send' },
+      schema: {
+        tags: ['messages'],
+        summary: 'Queue a text for one or many recipients (personalised, policy-checked); the dispatcher sends it',
+        body: SendBody,
+        response: { 201: SendTally, ...standardErrors },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await send(request.body, actorOf(request), false)),
+  );
+
+  app.get(
+    '/',
+    {
+      config: { permission: 'messages.read' },
+      schema: { tags: ['messages'], summary: 'The outbox and sent log, newest first, with filters', querystring: MessageListQuery, response: { 200: MessageListResponse, ...standardErrors } },
+    },
+    async (request) => {
+      const { page = 1, pageSize = 50, ...filters } = request.query;
+      return messaging.outbox.search({ ...filters, page, pageSize });
+    },
+  );
+
+  app.get(
+    '/status',
+    {
+      config: { permission: 'messages.read' },
+      schema: { tags: ['messages'], summary: 'Messages per status, the next due time, and the modems sending', response: { 200: OutboxStatusResponse, ...standardErrors } },
+    },
+    async () => {
+      const status = await messaging.outbox.status();
+      return { ...status, modems: messaging.channel?.modemIds() ?? [], dispatching: messaging.running };
+    },
+  );
+
+  app.get(
+    '/:id',
+    {
+      config: { permission: 'messages.read' },
+      schema: {
+        tags: ['messages'],
+        summary: 'One message with its timeline: parts, MR, modem, status reports',
+        params: IdParams,
+        response: { 200: MessageDetailSchema, 404: Type.Ref('ErrorBody'), ...standardErrors },
+      },
+    },
+    async (request) => messaging.outbox.detail(request.params.id),
+  );
+
+  app.post(
+    '/:id/resolve',
+    {
+      config: { permission: 'messages.resolve' },
+      schema: {
+        tags: ['messages'],
+        summary: 'Decide an unknown message: mark it sent, mark it failed, or send it again as a new message',
+        params: IdParams,
+        body: ResolveBody,
+        response: { 200: OutboxMessageSchema, 404: Type.Ref('ErrorBody'), 409: Type.Ref('ErrorBody'), ...standardErrors },
+      },
+    },
+    async (request) => {
+      const message = await messaging.outbox.resolveUnknown(actorOf(request), request.params.id, request.body.action);
+      messaging.poke();
+      return message;
+    },
+  );
+};
