@@ -520,7 +520,8 @@ export class SimulatedModem {
   }
 
   private unsolicited(unit: string[]): void {
-    if (!this.pluggedIn || this.booting || this.disposed) return;
+    // A hung firmware says nothing at all; nothing it would have said is worth keeping (SMS wait in the network).
+    if (!this.pluggedIn || this.booting || this.disposed || this.faultSet.hang) return;
     if (this.busy || this.prompt || this.faultSet.interleave) this.held.push(unit);
     else this.emit(this.block(unit));
   }
