@@ -18,6 +18,7 @@ import { NumberLists } from './messaging/lists/lists.js';
 import { Messaging } from './messaging/dispatcher/service.js';
 import { defaultOutboundChannel } from './messaging/modem-channel.js';
 import { Templates } from './messaging/templates/templates.js';
+import { ModemPool } from './modem/pool.js';
 import type { ApplianceServices } from './services.js';
 import { Settings } from './settings/settings.js';
 import { StoreMirror } from './store/service.js';
@@ -82,6 +83,17 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     const store = new StoreMirror(db, clock, secrets, events, audit, logger.child({ component: 'store' }));
     stack.push(() => store.stop());
     const lists = new NumberLists(db, clock, audit, async () => (await settings.get('policy')).timeZone);
+    // The modems stop after the dispatcher (the stack runs backwards); what they receive goes to the inbox.
+    const modems = new ModemPool({
+      db,
+      clock,
+      events,
+      audit,
+      secrets,
+      logger: logger.child({ component: 'modems' }),
+      sink: { storeInbound: (m) => messaging.sink.storeInbound(m), storeStatusReport: (r) => messaging.sink.storeStatusReport(r) },
+    });
+    stack.push(() => modems.stop());
     const messaging = new Messaging({ db, clock, audit, events, logger: logger.child({ component: 'messaging' }), settings, lists });
     stack.push(() => messaging.stop());
     const services: ApplianceServices = {
@@ -99,6 +111,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       store,
       lists,
       messaging,
+      modems,
       templates: new Templates(db, clock, audit),
       startedAt: clock.now(),
     };
@@ -195,6 +208,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
           }, 60_000),
         );
         services.store.start(); // scheduled POS syncs; stopped with the core
+        await services.modems.start(); // opens the configured modems' ports; stopped with the core
         await services.messaging.start(defaultOutboundChannel(services)); // the dispatcher; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = `http://${shownHost}:${port}/`;

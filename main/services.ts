@@ -9,6 +9,7 @@ import type { EventBus } from './events/bus.js';
 import type { Messaging } from './messaging/dispatcher/service.js';
 import type { NumberLists } from './messaging/lists/lists.js';
 import type { Templates } from './messaging/templates/templates.js';
+import type { ModemPool } from './modem/pool.js';
 import type { Settings } from './settings/settings.js';
 import type { StoreMirror } from './store/service.js';
 
@@ -36,6 +37,8 @@ export interface ApplianceServices {
   readonly lists: NumberLists;
   /** Outbox, inbox and the dispatcher that sends through the modems. */
   readonly messaging: Messaging;
+  /** The GSM modems: configs, live status, routing, counters and health history. */
+  readonly modems: ModemPool;
   /** SMS template library (营销库). */
   readonly templates: Templates;
   readonly startedAt: number;
