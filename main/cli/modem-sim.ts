@@ -68,6 +68,8 @@ interface FaultOptions {
   interleave?: boolean;
   crOnly?: boolean;
   colonSpace?: boolean;
+  promptSpace?: boolean;
+  lengthWithSmsc?: boolean;
 }
 
 /** Turns the fault flags given on the command line into a change; flags not given stay as they are. */
@@ -83,6 +85,8 @@ function faultChange(options: FaultOptions): Partial<SimFaults> {
   if (options.interleave !== undefined) change.interleave = options.interleave;
   if (options.crOnly !== undefined) change.lineEnding = options.crOnly ? 'cr' : 'crlf';
   if (options.colonSpace !== undefined) change.colonSpace = options.colonSpace;
+  if (options.promptSpace !== undefined) change.promptSpace = options.promptSpace;
+  if (options.lengthWithSmsc !== undefined) change.lengthWithSmsc = options.lengthWithSmsc;
   return change;
 }
 
@@ -182,6 +186,10 @@ export function registerModemSimCommands(program: Command, out: CliOutput): void
     .option('--no-cr-only', 'end lines with CR LF')
     .option('--colon-space', 'a space after the colon (+CDS: 25)')
     .option('--no-colon-space', 'no space after the colon (+CDS:25)')
+    .option('--prompt-space', 'the send prompt is "> "')
+    .option('--no-prompt-space', 'the send prompt is a bare ">"')
+    .option('--length-with-smsc', 'listed <length> counts the SMSC octets too')
+    .option('--no-length-with-smsc', 'listed <length> is the TPDU length')
     .action(async (options: FaultOptions, command: Command) => {
       const control = controlOf(command);
       if (options.clear) await control.clearFaults();

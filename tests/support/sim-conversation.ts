@@ -1,6 +1,6 @@
 import type { SimulatedModem } from '../../main/modem/sim/modem.js';
 
-const FINAL = /(?:^|[\r\n])(OK|ERROR|\+CM[ES] ERROR: ?[^\r\n]*|COMMAND NOT SUPPORT)(\r\n|\r)|> $/;
+const FINAL = /(?:^|[\r\n])(OK|ERROR|\+CM[ES] ERROR: ?[^\r\n]*|COMMAND NOT SUPPORT)(\r\n|\r)|> ?$/;
 
 /**
  * Talks to a simulated modem in-process as a terminal would: write a command,

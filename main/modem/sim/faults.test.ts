@@ -129,6 +129,16 @@ describe('simulated modem: faults on demand', () => {
     expect(out).toMatch(/^\r\+CMGS:0\r\rOK\r\r\+CDS:\d+\r[0-9A-F]+\r$/);
   });
 
+  it('gives a bare ">" prompt and lengths that count the SMSC when told', async () => {
+    const { modem, talk } = await ready();
+    modem.faults.set({ promptSpace: false, lengthWithSmsc: true });
+    expect(await talk.at(`AT+CMGS=${part!.tpduLength}`)).toBe('\r\n>');
+    expect(await talk.send(`${part!.pdu}\x1a`)).toBe('\r\n+CMGS: 0\r\n\r\nOK\r\n');
+    const { pdus } = modem.injectInbound({ from: '+8613912345678', text: 'x' });
+    await talk.settle();
+    expect(await talk.at('AT+CMGR=1')).toBe(`\r\n+CMGR: 0,,${pdus[0]!.length / 2}\r\n${pdus[0]}\r\n\r\nOK\r\n`);
+  });
+
   it('makes the personality’s noise on a timer', async () => {
     const { modem, talk } = await ready({ personality: 'huawei' });
     modem.faults.set({ noiseEveryMs: 2 });

@@ -417,7 +417,7 @@ export class SimulatedModem {
       let out = this.faultSet.garbage ? this.garbage() : '';
       out += this.block(producers.flatMap((p) => (typeof p === 'function' ? p() : p)));
       out += this.block(this.takeInterleaved());
-      out += this.eol() + '> ';
+      out += this.eol() + (this.faultSet.promptSpace ? '> ' : '>');
       this.emit(out);
       this.busy = false;
       this.prompt = { ...request, buffer: '' };
@@ -702,7 +702,7 @@ export class SimulatedModem {
     const memory = this.settings.cpms[2];
     if (item.kind === 'deliver') {
       if (mt === 2) {
-        this.direct(this.settings.cmgf === 1 ? textDirect(item.pdu) : [`+CMT: ,${item.tpduLength}`, item.pdu], item);
+        this.direct(this.settings.cmgf === 1 ? textDirect(item.pdu) : [`+CMT: ,${this.reportedLength(item.pdu)}`, item.pdu], item);
         return true;
       }
       const index = this.storeReceived(item);
@@ -711,13 +711,18 @@ export class SimulatedModem {
       return true;
     }
     if (ds === 1) {
-      this.direct(this.settings.cmgf === 1 ? textDirect(item.pdu) : [`+CDS: ${item.tpduLength}`, item.pdu], item);
+      this.direct(this.settings.cmgf === 1 ? textDirect(item.pdu) : [`+CDS: ${this.reportedLength(item.pdu)}`, item.pdu], item);
       return true;
     }
     const index = this.storeReceived(item);
     if (index === undefined) return ds === 0; // unrouted reports that do not fit are dropped
     if (ds === 2) this.indicate([`+CDSI: "${memory}",${index}`]);
     return true;
+  }
+
+  /** The <length> a listing shows: the TPDU octets, or (quirk) all octets. */
+  private reportedLength(pdu: string): number {
+    return this.faultSet.lengthWithSmsc ? pdu.length / 2 : tpduLength(pdu);
   }
 
   private storeReceived(item: NetworkPdu): number | undefined {
@@ -1119,7 +1124,7 @@ export class SimulatedModem {
     if (message === undefined) return cms(CMS.invalidMemoryIndex);
     if (message === null) return this.personality.emptyRead === 'ok' ? OK : cms(CMS.invalidMemoryIndex);
     const lines =
-      this.settings.cmgf === 1 ? textEntry('+CMGR', undefined, message.stat, message.pdu) : [`+CMGR: ${message.stat},,${tpduLength(message.pdu)}`, message.pdu];
+      this.settings.cmgf === 1 ? textEntry('+CMGR', undefined, message.stat, message.pdu) : [`+CMGR: ${message.stat},,${this.reportedLength(message.pdu)}`, message.pdu];
     if (message.stat === 0) message.stat = 1;
     return info(...lines);
   }
@@ -1133,7 +1138,7 @@ export class SimulatedModem {
     for (const { index, message } of this.storage.entries(this.settings.cpms[0])) {
       if (stat !== 4 && message.stat !== stat) continue;
       if (text) lines.push(...textEntry('+CMGL', index, message.stat, message.pdu));
-      else lines.push(`+CMGL: ${index},${message.stat},,${tpduLength(message.pdu)}`, message.pdu);
+      else lines.push(`+CMGL: ${index},${message.stat},,${this.reportedLength(message.pdu)}`, message.pdu);
       if (message.stat === 0) message.stat = 1;
     }
     return info(...lines);

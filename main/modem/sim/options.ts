@@ -61,6 +61,10 @@ export interface SimFaults {
   lineEnding: 'crlf' | 'cr';
   /** false: no space after the colon ("+CDS:25"). */
   colonSpace: boolean;
+  /** false: the AT+CMGS prompt is a bare ">" with no space. */
+  promptSpace: boolean;
+  /** <length> in +CMGL/+CMGR/+CMT/+CDS counts the SMSC octets too, disagreeing with the PDU as on some devices. */
+  lengthWithSmsc: boolean;
 }
 
 export const NO_FAULTS: Readonly<SimFaults> = {
@@ -74,6 +78,8 @@ export const NO_FAULTS: Readonly<SimFaults> = {
   interleave: false,
   lineEnding: 'crlf',
   colonSpace: true,
+  promptSpace: true,
+  lengthWithSmsc: false,
 };
 
 export interface Timers {
@@ -189,6 +195,8 @@ export function mergeFaults(base: SimFaults, change: Partial<SimFaults>): SimFau
       case 'storageFull':
       case 'interleave':
       case 'colonSpace':
+      case 'promptSpace':
+      case 'lengthWithSmsc':
         if (typeof value !== 'boolean') fail(`faults.${key}`, 'use true or false.');
         out[key] = value;
         break;
