@@ -1,7 +1,8 @@
 /**
  * Member search on 1,000,000 members (issue 5): p95 per filter combination
  * (target ≤ 100 ms, count + first page, as the list asks) and lookup by mobile
- * (target ≤ 5 ms). Generates the members straight into a temp SQLite file with
+ * (target ≤ 5 ms). Wall time and the process's CPU time are both printed: on a
+ * shared machine the wall time includes waiting for a core. Generates the members straight into a temp SQLite file with
  * the real migrations and batched inserts, then searches through the real
  * Members service.
  *
@@ -22,8 +23,9 @@ import { Members } from '../main/members/members.js';
 export interface MembersBenchResult {
   members: number;
   generateSeconds: number;
-  combinations: Array<{ name: string; p50: number; p95: number; total: number; withinTarget: boolean }>;
-  mobileLookup: { p50: number; p95: number; withinTarget: boolean };
+  combinations: Array<{ name: string; p50: number; p95: number; cpuP95: number; total: string; withinTarget: boolean }>;
+  mobileLookup: { p50: number; p95: number; cpuP95: number; withinTarget: boolean };
+  loadAverage: number;
 }
 
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤';
@@ -120,8 +122,8 @@ export async function run(
       });
       if ((offset / BATCH) % 100 === 0) log(`  generated ${offset + rows.length} members`);
     }
-    // What the appliance does after a large sync: give the planner statistics.
-    await db.raw('ANALYZE');
+    // The first search refreshes the planner statistics (as in the appliance); not timed.
+    await members.search({ filter: {} });
     const generateSeconds = round((performance.now() - started) / 1000);
     log(`generated ${count} members in ${generateSeconds} s`);
 
@@ -162,30 +164,51 @@ export async function run(
     const results: MembersBenchResult['combinations'] = [];
     for (const combination of combinations) {
       const times: number[] = [];
-      let total = 0;
+      const cpuTimes: number[] = [];
+      let total = '';
       for (let i = 0; i < runs; i++) {
+        const cpu0 = process.cpuUsage();
         const t0 = performance.now();
         const page = combination.name.includes('page 200') ? 200 : 1;
         const result = await members.search({ filter: combination.filter, sort: combination.sort, page, pageSize: 50 });
         times.push(performance.now() - t0);
-        total = result.total;
+        const cpu = process.cpuUsage(cpu0);
+        cpuTimes.push((cpu.user + cpu.system) / 1000);
+        total = `${result.total}${result.totalExact ? '' : '+'}`;
       }
       const p95 = round(percentile(times, 95));
-      results.push({ name: combination.name, p50: round(percentile(times, 50)), p95, total, withinTarget: p95 <= 100 });
-      log(`${p95 <= 100 ? 'ok  ' : 'SLOW'} p95 ${String(p95).padStart(7)} ms  p50 ${String(round(percentile(times, 50))).padStart(7)} ms  ${String(total).padStart(8)} found  ${combination.name}`);
+      const cpuP95 = round(percentile(cpuTimes, 95));
+      results.push({ name: combination.name, p50: round(percentile(times, 50)), p95, cpuP95, total, withinTarget: p95 <= 100 });
+      log(
+        `${p95 <= 100 ? 'ok  ' : 'SLOW'} p95 ${String(p95).padStart(7)} ms  p50 ${String(round(percentile(times, 50))).padStart(7)} ms  ` +
+          `cpu p95 ${String(cpuP95).padStart(7)} ms  ${String(total).padStart(8)} found  ${combination.name}`,
+      );
     }
 
     const lookups: number[] = [];
+    const lookupCpu: number[] = [];
     for (let i = 0; i < Math.max(runs * 5, 100); i++) {
       const mobile = mobiles[i % mobiles.length]!;
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const result = await members.search({ filter: { mobile }, pageSize: 1 });
       lookups.push(performance.now() - t0);
+      const cpu = process.cpuUsage(cpu0);
+      lookupCpu.push((cpu.user + cpu.system) / 1000);
       if (result.total !== 1) throw new Error(`mobile ${mobile} found ${result.total} members`);
     }
-    const mobileLookup = { p50: round(percentile(lookups, 50)), p95: round(percentile(lookups, 95)), withinTarget: percentile(lookups, 95) <= 5 };
-    log(`${mobileLookup.withinTarget ? 'ok  ' : 'SLOW'} p95 ${mobileLookup.p95} ms  p50 ${mobileLookup.p50} ms  lookup by mobile (target ≤ 5 ms)`);
-    return { members: count, generateSeconds, combinations: results, mobileLookup };
+    const mobileLookup = {
+      p50: round(percentile(lookups, 50)),
+      p95: round(percentile(lookups, 95)),
+      cpuP95: round(percentile(lookupCpu, 95)),
+      withinTarget: percentile(lookups, 95) <= 5,
+    };
+    log(
+      `${mobileLookup.withinTarget ? 'ok  ' : 'SLOW'} p95 ${mobileLookup.p95} ms  p50 ${mobileLookup.p50} ms  cpu p95 ${mobileLookup.cpuP95} ms  lookup by mobile (target ≤ 5 ms)`,
+    );
+    const loadAverage = round(os.loadavg()[0]!);
+    log(`load average during the run: ${loadAverage} on ${os.cpus().length} cores`);
+    return { members: count, generateSeconds, combinations: results, mobileLookup, loadAverage };
   } finally {
     await db.destroy();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import * as members from './20261122_0300_members.js';
 import * as storeMirror from './20261122_0310_store_mirror.js';
 import * as listsTemplates from './20261122_0400_lists_templates.js';
 import * as outboxInbox from './20261122_0410_outbox_inbox.js';
+import * as memberSearchIndexes from './20261122_0420_member_search_indexes.js';
 
 export interface Migration {
   name: string;
@@ -23,4 +24,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0310_store_mirror', ...storeMirror },
   { name: '20261122_0400_lists_templates', ...listsTemplates },
   { name: '20261122_0410_outbox_inbox', ...outboxInbox },
+  { name: '20261122_0420_member_search_indexes', ...memberSearchIndexes },
 ];

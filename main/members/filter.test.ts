@@ -91,6 +91,7 @@ afterAll(async () => {
 async function names(filter: MemberFilter): Promise<string[]> {
   const result = await members.search({ filter: parseMemberFilter(filter), sort: { field: 'name', direction: 'asc' }, pageSize: 100 });
   expect(result.total).toBe(result.items.length);
+  expect(await members.count(parseMemberFilter(filter))).toBe(result.total);
   return result.items.map((m) => m.name).sort();
 }
 

@@ -190,11 +190,12 @@ function likeLiteral(text: string): string {
 }
 
 /**
- * Name prefix as a range (name >= 'x' AND name < 'x\uFFFF'): uses the plain
- * name index on SQLite and PostgreSQL alike, unlike LIKE 'x%'.
+ * Name prefix as a range (name >= 'x' AND name < 'x\uFFFF'): uses the
+ * (deleted_at, name) index on SQLite and PostgreSQL alike, unlike LIKE 'x%'.
+ * The deleted_at term is repeated so the range stays usable inside an OR.
  */
 function wherePrefix(qb: Knex.QueryBuilder, column: string, prefix: string): void {
-  void qb.where(column, '>=', prefix).andWhere(column, '<', `${prefix}\uFFFF`);
+  void qb.whereNull('members.deleted_at').andWhere(column, '>=', prefix).andWhere(column, '<', `${prefix}\uFFFF`);
 }
 
 /** Adds the filter's conditions to a query over `members`. */

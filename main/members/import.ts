@@ -169,6 +169,7 @@ export async function importMembers(
         trx,
       );
     });
+    members.statisticsStale();
   }
   return {
     rowsRead: table.rows.length,

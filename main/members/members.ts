@@ -57,6 +57,9 @@ const SUMMARY_COLUMNS = [
 
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
 
+/** Counting stops here: the list shows "10,000+" rather than scanning every match. */
+export const SEARCH_COUNT_CAP = 10_000;
+
 export interface SearchOptions {
   filter?: MemberFilter | undefined;
   sort?: MemberSort | undefined;
@@ -77,6 +80,7 @@ export class MemberProfileError extends AppError {
  */
 export class Members {
   #mirrorTables: Promise<boolean> | undefined;
+  #statisticsCheckedAt: number | undefined;
 
   constructor(
     private readonly db: Knex,
@@ -96,15 +100,72 @@ export class Members {
     return applyMemberFilter(qb, filter ?? {}, { today: this.today() });
   }
 
+  /**
+   * One page of members and how many match. The count stops at SEARCH_COUNT_CAP
+   * (the list shows "10,000+"): an exact count of a broad filter would scan the
+   * whole table; count() gives the exact number when it matters (audiences).
+   * The page is found in two steps: ids from the (covering) indexes first, then
+   * only those rows are read.
+   */
   async search(options: SearchOptions): Promise<MemberSearchResult> {
     const page = options.page ?? 1;
     const pageSize = options.pageSize ?? 50;
+    await this.#ensurePlannerStatistics();
     const base = this.filtered(options.filter);
-    const [countRow] = await base.clone().count<Array<{ n: number | string }>>({ n: '*' });
-    const rows = (await applyMemberSort(base.clone().select(SUMMARY_COLUMNS), options.sort)
+    const [countRow] = await this.db
+      .from(base.clone().select(this.db.raw('1')).limit(SEARCH_COUNT_CAP + 1).as('matching'))
+      .count<Array<{ n: number | string }>>({ n: '*' });
+    const matching = Number(countRow?.n ?? 0);
+    const idRows: Array<{ id: number }> = await applyMemberSort(base.clone().select('members.id'), options.sort)
       .limit(pageSize)
-      .offset((page - 1) * pageSize)) as MemberRow[];
-    return { items: await this.summaries(rows), total: Number(countRow?.n ?? 0), page, pageSize };
+      .offset((page - 1) * pageSize);
+    const ids = idRows.map((r) => r.id);
+    const rows = ids.length === 0 ? [] : ((await this.db('members').select(SUMMARY_COLUMNS).whereIn('id', ids)) as MemberRow[]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const ordered = ids.map((id) => byId.get(id)).filter((r): r is MemberRow => r !== undefined);
+    return {
+      items: await this.summaries(ordered),
+      total: Math.min(matching, SEARCH_COUNT_CAP),
+      totalExact: matching <= SEARCH_COUNT_CAP,
+      page,
+      pageSize,
+    };
+  }
+
+  /** The exact number of members a filter matches (audience sizes, exports). */
+  async count(filter: MemberFilter | undefined): Promise<number> {
+    await this.#ensurePlannerStatistics();
+    const [row] = await this.filtered(filter).count<Array<{ n: number | string }>>({ n: '*' });
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * SQLite picks among the search indexes by their statistics; without them (or
+   * with sampled ones) it guesses and can be a hundred times slower. A full
+   * ANALYZE of the members table (about a second per million rows) runs when
+   * the row count has moved by more than a tenth since the last one; the check
+   * itself runs at most once a minute.
+   */
+  async #ensurePlannerStatistics(): Promise<void> {
+    const now = this.clock.now();
+    if (this.#statisticsCheckedAt !== undefined && now - this.#statisticsCheckedAt < 60_000) return;
+    this.#statisticsCheckedAt = now;
+    if (this.db.client.config.client !== 'sqlite3') return; // PostgreSQL's autovacuum analyses by itself
+    const [countRow] = await this.db('members').count<Array<{ n: number | string }>>({ n: '*' });
+    const rows = Number(countRow?.n ?? 0);
+    const stat = (await this.db('sqlite_stat1').select('stat').where({ tbl: 'members' }).first().catch(() => undefined)) as
+      | { stat: string }
+      | undefined;
+    const analysedRows = stat ? Number.parseInt(stat.stat, 10) : undefined;
+    if (analysedRows !== undefined && Math.abs(rows - analysedRows) <= Math.max(1000, analysedRows / 10)) return;
+    await this.db.raw('PRAGMA analysis_limit = 0');
+    await this.db.raw('ANALYZE members');
+    await this.db.raw('ANALYZE member_tags');
+  }
+
+  /** Makes the next search refresh the planner statistics (after a sync or an import changed many rows). */
+  statisticsStale(): void {
+    this.#statisticsCheckedAt = undefined;
   }
 
   /** Rows to list entries, with their tags in one query. */

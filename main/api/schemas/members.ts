@@ -57,7 +57,8 @@ export type MemberSearchRequest = Static<typeof MemberSearchBody>;
 
 export const MemberSearchResponse = Type.Object({
   items: Type.Array(MemberSummarySchema),
-  total: Type.Integer(),
+  total: Type.Integer({ description: 'members matching, counted up to 10,000' }),
+  totalExact: Type.Boolean({ description: 'false: at least `total` members match (the list shows 10,000+)' }),
   page: Type.Integer(),
   pageSize: Type.Integer(),
 });
