@@ -161,8 +161,17 @@ export function registerModemSimCommands(program: Command, out: CliOutput): void
     .requiredOption('--from <number>', 'sender, e.g. +8613912345678')
     .requiredOption('--text <text>', 'message text')
     .option('--at <time>', 'service-centre time stamp (ISO 8601); default now')
-    .action(async (options: { from: string; text: string; at?: string }, command: Command) => {
-      const result = await controlOf(command).inject({ from: options.from, text: options.text, ...(options.at ? { at: options.at } : {}) });
+    .option('--parts <list>', 'only these parts of a long text, in this order, e.g. 2,1 (a part left out never arrives)', (value) => {
+      if (!/^\d+(,\d+)*$/.test(value)) throw new InvalidArgumentError('use part numbers separated by commas, e.g. 2,1.');
+      return value.split(',').map(Number);
+    })
+    .action(async (options: { from: string; text: string; at?: string; parts?: number[] }, command: Command) => {
+      const result = await controlOf(command).inject({
+        from: options.from,
+        text: options.text,
+        ...(options.at ? { at: options.at } : {}),
+        ...(options.parts ? { parts: options.parts } : {}),
+      });
       out.out(`delivered ${result.pdus.length} part(s) from ${options.from}`);
     });
 

@@ -293,6 +293,18 @@ describe('simulated modem: receiving', () => {
     expect(joined.join('')).toBe(text);
   });
 
+  it('delivers only the parts asked for, in the order asked', async () => {
+    const { modem, talk } = await ready();
+    await talk.at('AT+CNMI=2,1,0,0,0');
+    const text = '会员积分兑换提醒：'.repeat(20);
+    const { pdus } = modem.injectInbound({ from: '+8613912345678', text, parts: [3, 1] });
+    expect(pdus).toHaveLength(2);
+    await talk.waitFor(/\+CMTI: "SM",2\r\n$/);
+    const sequence = pdus.map((pdu) => decodePdu(pdu)).map((d) => (d.type === 'deliver' ? [d.concat?.sequence, d.concat?.total] : []));
+    expect(sequence).toEqual([[3, 3], [1, 3]]);
+    expect(() => modem.injectInbound({ from: '+8613912345678', text, parts: [4] })).toThrow(/from 1 to 3/);
+  });
+
   it('routes directly with +CMT and waits for +CNMA under CSMS=1', async () => {
     const { modem, talk } = await ready({ ackTimeoutMs: 40 });
     expect(await talk.at('AT+CSMS=1')).toBe('\r\n+CSMS: 1,1,1\r\n\r\nOK\r\n');

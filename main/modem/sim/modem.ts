@@ -262,7 +262,7 @@ export class SimulatedModem {
     return this.log.map((entry) => ({ ...entry }));
   }
 
-  /** A message from a phone; long texts arrive as concatenated parts. Returns the PDUs the network sends. */
+  /** A message from a phone; long texts arrive as concatenated parts (or only some, see `parts`). Returns the PDUs the network sends. */
   injectInbound(message: InboundMessage): { pdus: string[] } {
     this.concatReference = (this.concatReference + 1) % 256;
     const parts = deliveryPdus(message, this.concatReference, this.clock.now());

@@ -16,6 +16,11 @@ export interface InboundMessage {
   at?: number | Date | string;
   tzOffsetMinutes?: number;
   smsc?: string;
+  /**
+   * Which parts of a long message arrive, in which order (1-based), e.g. [2, 1] or [1, 3];
+   * parts left out never arrive. Default: all, in order.
+   */
+  parts?: number[];
 }
 
 export interface NetworkPdu {
@@ -43,19 +48,25 @@ function timeOf(at: InboundMessage['at'], now: number): number {
 /** The SMS-DELIVER parts of an inbound message (several when the text is long). */
 export function deliveryPdus(message: InboundMessage, reference: number, now: number): NetworkPdu[] {
   checkInbound(message);
+  let all: NetworkPdu[];
   try {
-    return encodeDeliverParts({
+    all = encodeDeliverParts({
       from: message.from,
       text: message.text,
       timestamp: timeOf(message.at, now),
       reference,
       tzOffsetMinutes: message.tzOffsetMinutes ?? DEFAULT_TZ_OFFSET_MINUTES,
       ...(message.smsc ? { smsc: message.smsc } : {}),
-    }).map((part) => ({ kind: 'deliver', pdu: part.pdu, tpduLength: part.tpduLength }));
+    }).map((part): NetworkPdu => ({ kind: 'deliver', pdu: part.pdu, tpduLength: part.tpduLength }));
   } catch (error) {
     if (error instanceof PduError) throw new SimulatorError('MODEM_SIM_BAD_INBOUND', `The inbound message cannot be encoded: ${error.message}`);
     throw error;
   }
+  if (message.parts === undefined) return all;
+  if (!Array.isArray(message.parts) || message.parts.some((n) => !Number.isInteger(n) || n < 1 || n > all.length)) {
+    throw new SimulatorError('MODEM_SIM_BAD_INBOUND', `"parts" lists part numbers from 1 to ${all.length} (the message has ${all.length} part(s)).`);
+  }
+  return message.parts.map((n) => all[n - 1]!);
 }
 
 /** A raw PDU given by a test: checked to be an SMS-DELIVER or STATUS-REPORT so it can be routed. */
