@@ -166,14 +166,17 @@ describe('receiving', () => {
   });
 
   it('leaves a message on the SIM when storing fails, and stores it from the next listing', async () => {
-    const { modem, sim, sink } = setup({ modem: { listingIntervalMs: 300 } });
+    const { modem, sim, sink, events } = setup({ modem: { listingIntervalMs: 300 } });
     await inState(modem, 'ready');
-    sink.failNext = 1;
+    // Fails on the +CMTI read and again on the first listing: neither is the modem's fault.
+    sink.failNext = 2;
     sim.injectInbound({ from: '10086', text: '您的话费余额为 12.30 元' });
     await until(() => Object.values(sim.status().storage).some((s) => s.used === 1), 3_000, 'message stored on the SIM');
     await sink.waitFor(() => sink.messages.length === 1, 5_000);
     expect(sink.messages[0]!.text).toBe('您的话费余额为 12.30 元');
     await until(() => Object.values(sim.status().storage).every((s) => s.used === 0), 3_000, 'SIM emptied');
+    expect(modem.status()).toMatchObject({ state: 'ready', consecutiveFailures: 0 });
+    expect(events.some((e) => e.type === 'status' && e.status.state === 'recovering')).toBe(false);
   });
 
   it('delivers a partial message, flagged, when the reassembly window ends', async () => {

@@ -607,7 +607,7 @@ export class Modem {
         await this.listStored();
         this.nextListingAt = this.clock.now() + this.settings.listingIntervalMs;
       }
-      for (const message of this.reassembler.expire()) await this.deliverAssembled(message);
+      for (const message of this.reassembler.expire()) await this.inboundStep(() => this.deliverAssembled(message));
       if (this.fault) throw this.fault;
       if (this.work.length > 0) continue;
       const deadlines = [this.nextHealthAt, this.nextListingAt, this.reassembler.nextDeadline() ?? Infinity];
@@ -674,6 +674,20 @@ export class Modem {
     }
   }
 
+  /**
+   * One inbound action whose failure belongs to the inbox, not the modem: it is
+   * logged and the message stays on the SIM for the next listing. A modem that
+   * stops answering still raises its fault.
+   */
+  private async inboundStep(action: () => Promise<void>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      if (error instanceof AtTimeoutError || error instanceof PortClosedError) throw error;
+      this.logger.warn({ modem: this.id, err: error instanceof Error ? error.message : String(error) }, 'inbound message not stored; left on the SIM for the next listing');
+    }
+  }
+
   /** Runs `action` with `storage` selected for reading and deleting, restoring the usual one after. */
   private async withStorage<T>(storage: string | null, action: () => Promise<T>): Promise<T> {
     if (storage === null || storage === this.readStorage) return action();
@@ -698,7 +712,7 @@ export class Modem {
   private async listStored(): Promise<void> {
     const reply = await this.at('AT+CMGL=4', { timeoutMs: Math.max(this.settings.commandTimeoutMs, 30_000) });
     if (reply.ok) {
-      for (const entry of parseCmgl(reply.lines)) await this.handleEntry(entry, this.readStorage);
+      for (const entry of parseCmgl(reply.lines)) await this.inboundStep(() => this.handleEntry(entry, this.readStorage));
     }
     await this.checkStorage();
   }
@@ -712,7 +726,7 @@ export class Modem {
     if (full) {
       this.logger.warn({ modem: this.id, storage: this.stat.storage }, 'message storage full; releasing waiting parts');
       const oldest = this.reassembler.releaseOldest();
-      if (oldest) await this.deliverAssembled(oldest);
+      if (oldest) await this.inboundStep(() => this.deliverAssembled(oldest));
     }
     this.storageFull = false;
   }
