@@ -66,6 +66,10 @@ describe('lists API', () => {
     const readded = await manager.post('/api/lists/white', { mobile: '13700000001' });
     expect(readded.statusCode).toBe(201);
     expect(readded.json().id).toBe(added.id);
+    // null means "never expires" (and must not be coerced to 0 = the past).
+    const never = await manager.post('/api/lists/white', { mobile: '13700000003', reason: '店长', expiresAt: null });
+    expect(never.json()).toMatchObject({ expiresAt: null, expired: false });
+    expect((await manager.patch(`/api/lists/entries/${never.json().id}`, { expiresAt: null })).statusCode).toBe(200);
     const past = await manager.post('/api/lists/white', { mobile: '13700000002', expiresAt: NOW - 1 });
     expect(past.json().error.code).toBe('VALIDATION_FAILED');
   });

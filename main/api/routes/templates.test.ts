@@ -64,6 +64,13 @@ describe('templates and policy API', () => {
     ).json();
     expect(custom.text).toBe('尊敬的欧阳女士好【好又多超市】');
 
+    const unknown = (
+      await operator.post('/api/templates/preview', { body: '{称呼}：积分{积分}', messageCategory: 'care', sample: { name: null, gender: 'U', points: null } })
+    ).json();
+    expect(unknown.error).toMatchObject({ code: 'PLACEHOLDER_VALUE_MISSING' });
+    const noName = (await operator.post('/api/templates/preview', { body: '{称呼}好', messageCategory: 'care', sample: { name: null, points: null } })).json();
+    expect(noName.text).toBe('尊敬的会员好【好又多超市】');
+
     const now = Date.now();
     await app.services.db('stores').insert({ code: 'S01', name: '人民路店', created_at: now, updated_at: now });
     const [memberId] = await app.services.db('members').insert({

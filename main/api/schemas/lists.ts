@@ -1,7 +1,11 @@
 import { Type, type Static } from 'typebox';
 import { PageQuery } from './common.js';
 
-const literalUnion = <T extends string>(values: readonly T[], description?: string) =>
+// Nullable request fields list Type.Null() first: with coerceTypes ajv would turn null into 0 or ''
+// if the number/string branch were tried first.
+
+/** A string enum with its TypeScript literal type (TypeBox's Union of Literals is heavier in OpenAPI). */
+export const literalUnion = <T extends string>(values: readonly T[], description?: string) =>
   Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
 
 export const ListKindSchema = literalUnion(['black', 'white'] as const, 'black: 黑名单, white: 白名单');
@@ -20,7 +24,7 @@ export const ListEntrySchema = Type.Object({
   scope: ScopeSchema,
   reason: Type.String(),
   source: SourceSchema,
-  expiresAt: Type.Union([Type.Number(), Type.Null()]),
+  expiresAt: Type.Union([Type.Null(), Type.Number()]),
   expired: Type.Boolean(),
   createdAt: Type.Number(),
   createdBy: Type.String(),
@@ -42,14 +46,14 @@ export const AddListEntryBody = Type.Object({
   scope: Type.Optional(ScopeSchema),
   reason: Type.Optional(Type.String({ maxLength: 200 })),
   source: Type.Optional(SourceSchema),
-  expiresAt: Type.Optional(Type.Union([Type.Number(), Type.Null()], { description: 'Epoch ms; null: never expires' })),
+  expiresAt: Type.Optional(Type.Union([Type.Null(), Type.Number()], { description: 'Epoch ms; null: never expires' })),
 });
 export type AddListEntryDto = Static<typeof AddListEntryBody>;
 
 export const UpdateListEntryBody = Type.Object({
   scope: Type.Optional(ScopeSchema),
   reason: Type.Optional(Type.String({ maxLength: 200 })),
-  expiresAt: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  expiresAt: Type.Optional(Type.Union([Type.Null(), Type.Number()])),
 });
 export type UpdateListEntryDto = Static<typeof UpdateListEntryBody>;
 
@@ -88,9 +92,9 @@ export const StatusQuery = Type.Object({ number: Type.String({ minLength: 1, max
 export const ListStatusSchema = Type.Object({
   mobile: Type.String(),
   blacklist: Type.Union([
-    Type.Object({ scope: ScopeSchema, source: SourceSchema, reason: Type.String(), expiresAt: Type.Union([Type.Number(), Type.Null()]) }),
+    Type.Object({ scope: ScopeSchema, source: SourceSchema, reason: Type.String(), expiresAt: Type.Union([Type.Null(), Type.Number()]) }),
     Type.Null(),
   ]),
-  whitelist: Type.Union([Type.Object({ expiresAt: Type.Union([Type.Number(), Type.Null()]) }), Type.Null()]),
+  whitelist: Type.Union([Type.Object({ expiresAt: Type.Union([Type.Null(), Type.Number()]) }), Type.Null()]),
 });
 export type ListStatusDto = Static<typeof ListStatusSchema>;

@@ -1,8 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { PageQuery } from './common.js';
-
-const literalUnion = <T extends string>(values: readonly T[], description?: string) =>
-  Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
+import { literalUnion } from './lists.js';
 
 export const TemplateCategorySchema = literalUnion([
   'holiday',
@@ -64,12 +62,12 @@ export const UpdateTemplateBody = Type.Partial(
 export type UpdateTemplateDto = Static<typeof UpdateTemplateBody>;
 
 export const SampleMemberSchema = Type.Object({
-  name: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
-  gender: Type.Optional(Type.Union([literalUnion(['M', 'F', 'U'] as const), Type.Null()])),
-  points: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
-  storeName: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
-  cardNo: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
-  birthday: Type.Optional(Type.Union([Type.String({ maxLength: 10 }), Type.Null()])),
+  name: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 64 })])),
+  gender: Type.Optional(Type.Union([Type.Null(), literalUnion(['M', 'F', 'U'] as const)])),
+  points: Type.Optional(Type.Union([Type.Null(), Type.Integer()])),
+  storeName: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 64 })])),
+  cardNo: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 32 })])),
+  birthday: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 10 })])),
 });
 export type SampleMemberDto = Static<typeof SampleMemberSchema>;
 
