@@ -23,6 +23,7 @@ import { policyRoutes } from './routes/policy.js';
 import { memberRoutes } from './routes/members.js';
 import { messageRoutes } from './routes/messages.js';
 import { inboxRoutes } from './routes/inbox.js';
+import { storeRoutes } from './routes/store.js';
 
 export type ApiServer = FastifyInstance;
 
@@ -194,6 +195,7 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
       await api.register(memberRoutes, { services, prefix: '/members' });
       await api.register(messageRoutes, { services, prefix: '/messages' });
       await api.register(inboxRoutes, { services, prefix: '/inbox' });
+      await api.register(storeRoutes, { services, prefix: '/store' });
     },
     { prefix: '/api' },
   );

@@ -9,6 +9,7 @@ import { registerModemSimCommands } from './modem-sim.js';
 import { registerListsCommands } from './lists.js';
 import { registerMembersCommands } from './members.js';
 import { registerMessagingCommands } from './messaging.js';
+import { registerStoreCommands } from './store.js';
 
 /**
  * The `storemas` command line. Each capability registers its subcommands in
@@ -31,6 +32,7 @@ export function buildProgram(out: CliOutput = consoleOutput): Command {
   registerListsCommands(program, out);
   registerMembersCommands(program, out);
   registerMessagingCommands(program, out);
+  registerStoreCommands(program, out);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import { createAppliance } from '../index.js';
+import { ensureDemoStore } from '../store/demo/ensure.js';
 import { configFrom } from './common.js';
 import type { CliOutput } from './output.js';
 
@@ -32,7 +33,8 @@ export function registerServeCommand(program: Command, out: CliOutput): void {
     .option('--host <address>', 'address to listen on when LAN access is off', '127.0.0.1')
     .option('--lan', 'listen on all interfaces (LAN access) whatever the setting says')
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
-    .action(async (options: { port?: number; host: string; lan?: boolean; logLevel: string }, command: Command) => {
+    .option('--no-demo', 'on a fresh data directory, do not set up the demo POS database')
+    .action(async (options: { port?: number; host: string; lan?: boolean; logLevel: string; demo: boolean }, command: Command) => {
       const config = configFrom(command, {
         ...(options.port !== undefined ? { port: options.port } : {}),
         host: options.host,
@@ -43,6 +45,7 @@ export function registerServeCommand(program: Command, out: CliOutput): void {
       });
       const appliance = createAppliance(config);
       const started = await appliance.start();
+      if (options.demo) void ensureDemoStore(appliance.services).catch((error: unknown) => appliance.logger.warn({ err: error }, 'demo POS setup failed'));
       out.out('');
       out.out(`StoreMAS ${appliance.services.version} is running: ${started.url}`);
       out.out(`Data directory: ${config.dataDir}`);

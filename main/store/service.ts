@@ -477,9 +477,10 @@ export class StoreMirror {
             detail: JSON.stringify({ counts: outcome.counts, rejected: outcome.rejected, fieldErrors: outcome.fieldErrors }),
           });
         if (outcome.state !== 'failed') {
+          // A first sync read everything: it counts as the first full comparison too.
           await trx('store_connections')
             .where('id', connectionId)
-            .update({ last_sync_at: finishedAt, ...(mode === 'full' && outcome.state === 'finished' ? { last_full_at: finishedAt } : {}) });
+            .update({ last_sync_at: finishedAt, ...(outcome.state === 'finished' && (mode === 'full' || connection.lastSyncAt === null) ? { last_full_at: finishedAt } : {}) });
         }
       });
       if (outcome.state === 'failed') this.logger.warn({ runId, connection: connection.name, code: outcome.errorCode }, outcome.errorMessage ?? 'sync failed');

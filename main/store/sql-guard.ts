@@ -45,10 +45,13 @@ function refuse(reason: string): never {
 
 /**
  * Blanks string literals and quoted identifiers (so keywords inside them are
- * harmless) and removes comments. Returns the skeleton of the statement.
+ * harmless) and removes comments: `skeleton` is what the checks read. `text`
+ * is the statement without its comments (literals kept) — what is sent, so a
+ * trailing comment cannot swallow the SQL StoreMAS wraps around it.
  */
-export function sqlSkeleton(sql: string): string {
+export function sqlSkeleton(sql: string): { skeleton: string; text: string } {
   let out = '';
+  let text = '';
   let i = 0;
   const n = sql.length;
   while (i < n) {
@@ -58,6 +61,7 @@ export function sqlSkeleton(sql: string): string {
       const end = sql.indexOf('\n', i);
       i = end === -1 ? n : end;
       out += ' ';
+      text += ' ';
       continue;
     }
     if (c === '#') refuse('“#” comments are not accepted (MySQL treats the rest of the line as a comment)');
@@ -69,6 +73,7 @@ export function sqlSkeleton(sql: string): string {
       if (end === -1) refuse('a /* comment is never closed');
       i = end + 2;
       out += ' ';
+      text += ' ';
       continue;
     }
     if (c === "'" || c === '"' || c === '`' || c === '[') {
@@ -92,6 +97,7 @@ export function sqlSkeleton(sql: string): string {
         j++;
       }
       out += c === "'" ? "''" : '"x"';
+      text += sql.slice(i, j + 1);
       i = j + 1;
       continue;
     }
@@ -102,25 +108,27 @@ export function sqlSkeleton(sql: string): string {
         const end = sql.indexOf(tag[0], i + tag[0].length);
         if (end === -1) refuse('a $$ quoted string is never closed');
         out += "''";
+        text += sql.slice(i, end + tag[0].length);
         i = end + tag[0].length;
         continue;
       }
     }
     out += c;
+    text += c;
     i++;
   }
-  return out;
+  return { skeleton: out, text };
 }
 
 /** Returns the query without a trailing semicolon when it is one read-only SELECT; throws SQL_NOT_READ_ONLY otherwise. */
 export function assertSingleSelect(sql: string): string {
   if (typeof sql !== 'string' || sql.trim() === '') refuse('the query is empty');
-  let text = sql.trim();
-  const skeleton = sqlSkeleton(text).trim();
-  let body = skeleton;
+  const parts = sqlSkeleton(sql);
+  let text = parts.text.trim();
+  let body = parts.skeleton.trim();
   if (body.endsWith(';')) {
     body = body.slice(0, -1).trimEnd();
-    text = text.replace(/;\s*$/, '');
+    text = text.replace(/;\s*$/, '').trimEnd();
   }
   if (body.includes(';')) refuse('it contains more than one statement (a “;” in the middle)');
   if (!/^(?:\(\s*)*(SELECT|WITH)\b/i.test(body)) refuse('it does not start with SELECT or WITH');

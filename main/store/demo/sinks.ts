@@ -19,7 +19,7 @@ export function openSqliteFile(file: string, mode = sqlite3.OPEN_READWRITE | sql
   });
 }
 
-export function closeSqlite(db: sqlite3.Database): Promise<void> {
+export function closeSqliteFile(db: sqlite3.Database): Promise<void> {
   return new Promise((resolve, reject) => db.close((error) => (error ? reject(error) : resolve())));
 }
 
@@ -56,11 +56,11 @@ export async function writeDemoSqlite(file: string, options: Partial<DemoOptions
     await exec(db, 'COMMIT');
     // WAL lets StoreMAS read while the live mode writes.
     await exec(db, 'PRAGMA journal_mode = WAL; ANALYZE;');
-    await closeSqlite(db);
+    await closeSqliteFile(db);
     fs.renameSync(partial, file);
     return used;
   } catch (error) {
-    await closeSqlite(db).catch(() => undefined);
+    await closeSqliteFile(db).catch(() => undefined);
     fs.rmSync(partial, { force: true });
     throw error;
   }
