@@ -114,7 +114,7 @@ describe('store sync from a SQLite POS (the demo schema)', () => {
     expect(member).toMatchObject({ name: '欧阳娜娜', notes: '爱买水果', marketing_consent: 0 });
     expect(await app.services.db('member_tags').where('member_id', memberId)).toHaveLength(1);
 
-    const [{ n: sales }] = await all<{ n: number }>(pos, 'SELECT COUNT(*) AS n FROM t_sale_master');
+    const [{ n: sales }] = (await all<{ n: number }>(pos, 'SELECT COUNT(*) AS n FROM t_sale_master')) as [{ n: number }];
     expect((await app.services.store.counts())['sales']).toBe(sales);
     const changed = await all<{ branch_no: string; item_no: string; stock_qty: number }>(pos, "SELECT branch_no, item_no, stock_qty FROM t_stock WHERE modify_time >= '2026-11-22'");
     expect(changed.length).toBeGreaterThan(0);
@@ -185,7 +185,7 @@ describe('store sync from a SQLite POS (the demo schema)', () => {
       app.services.store.preview(connectionId, 'members', { source: { kind: 'query', sql: 'WITH x AS (DELETE FROM t_member RETURNING *) SELECT * FROM x' }, fields: { source_key: { column: 'card_id' } }, detectDeletes: false }),
     ).rejects.toMatchObject({ code: 'SQL_NOT_READ_ONLY' });
     expect(await app.services.store.getMappings(connectionId)).toEqual(before);
-    const [{ n }] = await all<{ n: number }>(pos, 'SELECT COUNT(*) AS n FROM t_member');
+    const [{ n }] = (await all<{ n: number }>(pos, 'SELECT COUNT(*) AS n FROM t_member')) as [{ n: number }];
     expect(n).toBeGreaterThan(0);
   });
 
