@@ -4,6 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 
 const REPO = path.resolve(import.meta.dirname, '../../..');
+/**
+ * The checkout whose `bin/storemas.mjs` runs: this one by default; another one
+ * (e.g. an exported commit) via STOREMAS_E2E_APP_DIR. The UI is always this
+ * checkout's build in out/renderer.
+ */
+const APP_DIR = process.env.STOREMAS_E2E_APP_DIR ? path.resolve(process.env.STOREMAS_E2E_APP_DIR) : REPO;
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 
@@ -28,8 +34,8 @@ export async function startAppliance(): Promise<RunningAppliance> {
     throw new Error('The admin UI is not built: run `npm run build:renderer` before the e2e specs.');
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'storemas-e2e-'));
-  const child = spawn(process.execPath, ['bin/storemas.mjs', 'serve', '--data-dir', dataDir, '--port', '0', '--log-level', 'warn'], {
-    cwd: REPO,
+  const child = spawn(process.execPath, [path.join(APP_DIR, 'bin/storemas.mjs'), 'serve', '--data-dir', dataDir, '--port', '0', '--log-level', 'warn'], {
+    cwd: APP_DIR,
     env: { ...process.env, STOREMAS_RENDERER_DIR: path.join(REPO, 'out/renderer') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
