@@ -179,6 +179,23 @@ describe('receiving', () => {
     expect(events.some((e) => e.type === 'status' && e.status.state === 'recovering')).toBe(false);
   });
 
+  it('takes direct +CMT deliveries (modems without +CMTI), reassembles them and acknowledges each with AT+CNMA', async () => {
+    const { modem, sim, sink } = setup({ sim: { cnmi: { mt: [0, 2], ds: [0, 1] }, alwaysRequireAck: true, ackTimeoutMs: 1_000 } });
+    await inState(modem, 'ready');
+    expect(sim.status().cnmi.slice(0, 2)).toEqual([2, 2]);
+    const long = '会员日活动：'.repeat(20);
+    sim.injectInbound({ from: '+8613911112222', text: long });
+    sim.injectInbound({ from: '+8613911113333', text: '收到，谢谢' });
+    await sink.waitFor(() => sink.messages.length === 2, 5_000);
+    expect(sink.messages.map((m) => m.text).sort()).toEqual([long, '收到，谢谢'].sort());
+    await until(() => !sim.status().awaitingAck, 2_000, 'last +CMT acknowledged');
+    expect(Object.values(sim.status().storage).every((s) => s.used === 0)).toBe(true);
+    // Reports come directly too (+CDS) and are matched.
+    const sent = await modem.send({ to: '+8613800138000', text: 'direct report', reference: 'r1' });
+    await sink.waitFor(() => sink.reports.some((r) => r.matched?.reference === 'r1'), 5_000);
+    expect(sent.ok).toBe(true);
+  });
+
   it('delivers a partial message, flagged, when the reassembly window ends', async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 22, 8, 0, 0));
     const { modem, sim, sink } = setup({ clock });

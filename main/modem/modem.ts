@@ -13,7 +13,6 @@ import {
   parseCpmsUse,
   parseCreg,
   parseCsca,
-  parseCsms,
   parseCsq,
   parseImei,
   parseImsi,
@@ -487,8 +486,9 @@ export class Modem {
     if (this.session) this.session.extraNoisePrefixes = this.vendor.noisePrefixes;
     for (const command of this.vendor.extraInit) await this.at(command);
     await this.atOk('AT+CMGF=0');
-    const csms = await this.at('AT+CSMS?');
-    this.ackDirect = (parseCsms(csms.lines)?.service ?? 0) === 1;
+    // Phase 2+ (AT+CSMS service 1) needs +CNMA after +CMT/+CDS, and some firmware wants it under
+    // service 0 too: it is sent until the modem answers 340 (no acknowledgement expected).
+    this.ackDirect = true;
     await this.chooseStorage();
     await this.configureIndications();
     const csca = await this.at('AT+CSCA?');
@@ -859,7 +859,9 @@ export class Modem {
   private async acknowledge(): Promise<void> {
     if (!this.ackDirect) return;
     const reply = await this.at('AT+CNMA');
-    if (!reply.ok) this.logger.debug({ modem: this.id, final: reply.final }, 'AT+CNMA refused');
+    // 340: no acknowledgement expected on this modem; stop sending it.
+    if (reply.final.kind === 'cms' && reply.final.code === 340) this.ackDirect = false;
+    else if (!reply.ok) this.logger.debug({ modem: this.id, final: reply.final }, 'AT+CNMA refused');
   }
 
   private async storeReport(report: DecodedStatusReport, pdu: string): Promise<void> {

@@ -14,7 +14,6 @@ import {
   parseCpmsUse,
   parseCreg,
   parseCsca,
-  parseCsms,
   parseCsq,
   parseImei,
   parseImsi,
@@ -166,10 +165,9 @@ describe('reply parsers', () => {
     expect(parseCmgs([])).toBeNull();
   });
 
-  it('CPIN, CSMS, CSCA, identity', () => {
+  it('CPIN, CSCA, identity', () => {
     expect(parseCpin(['+CPIN: SIM PIN'])).toEqual({ state: 'sim-pin', text: 'SIM PIN' });
     expect(parseCpin(['+CPIN: "READY"'])).toEqual({ state: 'ready', text: 'READY' });
-    expect(parseCsms(['+CSMS: 1,1,1,1'])).toEqual({ service: 1 });
     expect(parseCsca(['+CSCA: "+8613800100500",145'])).toEqual({ address: '+8613800100500', type: 145 });
     expect(parseCsca(['+CSCA: "",129'])).toBeNull();
     expect(parseImei(['+CGSN: "867322034487652"'])).toBe('867322034487652');

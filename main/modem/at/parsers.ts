@@ -324,16 +324,6 @@ export function parseCpin(lines: readonly string[]): { state: PinState; text: st
   return { state: map[text] ?? 'other', text };
 }
 
-// --- AT+CSMS? ---------------------------------------------------------------------
-
-/** +CSMS: <service>,…: service 1 (phase 2+) means +CMT/+CDS must be acknowledged with AT+CNMA. */
-export function parseCsms(lines: readonly string[]): { service: number } | null {
-  const value = valueOf(lines, '+CSMS');
-  if (value === undefined) return null;
-  const service = intOrNull(splitFields(value)[0]);
-  return service === null ? null : { service };
-}
-
 // --- identity: AT+CGMI / +CGMM / +CGMR / +CGSN / +CIMI, AT+CSCA? ----------------------
 
 /**
