@@ -54,6 +54,7 @@ interface ServeOptions {
   statusDelay?: number;
   outcome?: DeliveryOutcome;
   seed?: number;
+  lineRate?: number;
 }
 
 interface FaultOptions {
@@ -116,6 +117,7 @@ export function registerModemSimCommands(program: Command, out: CliOutput): void
     .option('--status-delay <ms>', 'time from an accepted send to its status report', wholeNumber(0, 86_400_000))
     .option('--outcome <outcome>', 'status report outcome: delivered, pending or failed', oneOf(['delivered', 'pending', 'failed'] as const))
     .option('--seed <n>', 'seed of the random latencies', wholeNumber(0, 2 ** 31))
+    .option('--line-rate <baud>', 'pace bytes as a serial line at this rate would, e.g. 115200 (a PTY has no speed)', wholeNumber(300, 4_000_000))
     .action(async (options: ServeOptions) => {
       if (!options.link) throw new SimulatorError('MODEM_SIM_NO_LINK', 'Say where the device should appear with --link <path>, e.g. --link /tmp/storemas/ttySIM0.');
       if (options.control && options.controlPort) throw new SimulatorError('MODEM_SIM_BAD_CONTROL', 'Give either --control or --control-port, not both.');
@@ -137,6 +139,7 @@ export function registerModemSimCommands(program: Command, out: CliOutput): void
         },
         ...(control ? { control } : {}),
         ...(options.log ? { logFile: options.log } : {}),
+        ...(options.lineRate ? { lineRate: options.lineRate } : {}),
         onEvent: (message) => out.err(`modem-sim: ${message}`),
       });
       const { identity, personality } = simulator.modem.status();

@@ -71,6 +71,24 @@ describe('simulator on a real PTY', () => {
     expect(await device.command('AT+CGSN\r')).toBe('\r\n356938035643809\r\n\r\nOK\r\n');
   });
 
+  it('paces bytes at the emulated line rate when asked', async () => {
+    const pty = await createTempPty();
+    cleanups.push(() => pty.dispose());
+    const modem = new SimulatedModem({ latency: 'zero' });
+    cleanups.push(async () => modem.dispose());
+    const service = await serveOnPort(pty.internal, modem, { lineRate: 9600 });
+    cleanups.push(() => service.close());
+    const device = await openDevice(pty.link);
+    await device.command('ATE0\r');
+    const started = performance.now();
+    const reply = await device.command('AT+CGSN\r');
+    const elapsed = performance.now() - started;
+    // 8 bytes up and 27 down at 9600 bit/s (10 bits a byte) take at least 36 ms.
+    expect(reply).toBe('\r\n867322034512347\r\n\r\nOK\r\n');
+    expect(elapsed).toBeGreaterThanOrEqual(((8 + reply.length) * 10_000) / 9600 - 1);
+    await expect(serveOnPort(pty.internal, modem, { lineRate: 7 })).rejects.toThrow(/lineRate/);
+  });
+
   it('runs as `storemas modem-sim`: AT conversation, send with status report, inject, log file, unplug and replug', async () => {
     const temp = await tempPtyDir();
     cleanups.push(() => temp.dispose());

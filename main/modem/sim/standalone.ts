@@ -14,6 +14,8 @@ export interface StandaloneOptions {
   control?: ControlAddress;
   /** Append-only JSON-lines file of every accepted PDU. */
   logFile?: string;
+  /** Emulated serial line rate (bits/s) for the bytes crossing the PTY; omitted: PTY speed. */
+  lineRate?: number;
   /** Told about unplug/replug and socat dying (for the CLI's console). */
   onEvent?: (message: string) => void;
 }
@@ -58,7 +60,7 @@ export async function startStandaloneSimulator(options: StandaloneOptions): Prom
 
   const plugIn = async () => {
     pair = await openPtyPair(link, internal);
-    service = await serveOnPort(internal, modem);
+    service = await serveOnPort(internal, modem, options.lineRate ? { lineRate: options.lineRate } : {});
     pair.onExit(() => {
       tell(`socat exited; ${link} is gone (treated as unplugged)`);
       modem.unplug();
