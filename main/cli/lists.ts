@@ -4,6 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { CLI_ACTOR } from '../auth/audit.js';
 import { AppError } from '../errors.js';
 import type { ImportMode, ListKind } from '../messaging/lists/lists.js';
+import { fileFormat } from '../members/table-file.js';
 import { formatOf } from '../messaging/lists/tabular.js';
 import { withCore } from './common.js';
 import type { CliOutput } from './output.js';
@@ -30,7 +31,7 @@ export function registerListsCommands(program: Command, out: CliOutput): void {
     .option('-m, --mode <mode>', 'keep-good: import the good rows; all-or-nothing: any bad row imports nothing', parseMode, 'keep-good')
     .option('--dry-run', 'only check the file')
     .action(async (file: string, options: { list: ListKind; mode: ImportMode; dryRun?: boolean }, command: Command) => {
-      formatOf(file);
+      fileFormat(file);
       let content: Buffer;
       try {
         content = fs.readFileSync(file);

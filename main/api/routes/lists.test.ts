@@ -138,9 +138,13 @@ describe('lists API', () => {
 
   it('refuses files that are not CSV or XLSX, and unreadable XLSX, with advice', async () => {
     const pdf = await manager.post('/api/lists/white/import', { fileName: 'list.pdf', contentBase64: b64('x'), mode: 'keep-good' });
-    expect(pdf.json().error.code).toBe('FILE_FORMAT');
+    expect(pdf.json().error.code).toBe('IMPORT_FORMAT_UNSUPPORTED');
     const broken = await manager.post('/api/lists/white/import', { fileName: 'list.xlsx', contentBase64: b64('not a zip'), mode: 'keep-good' });
-    expect(broken.json().error).toMatchObject({ code: 'FILE_FORMAT', message: expect.stringContaining('.xlsx') });
+    expect(broken.json().error).toMatchObject({ code: 'IMPORT_FILE_UNREADABLE', message: expect.stringContaining('.xlsx') });
+    // GBK CSV from an older Excel reads as well as UTF-8.
+    const gbk = Buffer.from([0xba, 0xc5, 0xc2, 0xeb, 0x0a, 0x31, 0x33, 0x39, 0x32, 0x32, 0x32, 0x32, 0x30, 0x30, 0x30, 0x39, 0x0a]); // 号码\n13922220009
+    const report = (await manager.post('/api/lists/white/import', { fileName: 'gbk.csv', contentBase64: gbk.toString('base64'), mode: 'keep-good', dryRun: true })).json();
+    expect(report).toMatchObject({ rows: 1, good: 1, errors: [] });
   });
 
   it('exports CSV and XLSX that import back unchanged', async () => {

@@ -4,7 +4,6 @@ import { ManualClock } from '../../clock.js';
 import { createTestAppliance, type TestAppliance } from '../../../tests/support/appliance.js';
 import { NOT_LISTED, decide } from '../policy/policy.js';
 import { POLICY_DEFAULTS } from '../policy/settings.js';
-import { parseCsv } from './tabular.js';
 
 const NOW = Date.parse('2026-11-22T10:00:00+08:00');
 
@@ -70,11 +69,3 @@ describe('NumberLists', () => {
   });
 });
 
-describe('parseCsv', () => {
-  it('reads quoted fields with commas, quotes and line breaks', () => {
-    expect(parseCsv('a,"b,c","d""e"\r\n"f\ng",h')).toEqual([
-      ['a', 'b,c', 'd"e'],
-      ['f\ng', 'h'],
-    ]);
-  });
-});

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { SYSTEM_ACTOR, type AuditActor, type AuditLog } from '../../auth/audit.js';
 import type { Clock } from '../../clock.js';
-import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { InvalidNumberError, normalizeMobile } from '../numbers.js';
 import { endOfLocalDate, localDate } from '../policy/local-time.js';
 import {
@@ -12,7 +12,8 @@ import {
   type ListSource,
   type ListStatus,
 } from '../policy/policy.js';
-import { readTable, writeTable, type TableFormat } from './tabular.js';
+import { readTableFile, type TableFile } from '../../members/table-file.js';
+import { writeTable, type TableFormat } from './tabular.js';
 
 export const LIST_KINDS = ['black', 'white'] as const;
 export type ListKind = (typeof LIST_KINDS)[number];
@@ -87,7 +88,6 @@ interface ListRow {
 }
 
 const LOOKUP_BATCH = 500;
-const MAX_IMPORT_ROWS = 200_000;
 
 const HEADER_ALIASES: Record<'mobile' | 'scope' | 'reason' | 'expires' | 'source', string[]> = {
   mobile: ['号码', '手机', '手机号', '手机号码', '电话', 'mobile', 'number', 'phone'],
@@ -317,10 +317,8 @@ export class NumberLists {
     file: { name: string; content: Buffer },
     options: { mode: ImportMode; dryRun?: boolean },
   ): Promise<ImportReport> {
-    const table = await readTable(file.name, file.content);
-    if (table.length - 1 > MAX_IMPORT_ROWS) {
-      throw new AppError('IMPORT_TOO_LARGE', `The file has more than ${MAX_IMPORT_ROWS} rows. Split it into smaller files.`, 400);
-    }
+    // The members' reader: XLSX or CSV (UTF-8 or GBK), row numbers as Excel shows them, size-capped.
+    const table = await readTableFile(file.name, file.content);
     const timeZone = await this.timeZone();
     const now = this.clock.now();
     const { rows, errors, dataRows } = this.parseRows(table, list, timeZone, now);
@@ -386,29 +384,28 @@ export class NumberLists {
     return count;
   }
 
-  private parseRows(table: string[][], list: ListKind, timeZone: string, now: number) {
+  private parseRows(table: TableFile, list: ListKind, timeZone: string, now: number) {
     type Column = keyof typeof HEADER_ALIASES;
     const columns: Partial<Record<Column, number>> = {};
-    const first = table[0] ?? [];
-    first.forEach((cell, index) => {
-      const name = cell.toLowerCase().replace(/^\uFEFF/, '');
+    table.header.forEach((cell, index) => {
+      const name = cell.toLowerCase();
       for (const [column, aliases] of Object.entries(HEADER_ALIASES) as Array<[Column, string[]]>) {
         if (aliases.includes(name) && columns[column] === undefined) columns[column] = index;
       }
     });
     const hasHeader = columns.mobile !== undefined;
-    // Without a header: number in column 1, reason in column 2.
+    // Without a header the first row is data: number in column 1, reason in column 2.
     if (!hasHeader) Object.assign(columns, { mobile: 0, reason: 1 });
-    const start = hasHeader ? 1 : 0;
+    const records = hasHeader || table.header.every((c) => !c) ? table.rows : [{ rowNumber: 1, cells: table.header }, ...table.rows];
     const rows: Array<{ mobile: string; scope: BlacklistScope; reason: string; source: ListSource; expiresAt: number | null }> = [];
     const errors: ImportRowError[] = [];
     const seen = new Map<string, number>();
     let dataRows = 0;
-    for (let i = start; i < table.length; i++) {
-      const cells = table[i] ?? [];
-      if (cells.every((c) => !c)) continue;
+    for (const record of records) {
+      const cells = record.cells;
+      if (cells.every((c) => !c.trim())) continue;
       dataRows++;
-      const rowNumber = i + 1;
+      const rowNumber = record.rowNumber;
       const cell = (column: Column) => (columns[column] === undefined ? '' : (cells[columns[column]!] ?? '').trim());
       const input = cell('mobile');
       const fail = (code: string, message: string) => errors.push({ row: rowNumber, input, code, message });

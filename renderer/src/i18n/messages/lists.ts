@@ -68,7 +68,9 @@ export default {
       EXPIRED: '到期日已过',
       REASON_TOO_LONG: '原因过长',
       LIST_ENTRY_EXISTS: '号码已在名单中',
-      FILE_FORMAT: '文件格式不支持',
+      IMPORT_FORMAT_UNSUPPORTED: '文件格式不支持',
+      IMPORT_FILE_UNREADABLE: '文件无法读取',
+      IMPORT_TOO_LARGE: '文件太大',
     },
   },
   en: {
@@ -140,7 +142,9 @@ export default {
       EXPIRED: 'Already expired',
       REASON_TOO_LONG: 'Reason too long',
       LIST_ENTRY_EXISTS: 'Already on the list',
-      FILE_FORMAT: 'Unsupported file',
+      IMPORT_FORMAT_UNSUPPORTED: 'Unsupported file',
+      IMPORT_FILE_UNREADABLE: 'File cannot be read',
+      IMPORT_TOO_LARGE: 'File too large',
     },
   },
 };
