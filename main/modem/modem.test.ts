@@ -75,6 +75,16 @@ describe('modem lifecycle', () => {
     await expect(modem.send({ to: '+8613800138000', text: 'x' })).rejects.toMatchObject({ code: 'MODEM_NOT_READY' });
   });
 
+  it('applies a new IMEI binding to a running modem at once', async () => {
+    const { modem } = setup({ sim: { identity: { imei: '356938035643809' } }, modem: { imeiBinding: '356938035643809' } });
+    await inState(modem, 'ready');
+    modem.updateSettings({ imeiBinding: '861234567890123' });
+    await inState(modem, 'refused');
+    expect(modem.status().reason).toContain('refused: IMEI mismatch');
+    modem.updateSettings({ imeiBinding: '356938035643809' });
+    await inState(modem, 'ready');
+  });
+
   it('enters the SIM PIN when asked and reports a missing PIN as refused', async () => {
     const withPin = setup({ sim: { pinRequired: true, pin: '4321' }, modem: { pin: '4321' } });
     await inState(withPin.modem, 'ready');

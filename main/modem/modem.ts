@@ -359,6 +359,14 @@ export class Modem {
     this.stat.name = next.name;
     this.stat.limits = next.limits;
     if (this.stat.state === 'refused' || this.stat.state === 'out-of-service') this.wakeable.wake();
+    // A new binding applies at once: a running device that no longer matches is refused.
+    if (this.stat.state === 'ready' && this.stat.identity.imei !== null) {
+      try {
+        this.checkBinding();
+      } catch (error) {
+        if (error instanceof ModemRefusedError) this.raiseFault(error);
+      }
+    }
     this.publishStatus();
   }
 

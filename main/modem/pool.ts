@@ -159,7 +159,13 @@ export class ModemPool {
     if (this.started) return;
     this.started = true;
     for (const config of await this.configs()) {
-      if (config.enabled) await this.launch(config);
+      if (!config.enabled) continue;
+      try {
+        await this.launch(config);
+      } catch (error) {
+        // One modem that cannot start (e.g. its PIN cannot be decrypted) must not keep the others down.
+        this.deps.logger?.warn({ err: error, modem: config.id }, 'modem not started');
+      }
     }
     this.changed();
   }
