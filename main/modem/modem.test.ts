@@ -206,6 +206,26 @@ describe('receiving', () => {
     expect(sent.ok).toBe(true);
   });
 
+  it('detects a full SIM and frees it by releasing the parts that wait for their siblings', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 22, 8, 0, 0));
+    const { modem, sim, sink } = setup({ clock, sim: { storage: { sm: 2 } } });
+    await inState(modem, 'ready');
+    const parts = encodeDeliverParts({ from: '+8613911112222', text: '满'.repeat(150), timestamp: clock.now(), reference: 9 });
+    sim.injectPdu(parts[0]!.pdu);
+    sim.injectPdu(parts[1]!.pdu);
+    // Two waiting parts fill the two slots: the message is released early, flagged partial, and the SIM freed.
+    await sink.waitFor(() => sink.messages.length === 1, 3_000);
+    expect(sink.messages[0]).toMatchObject({ partial: true, concat: { total: 3, received: [1, 2] } });
+    await until(() => Object.values(sim.status().storage).every((s) => s.used === 0), 3_000, 'SIM freed');
+    sim.injectPdu(parts[2]!.pdu);
+    await until(() => modem.status().storage?.used === 1, 3_000, 'third part held');
+    expect(sink.messages).toHaveLength(1);
+    clock.advance(10 * 60_000);
+    modem.poke();
+    await sink.waitFor(() => sink.messages.length === 2, 3_000);
+    expect(sink.messages[1]).toMatchObject({ partial: true, concat: { received: [3] } });
+  });
+
   it('delivers a partial message, flagged, when the reassembly window ends', async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 22, 8, 0, 0));
     const { modem, sim, sink } = setup({ clock });

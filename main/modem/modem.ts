@@ -666,8 +666,10 @@ export class Modem {
   }
 
   private async drainWork(): Promise<void> {
+    let stored = 0;
     while (this.work.length > 0 && !this.fault && !this.signal.aborted) {
       const item = this.work.shift()!;
+      if (item.kind === 'stored-message' || item.kind === 'stored-report') stored += 1;
       try {
         if (item.kind === 'direct-message' || item.kind === 'direct-report') await this.handleDirect(item.kind, item.pdu);
         else await this.handleStored(item.kind === 'stored-report' ? (this.vendor.reportStorage ?? item.storage) : item.storage, item.index);
@@ -678,6 +680,15 @@ export class Modem {
           return;
         }
         this.logger.warn({ modem: this.id, err: error instanceof Error ? error.message : String(error) }, 'inbound handling failed; left on the SIM for the next listing');
+      }
+    }
+    // Parts waiting for their siblings stay on the SIM: see whether it filled up.
+    if (stored > 0 && !this.fault && !this.signal.aborted) {
+      try {
+        await this.checkStorage();
+      } catch (error) {
+        if (error instanceof AtTimeoutError || error instanceof PortClosedError) this.raiseFault(error);
+        else throw error;
       }
     }
   }
