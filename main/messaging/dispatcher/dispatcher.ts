@@ -100,41 +100,59 @@ export class Dispatcher {
   }
 
   private async work(modemId: string, alarm: Alarm): Promise<void> {
+    // The next message is claimed while the modem sends the last part of the current one, so the
+    // database round trips do not leave the modem idle between messages.
+    let prefetched: Promise<ClaimedMessage | undefined> | undefined;
+    const prefetch = () => {
+      if (this.running && this.channel.readyAt(modemId) !== null) {
+        prefetched = this.outbox.claim(modemId, this.channel.modemIds());
+        prefetched.catch(() => undefined);
+      }
+    };
     while (this.running && this.channel.modemIds().includes(modemId)) {
       try {
-        const readyAt = this.channel.readyAt(modemId);
-        const now = this.clock.now();
-        if (readyAt === null) {
-          await alarm.sleep(this.idleMs);
-          continue;
+        const waiting = prefetched;
+        prefetched = undefined;
+        let message = waiting ? await waiting : undefined;
+        if (!message) {
+          const readyAt = this.channel.readyAt(modemId);
+          const now = this.clock.now();
+          if (readyAt === null) {
+            await alarm.sleep(this.idleMs);
+            continue;
+          }
+          if (readyAt > now) {
+            await alarm.sleep(Math.min(readyAt - now, this.idleMs));
+            continue;
+          }
+          message = await this.outbox.claim(modemId, this.channel.modemIds());
         }
-        if (readyAt > now) {
-          await alarm.sleep(Math.min(readyAt - now, this.idleMs));
-          continue;
-        }
-        const message = await this.outbox.claim(modemId, this.channel.modemIds());
         if (!message) {
           const next = await this.outbox.nextDueAt();
           await alarm.sleep(next === undefined ? this.idleMs : Math.min(this.idleMs, Math.max(5, next - this.clock.now())));
           continue;
         }
-        await this.send(modemId, message);
+        await this.send(modemId, message, prefetch);
       } catch (error) {
         // A database hiccup must not end the worker; the rows say where it stopped.
         this.logger.error({ err: error, modemId }, 'dispatcher worker error');
         await alarm.sleep(this.idleMs);
       }
     }
+    const left = prefetched ? await prefetched.catch(() => undefined) : undefined;
+    if (left) await this.outbox.release(left.id);
   }
 
-  private async send(modemId: string, message: ClaimedMessage): Promise<void> {
+  private async send(modemId: string, message: ClaimedMessage, beforeLastPart: () => void): Promise<void> {
     if (message.batchId && !this.activeBatches.has(message.batchId)) {
       this.activeBatches.set(message.batchId, { startedAt: Date.now(), startDone: -1 });
     }
-    for (const part of message.parts) {
+    for (const [index, part] of message.parts.entries()) {
       await this.outbox.beginPart(part.id, modemId);
       const started = performance.now();
-      const result = await this.channel.sendPart(modemId, { pdu: part.pdu, tpduLength: part.tpduLength, messageId: message.id, partNumber: part.partNumber });
+      const sending = this.channel.sendPart(modemId, { pdu: part.pdu, tpduLength: part.tpduLength, messageId: message.id, partNumber: part.partNumber });
+      if (index === message.parts.length - 1) beforeLastPart();
+      const result = await sending;
       this.busyMs.set(modemId, (this.busyMs.get(modemId) ?? 0) + (performance.now() - started));
       if (!result.ok) {
         const status = await this.outbox.partFailed(message.id, part.id, result.failure);
@@ -143,7 +161,7 @@ export class Dispatcher {
       }
       await this.outbox.partAccepted(part.id, result.mr);
     }
-    await this.outbox.messageSent(message.id);
+    await this.outbox.messageSent(message);
   }
 
   /** job.progress per batch that saw work: done of total, rate, ETA. */

@@ -8,6 +8,7 @@ import type { OutboundChannel } from '../channel.js';
 import { Inbox } from '../inbox/inbox.js';
 import { optOutHandler } from '../inbox/opt-out.js';
 import type { NumberLists } from '../lists/lists.js';
+import type { PolicySettings } from '../policy/settings.js';
 import { Outbox, type OutboxOptions } from '../outbox/outbox.js';
 import { Dispatcher, type DispatcherOptions } from './dispatcher.js';
 
@@ -70,21 +71,36 @@ export class Messaging {
   ) {
     const { db, clock, audit, events, logger, settings, lists } = deps;
     const lookupLists = (numbers: readonly string[], now: number, trx: Knex) => lists.lookup(numbers, now, trx);
+    // Every claim re-checks the policy: read the settings once, again only after they change.
+    let policy: Promise<PolicySettings> | undefined;
+    let render: Promise<{ smsSignature: string; storeName: string }> | undefined;
+    events.onDidPublish((event) => {
+      if (event.type === 'settings.changed') {
+        policy = undefined;
+        render = undefined;
+      }
+    });
+    const cachedPolicy = () => (policy ??= settings.get('policy').catch((error: unknown) => {
+      policy = undefined;
+      throw error;
+    }));
+    const cachedRender = () =>
+      (render ??= (async () => ({ smsSignature: await settings.get('smsSignature'), storeName: await settings.get('storeName') }))().catch((error: unknown) => {
+        render = undefined;
+        throw error;
+      }));
     this.outbox = new Outbox(
       db,
       clock,
       audit,
       events,
-      {
-        policy: () => settings.get('policy'),
-        renderSettings: async () => ({ smsSignature: await settings.get('smsSignature'), storeName: await settings.get('storeName') }),
-      },
+      { policy: cachedPolicy, renderSettings: cachedRender },
       lookupLists,
       options.outbox,
     );
     this.inbox = new Inbox(db, clock, audit, events, logger, this.outbox, {
-      policy: () => settings.get('policy'),
-      storeName: () => settings.get('storeName'),
+      policy: cachedPolicy,
+      storeName: async () => (await cachedRender()).storeName,
       lookupLists,
       addOptOut: (n) => lists.addOptOut(n),
       onQueued: () => this.poke(),

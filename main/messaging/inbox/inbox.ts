@@ -163,7 +163,7 @@ export class Inbox {
   async storeInbound(text: InboundText): Promise<{ id: number; duplicate: boolean }> {
     const stored = await this.write(text);
     if (!stored.duplicate) {
-      void this.process(stored.id).catch((error: unknown) => this.logger.error({ err: error, inboxId: stored.id }, 'inbound handlers failed'));
+      void this.processStored(stored.stored).catch((error: unknown) => this.logger.error({ err: error, inboxId: stored.id }, 'inbound handlers failed'));
     }
     return { id: stored.id, duplicate: stored.duplicate };
   }
@@ -214,7 +214,19 @@ export class Inbox {
         })
         .returning('id');
       const id = Number(typeof insertedId === 'object' ? (insertedId as { id: number }).id : insertedId);
-      const row: InboxRow = await trx('inbox_messages').where('id', id).first();
+      const row: InboxRow = {
+        id,
+        conversation_id: conversation.id,
+        sender,
+        text: text.text,
+        modem_id: text.modemId,
+        member_id: memberId,
+        sent_at: text.sentAt ?? null,
+        received_at: now,
+        partial: text.partial === true,
+        handled_by_rule: null,
+        processed_at: null,
+      };
       return { row, duplicate: false };
     });
     const row = result.row;
@@ -241,8 +253,21 @@ export class Inbox {
   async process(id: number): Promise<string | null> {
     const row: InboxRow | undefined = await this.db('inbox_messages').where('id', id).first();
     if (!row || row.processed_at !== null) return row?.handled_by_rule ?? null;
+    return this.processStored({
+      id: Number(row.id),
+      conversationId: Number(row.conversation_id),
+      modemId: row.modem_id,
+      sender: row.sender,
+      text: row.text,
+      memberId: row.member_id === null ? null : Number(row.member_id),
+      receivedAt: Number(row.received_at),
+    });
+  }
+
+  /** The chain for a text just written (no need to read it back). */
+  async processStored(message: StoredInbound): Promise<string | null> {
     const now = this.clock.now();
-    const lists = (await this.deps.lookupLists([row.sender], now, this.db)).get(row.sender) ?? NOT_LISTED;
+    const lists = (await this.deps.lookupLists([message.sender], now, this.db)).get(message.sender) ?? NOT_LISTED;
     const tools: InboundTools = {
       lists,
       policy: await this.deps.policy(),
@@ -251,15 +276,6 @@ export class Inbox {
       addOptOut: (n) => this.deps.addOptOut(n),
       storeName: await this.deps.storeName(),
     };
-    const message: StoredInbound = {
-      id: Number(row.id),
-      conversationId: Number(row.conversation_id),
-      modemId: row.modem_id,
-      sender: row.sender,
-      text: row.text,
-      memberId: row.member_id === null ? null : Number(row.member_id),
-      receivedAt: Number(row.received_at),
-    };
     let handledBy: string | null = null;
     for (const handler of this.handlers) {
       if ((await handler.handle(message, tools)) === 'handled') {
@@ -267,7 +283,7 @@ export class Inbox {
         break;
       }
     }
-    await this.db('inbox_messages').where('id', id).update({ processed_at: this.clock.now(), handled_by_rule: handledBy });
+    await this.db('inbox_messages').where({ id: message.id, processed_at: null }).update({ processed_at: this.clock.now(), handled_by_rule: handledBy });
     if (handledBy) this.deps.onQueued?.();
     return handledBy;
   }

@@ -85,7 +85,7 @@ describe('claim and parts', () => {
       order.push(claimed!.category);
       await outbox().beginPart(claimed!.parts[0]!.id, 'm1');
       await outbox().partAccepted(claimed!.parts[0]!.id, i + 1);
-      await outbox().messageSent(claimed!.id);
+      await outbox().messageSent(claimed!);
     }
     expect(order).toEqual(['reply', 'transactional', 'care', 'marketing']);
   });
@@ -167,7 +167,7 @@ describe('claim and parts', () => {
     const claimed = (await outbox().claim('m1', ['m1']))!;
     await outbox().beginPart(claimed.parts[0]!.id, 'm1');
     await outbox().partAccepted(claimed.parts[0]!.id, 77);
-    await outbox().messageSent(claimed.id);
+    await outbox().messageSent(claimed);
     expect(await outbox().storeStatusReport({ modemId: 'm2', mr: 77, recipient: '13800138091', status: 0, outcome: 'delivered' })).toEqual({
       partId: null,
       messageStatus: null,

@@ -8,7 +8,7 @@ import { encodeSubmit, PduError } from '../../modem/pdu/index.js';
 import { tryNormalizeMobile } from '../numbers.js';
 import { MESSAGE_CATEGORIES, NOT_LISTED, type MessageCategory } from '../policy/policy.js';
 import type { PolicySettings } from '../policy/settings.js';
-import { compileTemplate, renderOptionsFrom } from '../render/render.js';
+import { compileTemplate, renderMessage, renderOptionsFrom, type CompiledTemplate } from '../render/render.js';
 import { emptyTally, enqueueBatch, type EnqueueOptions, type EnqueueTally, type Recipient } from './enqueue.js';
 import { defaultSendPolicy, recentMarketingSends, type ListLookup, type SendPolicy } from './policy-inputs.js';
 import {
@@ -28,6 +28,7 @@ import {
   assertMessageTransition,
   assertPartTransition,
   messageStatusFromParts,
+  priorityOf,
   retryDelay,
   type MessageStatus,
   type PartStatus,
@@ -262,30 +263,56 @@ export class Outbox {
   /**
    * An automatic answer to an inbound text: through the receiving modem, at
    * reply priority, unless the number already had `autoReplyLimit` automatic
-   * answers in the last hour (another auto-responder would loop with us).
+   * answers in the last hour (another auto-responder would loop with us). One
+   * short transaction: this sits on the inbound path, where latency counts.
    */
   async enqueueAutoReply(
     to: string,
     text: string,
     reply: { modemId: string; inboxId: number; rule: string },
   ): Promise<{ messageId: number | null; blockedRule: string | null }> {
-    const now = this.clock.now();
-    const recent = await this.db('outbox_messages')
-      .where({ recipient: to, automatic: true })
-      .andWhere('created_at', '>', now - 3_600_000)
-      .count<Array<{ n: number | string }>>({ n: '*' });
-    const actor = { userId: null, username: 'system', ip: 'local' };
-    if (Number(recent[0]?.n ?? 0) >= this.autoReplyLimit) {
-      await this.db.transaction(async (trx) => {
-        await trx('outbox_messages').insert({
+    const template = this.autoReplyTemplates.get(text) ?? compileTemplate(text);
+    if (this.autoReplyTemplates.size < 100) this.autoReplyTemplates.set(text, template);
+    const policy = await this.settings.policy();
+    const render = renderOptionsFrom(await this.settings.renderSettings(), policy, 'reply');
+    return this.db.transaction(async (trx) => {
+      const now = this.clock.now();
+      const [recent] = await trx('outbox_messages')
+        .where({ recipient: to, automatic: true })
+        .andWhere('created_at', '>', now - 3_600_000)
+        .count<Array<{ n: number | string }>>({ n: '*' });
+      let status: MessageStatus = 'queued';
+      let rule: string | null = null;
+      let errorCode: string | null = null;
+      let errorMessage: string | null = null;
+      let body = text;
+      if (Number(recent?.n ?? 0) >= this.autoReplyLimit) {
+        status = 'blocked';
+        rule = AUTO_REPLY_RULE;
+        errorCode = 'AUTO_REPLY_LIMIT';
+        errorMessage = `${to} already had ${this.autoReplyLimit} automatic answers in the last hour; no more, to stop a loop with another auto-responder.`;
+      } else {
+        const lists = (await this.lookupLists([to], now, trx)).get(to) ?? NOT_LISTED;
+        const decision = this.sendPolicy({ category: 'reply', recipient: to, automatic: true }, { now, settings: policy, lists, recentMarketingSends: 0 });
+        if (!decision.allowed) {
+          status = 'blocked';
+          rule = decision.rule;
+          errorCode = 'POLICY_BLOCKED';
+          errorMessage = decision.reason;
+        } else {
+          body = renderMessage(template, null, render).text;
+        }
+      }
+      const [inserted] = await trx('outbox_messages')
+        .insert({
           recipient: to,
-          text,
+          text: body,
           category: 'reply',
-          priority: 0,
-          status: 'blocked',
-          blocked_rule: AUTO_REPLY_RULE,
-          error_code: 'AUTO_REPLY_LIMIT',
-          error_message: `${to} already had ${this.autoReplyLimit} automatic answers in the last hour; no more, to stop a loop with another auto-responder.`,
+          priority: priorityOf('reply'),
+          status,
+          blocked_rule: rule,
+          error_code: errorCode,
+          error_message: errorMessage,
           idempotency_key: `auto:${reply.rule}:${reply.inboxId}`,
           source: 'auto-reply',
           reply_modem: reply.modemId,
@@ -293,21 +320,20 @@ export class Outbox {
           automatic: true,
           due_at: now,
           created_at: now,
-          created_by: actor.username,
+          created_by: 'system',
           updated_at: now,
-          finished_at: now,
-        }).onConflict('idempotency_key').ignore();
-      });
-      return { messageId: null, blockedRule: AUTO_REPLY_RULE };
-    }
-    const result = await this.enqueue(
-      [{ number: to, idempotencyKey: `auto:${reply.rule}:${reply.inboxId}` }],
-      { text, category: 'reply', source: 'auto-reply', replyModem: reply.modemId, inReplyTo: reply.inboxId, automatic: true },
-      actor,
-    );
-    const blockedRule = Object.keys(result.blocked)[0] ?? null;
-    return { messageId: blockedRule ? null : (result.messageIds[0] ?? null), blockedRule };
+          finished_at: status === 'blocked' ? now : null,
+        })
+        .onConflict('idempotency_key')
+        .ignore()
+        .returning('id');
+      const id = inserted === undefined ? null : Number(typeof inserted === 'object' ? (inserted as { id: number }).id : inserted);
+      if (status === 'blocked') return { messageId: null, blockedRule: rule };
+      return { messageId: id, blockedRule: null };
+    });
   }
+
+  private readonly autoReplyTemplates = new Map<string, CompiledTemplate>();
 
   /**
    * Claims the next due message for `modemId`: replies first, then care and
@@ -344,7 +370,8 @@ export class Outbox {
             await this.moveMessage(trx, row, 'failed', { error_code: error.code, error_message: error.message });
             return { done: false as const };
           }
-          await trx('outbox_parts').insert(
+          const ids: Array<number | { id: number }> = await trx('outbox_parts')
+            .insert(
             encoded.map((p) => ({
               message_id: id,
               part_number: p.partNumber,
@@ -354,8 +381,20 @@ export class Outbox {
               status: 'pending',
               updated_at: now,
             })),
-          );
-          parts = await trx('outbox_parts').where('message_id', id).orderBy('part_number');
+            )
+            .returning('id');
+          parts = encoded.map((p, i) => {
+            const partId = ids[i]!;
+            return {
+              id: Number(typeof partId === 'object' ? partId.id : partId),
+              message_id: id,
+              part_number: p.partNumber,
+              part_count: p.partCount,
+              pdu: p.pdu,
+              tpdu_length: p.tpduLength,
+              status: 'pending',
+            } as PartRow;
+          });
         }
         await this.moveMessage(trx, row, 'sending', { modem_id: modemId, part_count: parts.length });
         const claimed: ClaimedMessage = {
@@ -388,22 +427,29 @@ export class Outbox {
     return row?.due == null ? undefined : Number(row.due);
   }
 
+  /**
+   * The best due message in one round trip: per priority, the first due row by
+   * the claim index (an index seek each, however many deferred rows wait
+   * behind it), then the highest priority of those.
+   */
   private async nextDue(trx: Knex, modemId: string, modemsInPool: readonly string[], now: number): Promise<MessageRow | undefined> {
     const others = modemsInPool.filter((m) => m !== modemId);
-    for (const priority of [0, 1, 2]) {
+    const firstDue = (priority: number) => {
       const q = trx('outbox_messages')
+        .select('*')
         .where({ status: 'queued', priority })
         .andWhere('due_at', '<=', now)
         .andWhere((w) => w.whereNull('pinned_modem').orWhere('pinned_modem', modemId))
         .orderBy('due_at')
         .orderBy('id')
-        .first();
+        .limit(1);
       // A reply goes out through the modem its conversation came in on while that modem is in the pool.
       if (others.length > 0) q.andWhere((w) => w.whereNull('reply_modem').orWhere('reply_modem', modemId).orWhereNotIn('reply_modem', others));
-      const row: MessageRow | undefined = await q;
-      if (row) return row;
-    }
-    return undefined;
+      return trx.select('*').from(q.as(`p${priority}`));
+    };
+    const union = firstDue(0).unionAll([firstDue(1), firstDue(2)]);
+    const row: MessageRow | undefined = await trx.select('*').from(union.as('due')).orderBy('priority').first();
+    return row;
   }
 
   private async recheckPolicy(trx: Knex, row: MessageRow, now: number): Promise<'allowed' | 'blocked' | 'deferred'> {
@@ -432,24 +478,39 @@ export class Outbox {
     return 'blocked';
   }
 
-  /** The part goes `sending` (committed) before its bytes go to the modem. */
+  /** The part goes `sending` (committed) before its bytes go to the modem. One conditional UPDATE: no read first. */
   async beginPart(partId: number, modemId: string): Promise<void> {
-    await this.db.transaction(async (trx) => {
-      const part = await this.partRow(trx, partId);
-      assertPartTransition(partId, part.status, 'sending');
-      await trx('outbox_parts')
-        .where('id', partId)
-        .update({ status: 'sending', modem_id: modemId, attempts: Number(part.attempts) + 1, sending_at: this.clock.now(), updated_at: this.clock.now() });
-    });
+    const now = this.clock.now();
+    const changed = await this.db('outbox_parts')
+      .where({ id: partId, status: 'pending' })
+      .update({ status: 'sending', modem_id: modemId, attempts: this.db.raw('attempts + 1'), sending_at: now, updated_at: now });
+    if (Number(changed) !== 1) await this.refuseMove(partId, 'sending');
   }
 
   /** The modem answered +CMGS with this MR: the part is out and will never be sent again. */
   async partAccepted(partId: number, mr: number): Promise<void> {
+    const now = this.clock.now();
+    const changed = await this.db('outbox_parts')
+      .where({ id: partId, status: 'sending' })
+      .update({ status: 'sent', mr, sent_at: now, updated_at: now, error_code: null, error_message: null });
+    if (Number(changed) !== 1) await this.refuseMove(partId, 'sent');
+  }
+
+  /** A conditional update matched nothing: say why, through the state machine. */
+  private async refuseMove(partId: number, to: PartStatus): Promise<never> {
+    const part = await this.partRow(this.db, partId);
+    assertPartTransition(partId, part.status, to);
+    throw new OutboxError('OUTBOX_CONCURRENT_CHANGE', `Part ${partId} changed while it was being updated; try again.`, 409);
+  }
+
+  /** A claimed message the dispatcher will not send after all (it is stopping): back to the queue. */
+  async release(messageId: number): Promise<void> {
     await this.db.transaction(async (trx) => {
-      const part = await this.partRow(trx, partId);
-      assertPartTransition(partId, part.status, 'sent');
-      const now = this.clock.now();
-      await trx('outbox_parts').where('id', partId).update({ status: 'sent', mr, sent_at: now, updated_at: now, error_code: null, error_message: null });
+      const row: MessageRow | undefined = await trx('outbox_messages').where('id', messageId).first();
+      if (!row || row.status !== 'sending') return;
+      const inFlight = await trx('outbox_parts').where({ message_id: messageId, status: 'sending' }).first();
+      if (inFlight) return;
+      await this.moveMessage(trx, row, 'queued', { modem_id: null });
     });
   }
 
@@ -489,20 +550,28 @@ export class Outbox {
     return status;
   }
 
-  /** Every part of a claimed message was accepted. */
-  async messageSent(messageId: number): Promise<void> {
+  /**
+   * Every part of a claimed message was accepted. One conditional UPDATE in the
+   * usual case; when a status report already came in for a part (it can land
+   * between the last +CMGS and this call), the message goes on to delivered or failed.
+   */
+  async messageSent(message: Pick<ClaimedMessage, 'id' | 'recipient' | 'batchId'>): Promise<void> {
+    const now = this.clock.now();
+    const changed = await this.db('outbox_messages')
+      .where({ id: message.id, status: 'sending' })
+      .whereNotExists((q) => void q.select('id').from('outbox_parts').where('message_id', message.id).whereIn('status', ['delivered', 'failed']))
+      .update({ status: 'sent', sent_at: now, updated_at: now });
+    if (Number(changed) === 1) {
+      this.events.publish('outbox.message', { id: message.id, status: 'sent', recipient: message.recipient, batchId: message.batchId }, 'messages.read');
+      return;
+    }
     await this.db.transaction(async (trx) => {
-      const row: MessageRow | undefined = await trx('outbox_messages').where('id', messageId).first();
-      if (!row) throw new NotFoundError(`Message ${messageId}`);
-      const parts: Array<{ status: PartStatus }> = await trx('outbox_parts').select('status').where('message_id', messageId);
+      const row: MessageRow | undefined = await trx('outbox_messages').where('id', message.id).first();
+      if (!row || row.status !== 'sending') return;
+      const parts: Array<{ status: PartStatus }> = await trx('outbox_parts').select('status').where('message_id', message.id);
       const derived = messageStatusFromParts(parts.map((p) => p.status));
-      // A status report can land between the last +CMGS and this update: the message may already be delivered.
-      const target = derived === 'delivered' || derived === 'failed' ? derived : 'sent';
-      if (row.status === 'sending') {
-        if (target !== 'sent') await this.moveMessage(trx, row, 'sent', { sent_at: this.clock.now() });
-        const fresh: MessageRow = await trx('outbox_messages').where('id', messageId).first();
-        await this.moveMessage(trx, fresh, target, target === 'sent' ? { sent_at: this.clock.now() } : {});
-      }
+      await this.moveMessage(trx, row, 'sent', { sent_at: now });
+      if (derived === 'delivered' || derived === 'failed') await this.moveMessage(trx, row, derived);
     });
   }
 
