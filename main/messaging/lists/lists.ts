@@ -249,6 +249,8 @@ export class NumberLists {
       const chunk = unique.slice(i, i + LOOKUP_BATCH);
       const rows: Array<Pick<ListRow, 'list' | 'mobile' | 'scope' | 'source' | 'reason' | 'expires_at'>> = await trx('number_lists')
         .select('list', 'mobile', 'scope', 'source', 'reason', 'expires_at')
+        // Naming both lists lets the (list, mobile) unique index serve the lookup instead of a scan.
+        .whereIn('list', LIST_KINDS)
         .whereIn('mobile', chunk)
         .andWhere((w) => w.whereNull('expires_at').orWhere('expires_at', '>', now));
       for (const row of rows) {
