@@ -59,6 +59,6 @@ const SCREENSHOTS = path.resolve(import.meta.dirname, '../../../test-results/scr
 export async function snap(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   // Charts animate in; wait until they have settled so the picture shows the data.
-  await page.waitForTimeout(400);
+  await page.waitForTimeout(800);
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
 }

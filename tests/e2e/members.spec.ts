@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { adminApi } from './support/api';
+import { expect, snap, test } from './support/fixtures';
+import type { RunningAppliance } from './support/appliance';
+
+interface Page<T> {
+  items: T[];
+  total: number;
+}
+interface Member {
+  id: number;
+  name: string;
+  gender: string;
+}
+
+async function demoSynced(appliance: RunningAppliance) {
+  const api = await adminApi(appliance);
+  await expect
+    .poll(async () => {
+      const status = await api.get<{ running: unknown; counts: Record<string, number> }>('/store/status');
+      return status.running === null && (status.counts.members ?? 0) > 0;
+    }, { timeout: 120_000, intervals: [1000] })
+    .toBe(true);
+  return api;
+}
+
+/** Two good members and three bad rows: a bad mobile, a bad birthday, a repeated mobile. */
+function memberFile(): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'storemas-members-')), '会员导入.csv');
+  fs.writeFileSync(
+    file,
+    [
+      '姓名,手机号,性别,生日,标签',
+      '测试导入甲,13700001111,女,1990-05-06,E2E',
+      '测试导入乙,12345,男,,',
+      '测试导入丙,13700002222,男,1985-13-40,',
+      '测试导入丁,13700003333,男,1979-01-02,E2E',
+      '测试导入戊,13700001111,女,,',
+    ].join('\n'),
+  );
+  return file;
+}
+
+test.describe('会员', () => {
+  test('search, filter and open a member with purchases', async ({ adminPage: page, appliance }) => {
+    test.setTimeout(180_000);
+    const api = await demoSynced(appliance);
+    const sample = (await api.post<Page<Member>>('/members/search', { filter: {}, pageSize: 1 })).items[0]!;
+    const surname = [...sample.name][0]!;
+
+    await page.getByTestId('nav-members').click();
+    await expect(page.getByTestId('page-title')).toHaveText('会员');
+    const rows = page.getByTestId('members-table').locator('tbody tr.el-table__row');
+    await expect(rows.first()).toBeVisible();
+    await expect(page.getByTestId('members-total')).toContainText('位会员');
+
+    // Quick search: name prefix.
+    await page.getByTestId('members-keyword').locator('input').fill(surname);
+    await page.getByTestId('members-search').click();
+    await expect(rows.first()).toBeVisible();
+    for (const name of await page.getByTestId('members-table').locator('tbody tr.el-table__row td:first-child').allInnerTexts()) {
+      expect(name.trim().startsWith(surname)).toBe(true);
+    }
+
+    // Filter panel: women aged 20–45.
+    await page.getByTestId('members-reset').click();
+    await page.getByTestId('members-more-filters').click();
+    await page.getByTestId('members-filter-gender').click();
+    await page.getByRole('option', { name: '女' }).click();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('members-filter-age-min').locator('input').fill('20');
+    await page.getByTestId('members-filter-age-max').locator('input').fill('45');
+    await page.getByTestId('members-search').click();
+    await expect(rows.first()).toBeVisible();
+    const cells = page.getByTestId('members-table').locator('tbody tr.el-table__row');
+    const count = await cells.count();
+    for (let i = 0; i < count; i++) {
+      const row = cells.nth(i);
+      await expect(row.locator('td').nth(3)).toHaveText('女');
+      const age = Number(await row.locator('td').nth(4).innerText());
+      expect(age).toBeGreaterThanOrEqual(20);
+      expect(age).toBeLessThanOrEqual(45);
+    }
+    await snap(page, 'members-filtered');
+
+    // Detail drawer with purchases from the mirror.
+    await page.getByTestId('members-reset').click();
+    await page.getByTestId('members-filter-spent-min').locator('input').fill('100');
+    await page.getByTestId('members-search').click();
+    await rows.first().click();
+    const drawer = page.getByTestId('member-drawer');
+    await expect(drawer.getByTestId('member-detail-name')).not.toBeEmpty();
+    await drawer.getByRole('tab', { name: '消费记录' }).click();
+    await expect(drawer.getByTestId('member-purchases').locator('tbody tr').first()).toBeVisible();
+    await snap(page, 'member-detail-purchases');
+
+    // StoreMAS-only fields are editable on a POS member.
+    await drawer.getByRole('tab', { name: '基本资料' }).click();
+    await drawer.getByTestId('member-detail-notes').locator('textarea').fill('E2E 备注');
+    await drawer.getByTestId('member-detail-save').click();
+    await expect(page.getByText('已保存')).toBeVisible();
+  });
+
+  test('import a file with bad rows: every problem is listed, then only the good rows are imported', async ({ adminPage: page, appliance }) => {
+    await demoSynced(appliance);
+    await page.goto('/members');
+    await page.getByTestId('members-import').click();
+    const dialog = page.getByTestId('member-import-dialog');
+    await dialog.getByTestId('member-import-file').setInputFiles(memberFile());
+    await expect(dialog.getByTestId('member-import-summary')).toContainText('共 5 行：2 行正确，3 行有问题');
+    const errors = dialog.getByTestId('member-import-errors').locator('tbody tr');
+    await expect(errors).toHaveCount(3);
+    await expect(errors.nth(0)).toContainText('3');
+    await expect(errors.nth(0)).toContainText('手机号');
+    await expect(errors.nth(1)).toContainText('生日');
+    await expect(errors.nth(2)).toContainText('Row 2');
+    await snap(page, 'members-import-errors');
+
+    // "Import nothing" refuses; "only the good rows" imports two.
+    await dialog.getByTestId('member-import-mode-all-or-nothing').click();
+    await dialog.getByTestId('member-import-run').click();
+    await expect(page.getByText('有 3 行有问题，未导入任何会员')).toBeVisible();
+    await dialog.getByTestId('member-import-mode-keep-good').click();
+    await dialog.getByTestId('member-import-run').click();
+    await expect(page.getByText('已导入 2 位会员')).toBeVisible();
+
+    await page.getByTestId('members-keyword').locator('input').fill('测试导入');
+    await page.getByTestId('members-search').click();
+    const rows = page.getByTestId('members-table').locator('tbody tr.el-table__row');
+    await expect(rows).toHaveCount(2);
+    await expect(page.getByTestId('members-table')).toContainText('测试导入甲');
+    await expect(page.getByTestId('members-table')).toContainText('测试导入丁');
+    await expect(page.getByTestId('members-table')).toContainText('导入');
+    await snap(page, 'members-imported');
+  });
+});

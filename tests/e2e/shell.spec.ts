@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { adminApi } from './support/api';
+import { expect, snap, test } from './support/fixtures';
+
+const PAGES = path.resolve(import.meta.dirname, '../../renderer/src/pages');
+
+/** Sidebar entries the built areas declare (pages/<area>/routes.ts with a `nav:`). */
+function declaredNavEntries(): number {
+  let count = 0;
+  for (const area of fs.readdirSync(PAGES)) {
+    const file = path.join(PAGES, area, 'routes.ts');
+    if (fs.existsSync(file)) count += (fs.readFileSync(file, 'utf8').match(/\bnav:\s*\{/g) ?? []).length;
+  }
+  return count;
+}
+
+test.describe('shell', () => {
+  test('language switch zh-CN → en is remembered after a reload and on the sign-in page', async ({ adminPage }) => {
+    const page = adminPage;
+    await expect(page.getByTestId('nav-dashboard')).toContainText('概览');
+    await page.getByTestId('language-switch').click();
+    await page.getByTestId('language-en').click();
+    await expect(page.getByTestId('nav-dashboard')).toContainText('Dashboard');
+    await expect(page.getByTestId('page-title')).toHaveText('Dashboard');
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+    await snap(page, 'shell-dashboard-en');
+
+    await page.reload();
+    await expect(page.getByTestId('nav-users')).toContainText('Users');
+    await expect(page.getByTestId('page-title')).toHaveText('Dashboard');
+
+    // Element Plus's own texts follow (the pager of the audit page).
+    await page.getByTestId('nav-audit').click();
+    await expect(page.locator('.el-pagination')).toContainText('/page');
+
+    await page.getByTestId('user-menu').click();
+    await page.getByTestId('menu-logout').click();
+    await expect(page).toHaveURL(/\/login$/);
+    await expect(page.getByTestId('login-submit')).toHaveText('Sign in');
+
+    await page.getByTestId('language-switch').click();
+    await page.getByTestId('language-zh-CN').click();
+    await expect(page.getByTestId('login-submit')).toHaveText('登录');
+    await page.reload();
+    await expect(page.getByTestId('login-submit')).toHaveText('登录');
+  });
+
+  test('the menu shows exactly the built areas, in order, and each opens its page', async ({ adminPage }) => {
+    const page = adminPage;
+    const items = page.getByTestId('nav').locator('.el-menu-item');
+    // admin may use everything, so every declared entry is there and nothing else.
+    await expect(items).toHaveCount(declaredNavEntries());
+    const labels = (await items.allTextContents()).map((text) => text.trim());
+    // The foundation's own areas in the agreed order: 概览 10 … 设置 80, 用户 90, 审计 100.
+    const foundation = labels.filter((label) => ['概览', '设置', '用户', '审计'].includes(label));
+    expect(foundation).toEqual(['概览', '设置', '用户', '审计']);
+    expect(labels[0]).toBe('概览');
+    expect(labels.at(-1)).toBe('审计');
+    await snap(page, 'shell-menu');
+
+    const count = await items.count();
+    for (let i = 0; i < count; i += 1) {
+      await items.nth(i).click();
+      await expect(items.nth(i)).toHaveClass(/is-active/);
+      await expect(page.getByText('页面不存在')).toHaveCount(0);
+      await expect(page.getByText('您的角色无权访问该页面。')).toHaveCount(0);
+    }
+  });
+
+  test('an unknown address shows the not-found page inside the layout; sign-in redirects back', async ({ page, appliance }) => {
+    await page.goto('/no-such-page');
+    await expect(page).toHaveURL(/\/login\?redirect=/);
+    await adminApi(appliance); // first-run password change, if no spec before did it
+    await page.getByTestId('login-username').fill('admin');
+    await page.getByTestId('login-password').fill(appliance.admin.password);
+    await page.getByTestId('login-submit').click();
+    await expect(page).toHaveURL(/\/no-such-page$/);
+    await expect(page.getByText('页面不存在')).toBeVisible();
+    await page.getByRole('button', { name: '返回首页' }).click();
+    await expect(page).toHaveURL(/\/dashboard$/);
+  });
+});

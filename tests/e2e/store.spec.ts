@@ -1,0 +1,107 @@
+import path from 'node:path';
+import { adminApi, type ApiSession } from './support/api';
+import { expect, snap, test } from './support/fixtures';
+import type { RunningAppliance } from './support/appliance';
+
+interface Status {
+  running: { runId: number } | null;
+  counts: Record<string, number>;
+}
+
+/** The embedded demo POS is generated and synced in the background at first start: wait for it. */
+async function demoSynced(appliance: RunningAppliance): Promise<ApiSession> {
+  const api = await adminApi(appliance);
+  await expect
+    .poll(async () => {
+      const status = await api.get<Status>('/store/status');
+      return status.running === null && (status.counts.members ?? 0) > 0;
+    }, { timeout: 120_000, intervals: [1000] })
+    .toBe(true);
+  return api;
+}
+
+test.describe('门店数据 and 库存', () => {
+  test('configure the demo POS database from the UI, preview a mapping, sync watching the progress bar', async ({ adminPage: page, appliance }) => {
+    test.setTimeout(300_000);
+    await demoSynced(appliance);
+    const demoFile = path.join(appliance.dataDir, 'demo-pos.sqlite');
+
+    await page.getByTestId('nav-store').click();
+    await expect(page.getByTestId('page-title')).toHaveText('门店数据');
+    await expect(page.getByTestId('store-count-members').getByTestId('stat-value')).not.toHaveText('0');
+
+    // Replace the pre-configured demo connection by one configured by hand.
+    await page.getByTestId('store-more-演示POS').click();
+    await page.getByTestId('store-remove-演示POS').click();
+    await page.getByRole('button', { name: /OK|确定/ }).click();
+    await expect(page.getByTestId('store-connection-演示POS')).toHaveCount(0);
+
+    await page.getByTestId('store-add-connection').click();
+    const dialog = page.getByTestId('store-connection-dialog');
+    await dialog.getByTestId('store-connection-name').fill('一号店收银');
+    await dialog.getByTestId('store-connection-file').fill(path.join(appliance.dataDir, 'missing.sqlite'));
+    await dialog.getByTestId('store-connection-test').click();
+    await expect(dialog.getByTestId('store-connection-error')).toBeVisible();
+    await dialog.getByTestId('store-connection-file').fill(demoFile);
+    await dialog.getByTestId('store-connection-test').click();
+    await expect(dialog.getByTestId('store-connection-tested')).toContainText('连接成功');
+    await expect(dialog.getByTestId('store-connection-tested')).toContainText('只读会话');
+    await snap(page, 'store-connection-dialog');
+    await dialog.getByTestId('store-connection-save').click();
+    await expect(page.getByTestId('store-connection-一号店收银')).toBeVisible();
+
+    // Mappings: the demo preset, then a dry-run preview of the members.
+    await page.getByRole('tab', { name: '字段映射' }).click();
+    await page.getByTestId('store-mapping-preset').click();
+    await page.getByRole('menuitem', { name: /演示 POS/ }).click();
+    await page.getByRole('button', { name: /OK|确定/ }).click();
+    await expect(page.getByText('已套用预设')).toBeVisible();
+    await page.getByTestId('store-mapping-entities').getByText('会员').click();
+    await expect(page.getByTestId('store-mapping-column-mobile').locator('input')).not.toHaveValue('');
+    await page.getByTestId('store-mapping-preview').click();
+    const preview = page.getByTestId('store-mapping-preview-table');
+    await expect(preview.locator('tbody tr').first()).toBeVisible();
+    await expect(preview).toContainText('+86');
+    await snap(page, 'store-mapping-preview');
+
+    // A mapping that tries to write is refused before it reaches the POS database.
+    await page.getByText('SELECT 查询').click();
+    await page.getByTestId('store-mapping-sql').locator('textarea').fill('DELETE FROM t_member');
+    await page.getByTestId('store-mapping-preview').click();
+    await expect(page.getByTestId('store-mapping-error')).toBeVisible();
+
+    // Sync now, watching the live progress bar.
+    await page.getByRole('tab', { name: '数据库连接' }).click();
+    const progress = page.getByTestId('store-sync-progress');
+    await page.getByTestId('store-sync-一号店收银').locator('button').first().click();
+    await expect(progress).toHaveAttribute('data-state', 'running');
+    await expect(page.getByTestId('store-sync-stats')).toContainText('行');
+    await snap(page, 'store-sync-running');
+    await expect(progress).toHaveAttribute('data-state', 'finished', { timeout: 240_000 });
+    await expect(page.getByTestId('store-sync-bar')).toContainText('100%');
+    await snap(page, 'store-sync-finished');
+
+    await page.getByRole('tab', { name: '同步记录' }).click();
+    const firstRun = page.getByTestId('store-runs').locator('tbody tr').first();
+    await expect(firstRun).toContainText('一号店收银');
+    await expect(firstRun).toContainText('完成');
+    await snap(page, 'store-history');
+  });
+
+  test('库存: stock per store, low stock, and a product’s history chart', async ({ adminPage: page, appliance }) => {
+    await demoSynced(appliance);
+    await page.getByTestId('nav-inventory').click();
+    await expect(page.getByTestId('page-title')).toHaveText('库存');
+    const rows = page.getByTestId('inventory-table').locator('tbody tr');
+    await expect(rows.first()).toBeVisible();
+    await page.getByTestId('inventory-level-low').click();
+    await expect(rows.first()).toBeVisible();
+    // Every quantity shown on the low-stock list is at most the default threshold (5).
+    const quantities = await page.getByTestId('inventory-table').locator('tbody tr td:nth-child(5)').allInnerTexts();
+    expect(quantities.length).toBeGreaterThan(0);
+    for (const q of quantities) expect(Number(q.replace(/,/g, ''))).toBeLessThanOrEqual(5);
+    await rows.first().click();
+    await expect(page.getByTestId('inventory-chart').locator('canvas')).toBeVisible();
+    await snap(page, 'inventory-low-history');
+  });
+});
