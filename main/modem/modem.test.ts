@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock, type Clock } from '../clock.js';
 import { MemoryInboundSink } from './inbound.js';
 import { Modem, type ModemEvent, type ModemSettings, type ModemState } from './modem.js';
-import { decodePdu, encodeDeliverParts } from './pdu/index.js';
+import { decodePdu, encodeDeliverParts, encodeStatusReport } from './pdu/index.js';
 import { SimulatedModem } from './sim/modem.js';
 import type { SimulatorOptions } from './sim/options.js';
 import { createSimulatorTransport } from './sim/transport.js';
@@ -115,6 +115,24 @@ describe('sending', () => {
       expect(report.matched).toMatchObject({ sendId: result.sendId, reference: 'outbox-1' });
     }
     expect(sink.reports.map((r) => r.matched!.partNumber).sort()).toEqual(result.parts.map((p) => p.partNumber));
+  });
+
+  it('matches reports whatever number format the network quotes, keeps pending ones open, and leaves strangers unmatched', async () => {
+    const { modem, sim, sink } = setup({ sim: { statusReports: { delayMs: [3_600_000, 3_600_000] } } });
+    await inState(modem, 'ready');
+    const sent = await modem.send({ to: '13800138000', text: '取货提醒', reference: 'fmt' });
+    const mr = sent.parts[0]!.mr!;
+    const report = (recipient: string, status: number, reference = mr) =>
+      encodeStatusReport({ messageReference: reference, recipient, scts: Date.now(), dischargeTime: Date.now(), status }).pdu;
+    sim.injectPdu(report('+8613800138000', 0x30));
+    sim.injectPdu(report('8613800138000', 0x00));
+    sim.injectPdu(report('+8613800138000', 0x00, (mr + 7) % 256));
+    await sink.waitFor(() => sink.reports.length === 3);
+    expect(sink.reports.map((r) => [r.outcome, r.matched?.reference ?? null])).toEqual([
+      ['pending', 'fmt'],
+      ['delivered', 'fmt'],
+      ['delivered', null],
+    ]);
   });
 
   it('retries a part after a retryable +CMS ERROR and fails at once on a permanent one', async () => {
@@ -253,6 +271,25 @@ describe('recovery', () => {
     expect(modem.status().reason).toMatch(/2 failures in a row/);
     sim.faults.set({ hang: false });
     await inState(modem, 'ready');
+  }, 20_000);
+
+  it('stops at once during a cool-down or while waiting for an absent device', async () => {
+    const cooling = setup({ modem: { maxFailures: 1, cooldownMs: 3_600_000, healthIntervalMs: 100 } });
+    await inState(cooling.modem, 'ready');
+    cooling.sim.faults.set({ hang: true });
+    await inState(cooling.modem, 'out-of-service');
+    let started = Date.now();
+    await cooling.modem.stop();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(cooling.modem.state).toBe('stopped');
+
+    const absent = setup();
+    await inState(absent.modem, 'ready');
+    absent.sim.unplug();
+    await inState(absent.modem, 'disconnected');
+    started = Date.now();
+    await absent.modem.stop();
+    expect(Date.now() - started).toBeLessThan(1_000);
   }, 20_000);
 
   it('survives an unplug in the middle of a multipart send and finishes after the replug', async () => {

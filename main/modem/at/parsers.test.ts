@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classifyFinalLine, describeFinal } from './final-result.js';
 import { LineFramer } from './framer.js';
@@ -176,5 +177,43 @@ describe('reply parsers', () => {
     expect(parseInfoText(['+CGMI: "Quectel"'], '+CGMI')).toBe('Quectel');
     expect(parseInfoText(['Manufacturer: huawei'], '+CGMI')).toBe('huawei');
     expect(parseInfoText([], '+CGMI')).toBeNull();
+  });
+});
+
+describe('parser fuzz', () => {
+  it('every parser returns a value or null for any lines, never throws', () => {
+    const prefixes = ['+CSQ: ', '+CREG: ', '+COPS: ', '+CPMS: ', '+CNMI: ', '+CMGL: ', '+CMGR: ', '+CMGS: ', '+CPIN: ', '+CSCA: ', '+CGSN: ', ''];
+    const line = fc.oneof(
+      fc.string({ maxLength: 60 }),
+      fc.tuple(fc.constantFrom(...prefixes), fc.string({ maxLength: 40 })).map(([p, rest]) => p + rest),
+      fc.tuple(fc.constantFrom(...prefixes), fc.array(fc.oneof(fc.nat(400).map(String), fc.constant('"SM"'), fc.constant('(0-3)'), fc.constant('')), { maxLength: 8 })).map(
+        ([p, fields]) => p + fields.join(','),
+      ),
+      fc.stringMatching(/^[0-9A-F]{0,80}$/),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 8 }), (lines) => {
+        parseCsq(lines);
+        parseCreg(lines);
+        parseCops(lines);
+        const support = parseCpmsSupport(lines);
+        if (support) chooseStorage(support);
+        parseCpmsUse(lines);
+        cnmiCandidates(parseCnmiSupport(lines));
+        parseCmgl(lines);
+        parseCmgr(lines, 0);
+        parseCmgs(lines);
+        parseCpin(lines);
+        parseCsca(lines);
+        parseImei(lines);
+        parseImsi(lines);
+        parseInfoText(lines, '+CGMI');
+        for (const l of lines) {
+          classifyFinalLine(l);
+          classifyUnsolicited(l);
+        }
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
