@@ -99,9 +99,32 @@ export function openSource(name: string, client: SourceClient, settings: Connect
   return new KnexSource(name, client, settings, password);
 }
 
-/** `?` in a person's SQL must reach the server literally, not as a knex binding. */
-function escapeBindingMarks(sql: string): string {
-  return sql.replace(/\?/g, '\\?');
+/**
+ * knex reads every `?` as a binding. A `?` inside a literal or quoted name of
+ * a person's SQL must reach the server as it is; the `?` StoreMAS itself
+ * writes (the watermark condition) stay bindings.
+ */
+export function escapeQuotedBindingMarks(sql: string): string {
+  let out = '';
+  let quote: string | undefined;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i]!;
+    if (quote) {
+      if (c === '?') {
+        out += '\\?';
+        continue;
+      }
+      if (c === quote) quote = undefined;
+      else if (c === '\\' && quote !== '`' && quote !== ']') {
+        out += c + (sql[i + 1] ?? '');
+        i++;
+        continue;
+      }
+    } else if (c === "'" || c === '"' || c === '`') quote = c;
+    else if (c === '[') quote = ']';
+    out += c;
+  }
+  return out;
 }
 
 /**
@@ -152,6 +175,8 @@ async function* chunked(readable: Readable, max = 1000): AsyncIterable<SourceRow
 class KnexSource implements SourceDatabase {
   private readonly knex: Knex;
   private readonly idleTimeoutMs: number;
+  /** Streams being read: a connection that dies under them ends them with a clear error. */
+  private readonly reading = new Set<Readable>();
 
   constructor(
     readonly name: string,
@@ -167,11 +192,13 @@ class KnexSource implements SourceDatabase {
     if (client === 'mysql') {
       connection = { ...base, connectTimeout, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, ...(settings.ssl ? { ssl: {} } : {}) };
       afterCreate = (conn, done) => {
+        this.watch(conn as NodeJS.EventEmitter);
         (conn as { query: (sql: string, cb: (error: Error | null) => void) => void }).query('SET SESSION TRANSACTION READ ONLY', (error) => done(error, conn));
       };
     } else if (client === 'pg') {
       connection = { ...base, connectionTimeoutMillis: connectTimeout, types: pgTypes, ssl: settings.ssl ? { rejectUnauthorized: false } : false, application_name: 'StoreMAS (read-only)' };
       afterCreate = (conn, done) => {
+        this.watch(conn as NodeJS.EventEmitter);
         (conn as { query(sql: string): Promise<unknown> }).query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY').then(() => done(null, conn), (error: Error) => done(error, conn));
       };
     } else {
@@ -199,6 +226,19 @@ class KnexSource implements SourceDatabase {
     });
   }
 
+  /** pg and mysql2 report a dropped session on the connection, not always on the running query. */
+  private watch(connection: NodeJS.EventEmitter): void {
+    const lost = (error?: Error) => {
+      for (const readable of this.reading) {
+        readable.destroy(
+          new StoreError('SOURCE_CONNECTION_LOST', `The connection to the store database “${this.name}” was lost (${error?.message ?? 'closed by the server'}). The mirror keeps its last good state; the next sync continues from there.`, 502),
+        );
+      }
+    };
+    connection.on('error', lost);
+    connection.on('end', () => lost());
+  }
+
   quote(identifier: string): string {
     if (this.client === 'mysql') return '`' + identifier.replace(/`/g, '``') + '`';
     if (this.client === 'mssql') return '[' + identifier.replace(/]/g, ']]') + ']';
@@ -216,13 +256,15 @@ class KnexSource implements SourceDatabase {
       const abort = () => readable?.destroy();
       options.signal?.addEventListener('abort', abort, { once: true });
       try {
-        readable = this.knex.raw(escapeBindingMarks(checked), bindings as Knex.RawBinding[]).stream({ highWaterMark: 1000 }) as unknown as Readable;
+        readable = this.knex.raw(escapeQuotedBindingMarks(checked), bindings as Knex.RawBinding[]).stream({ highWaterMark: 1000 }) as unknown as Readable;
+        this.reading.add(readable);
         yield* withIdleTimeout(chunked(readable), this.idleTimeoutMs, abort, this.name);
       } catch (error) {
         if (options.signal?.aborted) return;
         throw classifySourceError(error, this.name);
       } finally {
         options.signal?.removeEventListener('abort', abort);
+        if (readable) this.reading.delete(readable);
         readable?.destroy();
       }
     }
@@ -233,7 +275,8 @@ class KnexSource implements SourceDatabase {
       if (this.client === 'mysql') {
         const first = async (sql: string) => ((await this.knex.raw(sql)) as unknown as [Array<Record<string, unknown>>])[0];
         const version = await first('SELECT VERSION() AS v');
-        const readOnly = await first('SELECT @@SESSION.transaction_read_only AS ro');
+        // MySQL 8 names it transaction_read_only; MariaDB (before 11.1) only knows tx_read_only.
+        const readOnly = await first('SELECT @@SESSION.transaction_read_only AS ro').catch(() => first('SELECT @@SESSION.tx_read_only AS ro'));
         const tables = await first('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name');
         return {
           serverVersion: String(version[0]!['v']),
