@@ -82,7 +82,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     const secrets = loadOrCreateSecretBox(config.dataDir);
     const store = new StoreMirror(db, clock, secrets, events, audit, logger.child({ component: 'store' }));
     stack.push(() => store.stop());
-    const lists = new NumberLists(db, clock, audit, async () => (await settings.get('policy')).timeZone);
+    const lists = new NumberLists(db, clock, audit, async () => (await settings.get('policy')).timeZone, events);
     // The modems stop after the dispatcher (the stack runs backwards); what they receive goes to the inbox.
     const modems = new ModemPool({
       db,
@@ -209,7 +209,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         );
         services.store.start(); // scheduled POS syncs; stopped with the core
         await services.modems.start(); // opens the configured modems' ports; stopped with the core
-        await services.messaging.start(defaultOutboundChannel(services)); // the dispatcher; stopped with the core
+        await services.messaging.start(await defaultOutboundChannel(services)); // the dispatcher; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = `http://${shownHost}:${port}/`;
         services.logger.info({ url, host, dataDir: config.dataDir, version: services.version }, 'StoreMAS started');

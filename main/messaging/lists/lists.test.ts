@@ -48,6 +48,10 @@ describe('NumberLists', () => {
 
   it('addOptOut blacklists for marketing at once, is idempotent, and widens an inbound-only entry', async () => {
     const { lists } = app.services;
+    const published: unknown[] = [];
+    const stop = app.services.events.onDidPublish((event) => {
+      if (event.type === 'lists.changed') published.push({ data: event.data, permission: event.permission });
+    });
     expect(await lists.addOptOut('139 0000 0001')).toBe('added');
     expect(await lists.addOptOut('+8613900000001')).toBe('unchanged');
     expect((await lists.statusOf('13900000001')).blacklist).toMatchObject({ scope: 'marketing', source: 'opt-out' });
@@ -60,6 +64,13 @@ describe('NumberLists', () => {
     expect(await lists.addOptOut('13900000003')).toBe('updated');
     expect((await lists.statusOf('13900000003')).blacklist).toMatchObject({ scope: 'marketing', expiresAt: null });
 
+    stop();
+    // One event per change that happened, none for the unchanged repeat; only list readers hear it.
+    expect(published.filter((e) => (e as { data: { change: string } }).data.change === 'opt-out')).toEqual([
+      { data: { list: 'black', change: 'opt-out', mobile: '+8613900000001' }, permission: 'lists.read' },
+      { data: { list: 'black', change: 'opt-out', mobile: '+8613900000002' }, permission: 'lists.read' },
+      { data: { list: 'black', change: 'opt-out', mobile: '+8613900000003' }, permission: 'lists.read' },
+    ]);
     const audit = await app.services.audit.search({ action: 'lists.black.opt-out', page: 1, pageSize: 10 });
     expect(audit.items.map((a) => `${a.username} ${a.target}`)).toEqual([
       'system +8613900000003',

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { SYSTEM_ACTOR, type AuditActor, type AuditLog } from '../../auth/audit.js';
 import type { Clock } from '../../clock.js';
+import type { EventBus } from '../../events/bus.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { InvalidNumberError, normalizeMobile } from '../numbers.js';
 import { endOfLocalDate, localDate } from '../policy/local-time.js';
@@ -17,6 +18,13 @@ import { writeTable, type TableFormat } from './tabular.js';
 
 export const LIST_KINDS = ['black', 'white'] as const;
 export type ListKind = (typeof LIST_KINDS)[number];
+
+declare module '../../events/bus.js' {
+  interface ApplianceEvents {
+    /** A list changed (UI, import, CLI or an SMS opt-out): open Lists pages reload. */
+    'lists.changed': { list: ListKind; change: 'added' | 'updated' | 'removed' | 'imported' | 'opt-out'; mobile?: string };
+  }
+}
 
 export interface ListEntry {
   id: number;
@@ -150,7 +158,12 @@ export class NumberLists {
     private readonly audit: AuditLog,
     /** The time zone list expiry dates ('2026-12-31') are read in. */
     private readonly timeZone: () => Promise<string>,
+    private readonly events?: EventBus,
   ) {}
+
+  private changed(list: ListKind, change: 'added' | 'updated' | 'removed' | 'imported' | 'opt-out', mobile?: string): void {
+    this.events?.publish('lists.changed', { list, change, ...(mobile ? { mobile } : {}) }, 'lists.read');
+  }
 
   async search(query: ListQuery): Promise<{ items: ListEntry[]; total: number }> {
     const now = this.clock.now();
@@ -204,6 +217,7 @@ export class NumberLists {
       await this.audit.record(actor, `lists.${list}.add`, mobile, { ...values }, trx);
       return entryId;
     });
+    this.changed(list, 'added', mobile);
     return this.get(id);
   }
 
@@ -226,6 +240,7 @@ export class NumberLists {
       await trx('number_lists').where('id', id).update({ ...changes, updated_at: this.clock.now() });
       await this.audit.record(actor, `lists.${entry.list}.update`, entry.mobile, changes, trx);
     });
+    this.changed(entry.list, 'updated', entry.mobile);
     return this.get(id);
   }
 
@@ -235,6 +250,7 @@ export class NumberLists {
       await trx('number_lists').where('id', id).delete();
       await this.audit.record(actor, `lists.${entry.list}.remove`, entry.mobile, { reason: entry.reason, source: entry.source }, trx);
     });
+    this.changed(entry.list, 'removed', entry.mobile);
   }
 
   /**
@@ -292,7 +308,10 @@ export class NumberLists {
       await this.audit.record(SYSTEM_ACTOR, 'lists.black.opt-out', mobile, { scope }, t);
       return existing ? 'updated' : 'added';
     };
-    return trx ? run(trx) : this.db.transaction(run);
+    // Inside a caller's transaction the event may precede its commit; the UI only reloads on it.
+    const result = trx ? await run(trx) : await this.db.transaction(run);
+    if (result !== 'unchanged') this.changed('black', 'opt-out', mobile);
+    return result;
   }
 
   private clean(list: ListKind, input: NewListEntry): { scope: BlacklistScope; reason: string; source: ListSource; expires_at: number | null } {
@@ -371,6 +390,7 @@ export class NumberLists {
       );
     });
     report.committed = true;
+    this.changed(list, 'imported');
     return report;
   }
 

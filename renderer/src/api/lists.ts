@@ -7,6 +7,8 @@ import type {
   UpdateListEntryDto,
 } from '../../../main/api/schemas/lists';
 import { http } from './client';
+// Brings the 'lists.changed' live event into ApplianceEvents for useEvents().
+import type {} from '../../../main/messaging/lists/lists';
 
 export type { AddListEntryDto, ImportReportDto, ListEntryDto, ListPageDto, ListStatusDto, UpdateListEntryDto };
 export type ListKind = 'black' | 'white';
