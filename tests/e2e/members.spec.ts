@@ -2,8 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { adminApi } from './support/api';
+import type { Locator } from '@playwright/test';
 import { expect, snap, test } from './support/fixtures';
 import type { RunningAppliance } from './support/appliance';
+
+/** Element Plus puts data-test on the <input> of an el-input but on the wrapper of other widgets: find the box either way. */
+function field(scope: Locator, id: string, tag: 'input' | 'textarea' = 'input'): Locator {
+  return scope.locator(`${tag}[data-test="${id}"], [data-test="${id}"] ${tag}`).first();
+}
 
 interface Page<T> {
   items: T[];
@@ -57,7 +63,7 @@ test.describe('会员', () => {
     await expect(page.getByTestId('members-total')).toContainText('位会员');
 
     // Quick search: name prefix.
-    await page.getByTestId('members-keyword').locator('input').fill(surname);
+    await field(page.locator('body'), 'members-keyword', 'input').fill(surname);
     await page.getByTestId('members-search').click();
     await expect(rows.first()).toBeVisible();
     for (const name of await page.getByTestId('members-table').locator('tbody tr.el-table__row td:first-child').allInnerTexts()) {
@@ -70,8 +76,8 @@ test.describe('会员', () => {
     await page.getByTestId('members-filter-gender').click();
     await page.getByRole('option', { name: '女' }).click();
     await page.keyboard.press('Escape');
-    await page.getByTestId('members-filter-age-min').locator('input').fill('20');
-    await page.getByTestId('members-filter-age-max').locator('input').fill('45');
+    await field(page.locator('body'), 'members-filter-age-min', 'input').fill('20');
+    await field(page.locator('body'), 'members-filter-age-max', 'input').fill('45');
     await page.getByTestId('members-search').click();
     await expect(rows.first()).toBeVisible();
     const cells = page.getByTestId('members-table').locator('tbody tr.el-table__row');
@@ -87,7 +93,7 @@ test.describe('会员', () => {
 
     // Detail drawer with purchases from the mirror.
     await page.getByTestId('members-reset').click();
-    await page.getByTestId('members-filter-spent-min').locator('input').fill('100');
+    await field(page.locator('body'), 'members-filter-spent-min', 'input').fill('100');
     await page.getByTestId('members-search').click();
     await rows.first().click();
     const drawer = page.getByTestId('member-drawer');
@@ -98,7 +104,7 @@ test.describe('会员', () => {
 
     // StoreMAS-only fields are editable on a POS member.
     await drawer.getByRole('tab', { name: '基本资料' }).click();
-    await drawer.getByTestId('member-detail-notes').locator('textarea').fill('E2E 备注');
+    await field(drawer, 'member-detail-notes', 'textarea').fill('E2E 备注');
     await drawer.getByTestId('member-detail-save').click();
     await expect(page.getByText('已保存')).toBeVisible();
   });
@@ -126,7 +132,7 @@ test.describe('会员', () => {
     await dialog.getByTestId('member-import-run').click();
     await expect(page.getByText('已导入 2 位会员')).toBeVisible();
 
-    await page.getByTestId('members-keyword').locator('input').fill('测试导入');
+    await field(page.locator('body'), 'members-keyword', 'input').fill('测试导入');
     await page.getByTestId('members-search').click();
     const rows = page.getByTestId('members-table').locator('tbody tr.el-table__row');
     await expect(rows).toHaveCount(2);
