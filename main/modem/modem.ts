@@ -53,6 +53,7 @@ export interface ModemSettings {
   commandTimeoutMs: number;
   /** AT+CMGS waits for the network: much longer than other commands. */
   sendTimeoutMs: number;
+  /** Health poll (CSQ, CREG, COPS); also the watchdog: a modem that does not answer it enters the escalation ladder. */
   healthIntervalMs: number;
   /** Full listing of stored messages (catch-up, modems whose CNMI is limited). */
   listingIntervalMs: number;

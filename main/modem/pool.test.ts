@@ -10,6 +10,7 @@ import { SecretBox } from '../crypto/secret-box.js';
 import { openSqlite } from '../db/connection.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { EventBus, type PublishedEvent } from '../events/bus.js';
+import type { OutboundChannel } from '../messaging/channel.js';
 import { MemoryInboundSink } from './inbound.js';
 import type { ModemState } from './modem.js';
 import { ModemPool, type ModemConfigInput } from './pool.js';
@@ -135,6 +136,9 @@ describe('modem pool', () => {
   });
 
   it('serves the dispatcher: in-service ids, readyAt and one part at a time', async () => {
+    // The pool is the dispatcher's channel as it is (checked by the compiler).
+    const channel: OutboundChannel = pool;
+    expect(channel.modemIds()).toEqual([]);
     const a = await pool.add({ name: 'A', kind: 'simulator', simulator: SIM, limits: FREE }, CLI_ACTOR);
     let changes = 0;
     pool.onDidChangeModems(() => changes++);
