@@ -1,21 +1,22 @@
+import { SYSTEM_ACTOR } from '../auth/audit.js';
 import type { ApplianceServices } from '../services.js';
 import type { OutboundChannel } from './channel.js';
-import { VirtualModems } from './dispatcher/virtual-modems.js';
 
-/** The id the built-in simulated modem shows everywhere, so nobody mistakes it for a real one. */
-export const BUILT_IN_SIMULATED_MODEM = 'sim-1 (模拟 simulated)';
+/** The name the embedded simulated modem shows everywhere, so nobody mistakes it for a real one. */
+export const EMBEDDED_SIMULATED_MODEM = '模拟短信猫（演示，不发真实短信）';
 
 /**
- * The modems the dispatcher sends through. Until a modem pool is configured,
- * the appliance runs with one built-in simulated modem (about 2–4 s per part,
- * delivery reports a few seconds later), clearly labelled, so a newcomer can
- * send from the first start and watch messages go sent → delivered.
+ * The modems the dispatcher sends through: the modem pool, which is the
+ * OutboundChannel (modemIds / readyAt / sendPart one encoded part / change
+ * events). On the very first start — no modem ever configured — one simulated
+ * modem is added, clearly labelled, so a newcomer can send and receive at
+ * once; it is an ordinary pool entry, disabled or removed on the Modems page.
  */
-export function defaultOutboundChannel(services: Pick<ApplianceServices, 'messaging' | 'logger'>): OutboundChannel {
-  services.logger.warn({ modem: BUILT_IN_SIMULATED_MODEM }, 'no modem pool configured: sending through the built-in simulated modem');
-  return new VirtualModems([BUILT_IN_SIMULATED_MODEM], {
-    latencyMs: () => 2_000 + Math.random() * 2_000,
-    reportAfterMs: 4_000,
-    onStatusReport: (report) => services.messaging.outbox.storeStatusReport(report).then(() => undefined),
-  });
+export async function defaultOutboundChannel(services: Pick<ApplianceServices, 'modems' | 'db' | 'logger'>): Promise<OutboundChannel> {
+  const everConfigured = await services.db('audit_log').where('action', 'modems.add').first();
+  if (!everConfigured && (await services.modems.list()).length === 0) {
+    await services.modems.add({ name: EMBEDDED_SIMULATED_MODEM, kind: 'simulator' }, SYSTEM_ACTOR);
+    services.logger.warn({ modem: EMBEDDED_SIMULATED_MODEM }, 'no modem configured yet: added a simulated modem so messages can be tried out');
+  }
+  return services.modems;
 }

@@ -1,0 +1,42 @@
+import type {
+  ConversationDetailDto,
+  ConversationDto,
+  MessageDetailDto,
+  MessageListDto,
+  OutboxMessageDto,
+  OutboxStatusDto,
+  SendBodyDto,
+  SendTallyDto,
+} from '../../../main/api/schemas/messages';
+import { http } from './client';
+
+export type { ConversationDetailDto, ConversationDto, MessageDetailDto, MessageListDto, OutboxMessageDto, OutboxStatusDto, SendBodyDto, SendTallyDto };
+export type MessageStatus = OutboxMessageDto['status'];
+export type MessageCategory = OutboxMessageDto['category'];
+export type UnknownResolution = 'mark-sent' | 'mark-failed' | 'resend';
+
+export const MESSAGE_STATUSES: readonly MessageStatus[] = ['queued', 'sending', 'sent', 'delivered', 'failed', 'expired', 'blocked', 'unknown'];
+export const SEND_CATEGORIES: readonly MessageCategory[] = ['care', 'transactional', 'marketing'];
+
+export interface MessageQuery {
+  status?: MessageStatus | '';
+  category?: MessageCategory | '';
+  q?: string;
+  page: number;
+  pageSize: number;
+}
+
+export const messagesApi = {
+  check: (body: SendBodyDto) => http.post<SendTallyDto>('/messages/check', body),
+  send: (body: SendBodyDto) => http.post<SendTallyDto>('/messages', body),
+  search: (query: MessageQuery) =>
+    http.get<MessageListDto>('/messages', { query: { ...query, status: query.status || undefined, category: query.category || undefined, q: query.q || undefined } }),
+  status: () => http.get<OutboxStatusDto>('/messages/status'),
+  detail: (id: number) => http.get<MessageDetailDto>(`/messages/${id}`),
+  resolve: (id: number, action: UnknownResolution) => http.post<OutboxMessageDto>(`/messages/${id}/resolve`, { action }),
+  conversations: (query: { q?: string; unhandledOnly?: boolean; page: number; pageSize: number }) =>
+    http.get<{ items: ConversationDto[]; total: number }>('/inbox', { query: { ...query, q: query.q || undefined, unhandledOnly: query.unhandledOnly || undefined } }),
+  conversation: (id: number) => http.get<ConversationDetailDto>(`/inbox/${id}`),
+  reply: (id: number, text: string) => http.post<{ messageId: number | null; blocked: Record<string, number> }>(`/inbox/${id}/reply`, { text }),
+  markHandled: (id: number) => http.post<{ ok: true }>(`/inbox/${id}/handled`),
+};
