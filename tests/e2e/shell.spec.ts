@@ -80,4 +80,21 @@ test.describe('shell', () => {
     await page.getByRole('button', { name: '返回首页' }).click();
     await expect(page).toHaveURL(/\/dashboard$/);
   });
+
+  test('the dashboard shows the appliance’s real figures and the latest audit entries', async ({ adminPage, appliance }) => {
+    const page = adminPage;
+    const figures = await (await adminApi(appliance)).get<{
+      version: string;
+      users: { total: number; byRole: { admin: number } };
+    }>('/dashboard');
+    const stats = page.getByTestId('dashboard-stats');
+    await expect(stats).toContainText(figures.version);
+    await expect(stats).toContainText(/\d+(\.\d)? (KB|MB)/);
+    await expect(stats.getByTestId('stat-value').nth(3)).toHaveText(String(figures.users.total));
+    await expect(page.getByTestId('role-admin')).toContainText(String(figures.users.byRole.admin));
+    await expect(page.locator('canvas').first()).toBeVisible();
+    // The sign-in that opened this page is the newest audit entry.
+    await expect(page.getByTestId('dashboard-recent').locator('li').first()).toContainText('登录');
+    await snap(page, 'shell-dashboard');
+  });
 });

@@ -17,6 +17,11 @@ export function useFormat() {
     });
   }
 
+  /** Month, day, hour and minute: for lists where the year is obvious. */
+  function shortDateTime(ms: number): string {
+    return new Date(ms).toLocaleString(locale.value, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+  }
+
   function bytes(value: number): string {
     const units = ['B', 'KB', 'MB', 'GB', 'TB'];
     let size = value;
@@ -37,5 +42,5 @@ export function useFormat() {
     return t('format.minutes', { minutes });
   }
 
-  return { dateTime, bytes, duration };
+  return { dateTime, shortDateTime, bytes, duration };
 }

@@ -18,6 +18,8 @@ export default {
     byRole: '按角色（启用中）',
     noActivity: '近 14 天没有记录',
     updatedAt: '更新于 {time}',
+    recent: '最近操作',
+    allAudit: '查看全部',
   },
   en: {
     nav: 'Dashboard',
@@ -38,5 +40,7 @@ export default {
     byRole: 'By role (active)',
     noActivity: 'Nothing recorded in the last 14 days',
     updatedAt: 'Updated {time}',
+    recent: 'Latest actions',
+    allAudit: 'See all',
   },
 };
