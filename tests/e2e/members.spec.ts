@@ -50,6 +50,12 @@ function memberFile(): string {
 }
 
 test.describe('会员', () => {
+  // The first start generates and syncs the demo POS in the background; signing in waits for it.
+  test.beforeAll(async ({ appliance }) => {
+    test.setTimeout(180_000);
+    await demoSynced(appliance);
+  });
+
   test('search, filter and open a member with purchases', async ({ adminPage: page, appliance }) => {
     test.setTimeout(180_000);
     const api = await demoSynced(appliance);

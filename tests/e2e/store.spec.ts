@@ -1,7 +1,13 @@
 import path from 'node:path';
 import { adminApi, type ApiSession } from './support/api';
+import type { Locator } from '@playwright/test';
 import { expect, snap, test } from './support/fixtures';
 import type { RunningAppliance } from './support/appliance';
+
+/** Element Plus puts data-test on the <input> of an el-input but on the wrapper of other widgets: find the box either way. */
+function field(scope: Locator, id: string, tag: 'input' | 'textarea' = 'input'): Locator {
+  return scope.locator(`${tag}[data-test="${id}"], [data-test="${id}"] ${tag}`).first();
+}
 
 interface Status {
   running: { runId: number } | null;
@@ -21,6 +27,12 @@ async function demoSynced(appliance: RunningAppliance): Promise<ApiSession> {
 }
 
 test.describe('门店数据 and 库存', () => {
+  // The first start generates and syncs the demo POS in the background; signing in waits for it.
+  test.beforeAll(async ({ appliance }) => {
+    test.setTimeout(180_000);
+    await demoSynced(appliance);
+  });
+
   test('configure the demo POS database from the UI, preview a mapping, sync watching the progress bar', async ({ adminPage: page, appliance }) => {
     test.setTimeout(300_000);
     await demoSynced(appliance);
@@ -38,11 +50,11 @@ test.describe('门店数据 and 库存', () => {
 
     await page.getByTestId('store-add-connection').click();
     const dialog = page.getByTestId('store-connection-dialog');
-    await dialog.getByTestId('store-connection-name').fill('一号店收银');
-    await dialog.getByTestId('store-connection-file').fill(path.join(appliance.dataDir, 'missing.sqlite'));
+    await field(dialog, 'store-connection-name').fill('一号店收银');
+    await field(dialog, 'store-connection-file').fill(path.join(appliance.dataDir, 'missing.sqlite'));
     await dialog.getByTestId('store-connection-test').click();
     await expect(dialog.getByTestId('store-connection-error')).toBeVisible();
-    await dialog.getByTestId('store-connection-file').fill(demoFile);
+    await field(dialog, 'store-connection-file').fill(demoFile);
     await dialog.getByTestId('store-connection-test').click();
     await expect(dialog.getByTestId('store-connection-tested')).toContainText('连接成功');
     await expect(dialog.getByTestId('store-connection-tested')).toContainText('只读会话');
@@ -57,7 +69,7 @@ test.describe('门店数据 and 库存', () => {
     await page.getByRole('button', { name: /OK|确定/ }).click();
     await expect(page.getByText('已套用预设')).toBeVisible();
     await page.getByTestId('store-mapping-entities').getByText('会员').click();
-    await expect(page.getByTestId('store-mapping-column-mobile').locator('input')).not.toHaveValue('');
+    await expect(field(page.locator('body'), 'store-mapping-column-mobile', 'input')).not.toHaveValue('');
     await page.getByTestId('store-mapping-preview').click();
     const preview = page.getByTestId('store-mapping-preview-table');
     await expect(preview.locator('tbody tr').first()).toBeVisible();
@@ -66,7 +78,7 @@ test.describe('门店数据 and 库存', () => {
 
     // A mapping that tries to write is refused before it reaches the POS database.
     await page.getByText('SELECT 查询').click();
-    await page.getByTestId('store-mapping-sql').locator('textarea').fill('DELETE FROM t_member');
+    await field(page.locator('body'), 'store-mapping-sql', 'textarea').fill('DELETE FROM t_member');
     await page.getByTestId('store-mapping-preview').click();
     await expect(page.getByTestId('store-mapping-error')).toBeVisible();
 
