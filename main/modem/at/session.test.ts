@@ -171,3 +171,21 @@ describe('AtSession', () => {
     );
   });
 });
+
+describe('vendor quirks', () => {
+  it('are chosen from the identity and add their chatter to the noise', async () => {
+    const { quirksFor } = await import('./vendors/index.js');
+    expect(quirksFor('huawei', 'E1552').id).toBe('huawei');
+    expect(quirksFor('SIMCOM_Ltd', 'SIMCOM_SIM7600E-H').id).toBe('simcom');
+    expect(quirksFor('Quectel', 'EC25').id).toBe('quectel');
+    expect(quirksFor('WAVECOM MODEM', 'MULTIBAND  900E  1800').id).toBe('wavecom');
+    expect(quirksFor('Cinterion', 'MC75i').id).toBe('cinterion');
+    expect(quirksFor(null, null).id).toBe('generic');
+    const session = await openSession();
+    transport.emitData('\r\n+WIND: 4\r\n');
+    expect(events).toEqual([{ type: 'unknown', line: '+WIND: 4' }]);
+    session.extraNoisePrefixes = quirksFor('WAVECOM MODEM', null).noisePrefixes;
+    transport.emitData('\r\n+WIND: 4\r\n');
+    expect(events[1]).toEqual({ type: 'noise', line: '+WIND: 4' });
+  });
+});
