@@ -6,7 +6,8 @@ import { tempDir } from '../../tests/support/appliance.js';
 import { runStoremas } from '../../tests/support/cli.js';
 
 /** `storemas lists import|export` as a person runs them: a real process on a real data directory. */
-describe('storemas lists', () => {
+// Each command is a real process that opens the whole core: slow on a shared 2-core machine.
+describe('storemas lists', { timeout: 120_000 }, () => {
   let dir: string;
   let remove: () => void;
   beforeAll(() => {
