@@ -33,6 +33,9 @@ describe('decide', () => {
   it('rejects an invalid number before anything else', () => {
     const decision = decide({ ...marketing, recipient: '12345' }, context({ lists: blacklisted('all') }));
     expect(decision).toMatchObject({ allowed: false, rule: 'invalid-number' });
+    // E.164-looking but a landline: still refused.
+    expect(decide({ ...marketing, recipient: '+861012345678' }, context())).toMatchObject({ rule: 'invalid-number' });
+    expect(decide({ ...marketing, recipient: '+85291234567' }, context())).toEqual({ allowed: true, recipient: '+85291234567' });
   });
 
   it('blacklist scope all blocks every category; scope marketing only marketing', () => {

@@ -61,6 +61,8 @@ export type PolicyDecision =
       deferUntil?: number;
     };
 
+const E164_CN_MOBILE = /^\+861[3-9]\d{9}$/;
+
 const active = (entry: { expiresAt: number | null } | null, now: number): boolean =>
   entry !== null && (entry.expiresAt === null || entry.expiresAt > now);
 
@@ -72,9 +74,8 @@ const active = (entry: { expiresAt: number | null } | null, now: number): boolea
  */
 export function decide(message: PolicyMessage, context: PolicyContext): PolicyDecision {
   const { settings, now } = context;
-  const recipient = message.recipient.startsWith('+') && /^\+\d{8,15}$/.test(message.recipient)
-    ? message.recipient
-    : tryNormalizeMobile(message.recipient);
+  // Already-normalised mainland numbers (what the outbox stores) skip the parser: decide() runs per message.
+  const recipient = E164_CN_MOBILE.test(message.recipient) ? message.recipient : tryNormalizeMobile(message.recipient);
   if (!recipient) {
     return { allowed: false, rule: 'invalid-number', reason: `"${message.recipient}" is not a valid mobile number.` };
   }
