@@ -92,6 +92,16 @@ export interface CounterRow {
   reports: number;
 }
 
+export interface DiscoveredPort {
+  path: string;
+  manufacturer: string | null;
+  /** Listed by the OS (false: an explicit candidate such as a PTY or a by-id symlink). */
+  listed: boolean;
+  /** Name of the running modem that holds the port (not probed then). */
+  usedBy: string | null;
+  probe: ProbeResult | null;
+}
+
 export interface SendRoute {
   /** Send on this modem and no other. */
   modemId?: string;
@@ -269,11 +279,11 @@ export class ModemPool {
   }
 
   /** Ports the OS lists plus `extraPaths`, each probed unless a running modem holds it. */
-  async discover(extraPaths: readonly string[] = []): Promise<Array<{ path: string; manufacturer: string | null; listed: boolean; usedBy: string | null; probe: ProbeResult | null }>> {
+  async discover(extraPaths: readonly string[] = []): Promise<DiscoveredPort[]> {
     const configs = await this.configs();
     const usedBy = (path: string) => configs.find((c) => c.kind === 'serial' && c.portPath === path && this.running.has(c.id))?.name ?? null;
     const ports = await listPorts(extraPaths);
-    const results = [];
+    const results: DiscoveredPort[] = [];
     // One port after the other: probing two ports of one dongle at once confuses some firmware.
     for (const port of ports) {
       const holder = usedBy(port.path);
