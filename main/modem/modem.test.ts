@@ -302,5 +302,6 @@ describe('recovery', () => {
     const result = await sending;
     expect(result.ok).toBe(true);
     expect(result.parts.every((p) => p.status === 'sent')).toBe(true);
+    expect(result.parts.some((p) => p.attempts > 1)).toBe(true);
   }, 20_000);
 });
