@@ -78,7 +78,7 @@ export interface RunOptions {
 }
 
 const SAMPLE_LIMIT = 20;
-export const DEFAULT_BATCH_SIZE = 2_000;
+export const DEFAULT_BATCH_SIZE = 5_000;
 
 function watermarkText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
@@ -157,6 +157,8 @@ export async function runSync(deps: SyncDeps, connection: MirrorConnection & { n
       let batchWatermark: string | null = null;
       let committedWatermark = plan.watermark;
 
+      // One batch may be written while the next is read: the POS and SQLite work in parallel.
+      let writing: Promise<void> | undefined;
       const commit = async () => {
         if (batch.length === 0 && touch.length === 0) return;
         const values = batch;
@@ -165,13 +167,21 @@ export async function runSync(deps: SyncDeps, connection: MirrorConnection & { n
         batch = [];
         touch = [];
         const now = clock.now();
-        await db.transaction(async (trx) => {
-          await writer.write(trx, values, now);
-          await writer.touch(trx, keep, now);
-          if (mapping.watermark && mark !== null && !isBehind(mapping, mark, committedWatermark)) {
-            await trx('store_mappings').where('id', plan.mappingId).update({ watermark: mark, updated_at: now });
-          }
-        });
+        try {
+          await db.transaction(async (trx) => {
+            await writer.write(trx, values, now);
+            await writer.touch(trx, keep, now);
+            if (mapping.watermark && mark !== null && !isBehind(mapping, mark, committedWatermark)) {
+              await trx('store_mappings').where('id', plan.mappingId).update({ watermark: mark, updated_at: now });
+            }
+          });
+        } catch (error) {
+          throw new StoreError(
+            'MIRROR_WRITE_FAILED',
+            `Writing a batch of ${entity} to the StoreMAS database failed (${error instanceof Error ? error.message : String(error)}). The batch was rolled back; the mirror keeps its last good state.`,
+            500,
+          );
+        }
         if (mark !== null && !isBehind(mapping, mark, committedWatermark)) committedWatermark = mark;
         counts.written += values.length;
         outcome.rowsWritten += values.length;
@@ -180,39 +190,55 @@ export async function runSync(deps: SyncDeps, connection: MirrorConnection & { n
         // Let the rest of the appliance (SMS sending, the UI) have the database between batches.
         await new Promise((resolve) => setImmediate(resolve));
       };
+      const startCommit = async () => {
+        if (writing) await writing;
+        writing = commit();
+        // Awaited by the next startCommit or at the end; never left unhandled meanwhile.
+        writing.catch(() => undefined);
+      };
+      const finishWriting = async () => {
+        await startCommit();
+        await writing;
+      };
 
-      for await (const chunk of source.stream(query.sql, query.bindings, { signal: options.signal })) {
-        for (const row of chunk) {
-          if (options.signal.aborted) break;
-          counts.read++;
-          outcome.rowsRead++;
-          const converted = convertRow(entity, mapping, row, connection.keyPrefix);
-          if (converted.errors.length > 0) {
-            const sample = { entity, key: keyText(entity, converted.values, row, mapping), errors: converted.errors };
-            if (converted.rejected) {
-              counts.rejected++;
-              outcome.rowsRejected++;
-              if (outcome.rejected.length < SAMPLE_LIMIT) outcome.rejected.push(sample);
-              if (compare && TARGETS[entity].key.every((k) => converted.values[k] !== null && converted.values[k] !== undefined)) touch.push(converted.values);
-            } else {
-              counts.fieldErrors++;
-              if (outcome.fieldErrors.length < SAMPLE_LIMIT) outcome.fieldErrors.push(sample);
+      try {
+        for await (const chunk of source.stream(query.sql, query.bindings, { signal: options.signal })) {
+          for (const row of chunk) {
+            if (options.signal.aborted) break;
+            counts.read++;
+            outcome.rowsRead++;
+            const converted = convertRow(entity, mapping, row, connection.keyPrefix);
+            if (converted.errors.length > 0) {
+              const sample = { entity, key: keyText(entity, converted.values, row, mapping), errors: converted.errors };
+              if (converted.rejected) {
+                counts.rejected++;
+                outcome.rowsRejected++;
+                if (outcome.rejected.length < SAMPLE_LIMIT) outcome.rejected.push(sample);
+                if (compare && TARGETS[entity].key.every((k) => converted.values[k] !== null && converted.values[k] !== undefined)) touch.push(converted.values);
+              } else {
+                counts.fieldErrors++;
+                if (outcome.fieldErrors.length < SAMPLE_LIMIT) outcome.fieldErrors.push(sample);
+              }
             }
+            if (!converted.rejected) batch.push(converted.values);
+            if (mapping.watermark) batchWatermark = watermarkText(row[mapping.watermark.column]) ?? batchWatermark;
+            if (batch.length >= batchSize) await startCommit();
+            else if ((counts.read & 1023) === 0) report(entity);
           }
-          if (!converted.rejected) batch.push(converted.values);
-          if (mapping.watermark) batchWatermark = watermarkText(row[mapping.watermark.column]) ?? batchWatermark;
-          if (batch.length >= batchSize) await commit();
-          else if ((counts.read & 1023) === 0) report(entity);
+          if (options.signal.aborted) break;
         }
-        if (options.signal.aborted) break;
+      } catch (error) {
+        // The source failed: let the batch being written finish (it is consistent), then report.
+        await writing?.catch(() => undefined);
+        throw error;
       }
       if (options.signal.aborted) {
         outcome.state = 'cancelled';
         // Finish what was read: it is consistent and saves reading it again.
-        await commit();
+        await finishWriting();
         break;
       }
-      await commit();
+      await finishWriting();
       if (compare) {
         const now = clock.now();
         counts.deleted = await db.transaction((trx) => writer.markUnseen(trx, passStartedAt, now));
