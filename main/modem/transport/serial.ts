@@ -81,11 +81,10 @@ export class SerialTransport implements ByteTransport {
   async write(data: Buffer | string): Promise<void> {
     const port = this.port;
     if (!port || !port.isOpen) throw new ModemError('MODEM_PORT_CLOSED', `The port ${this.options.path} is not open.`, { retryable: true });
+    // Resolved once the bytes are with the OS: ordering is kept by the port's queue, and waiting for
+    // tcdrain (the bytes on the wire) would add a thread-pool round trip to every command.
     await new Promise<void>((resolve, reject) => {
-      port.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data, (error) => {
-        if (error) reject(error);
-        else port.drain((drainError) => (drainError ? reject(drainError) : resolve()));
-      });
+      port.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data, (error) => (error ? reject(error) : resolve()));
     });
   }
 
