@@ -22,6 +22,7 @@ import { ModemPool } from './modem/pool.js';
 import type { ApplianceServices } from './services.js';
 import { Settings } from './settings/settings.js';
 import { StoreMirror } from './store/service.js';
+import { Members } from './members/members.js';
 import { VERSION } from './version.js';
 
 export type { ApplianceConfig } from './config.js';
@@ -81,6 +82,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     const settings = new Settings(db, clock, audit, events);
     const secrets = loadOrCreateSecretBox(config.dataDir);
     const store = new StoreMirror(db, clock, secrets, events, audit, logger.child({ component: 'store' }));
+    const members = new Members(db, clock, audit, secrets);
     stack.push(() => store.stop());
     const lists = new NumberLists(db, clock, audit, async () => (await settings.get('policy')).timeZone, events);
     // The modems stop after the dispatcher (the stack runs backwards); what they receive goes to the inbox.
@@ -109,6 +111,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       settings,
       secrets,
       store,
+      members,
       lists,
       messaging,
       modems,

@@ -12,6 +12,7 @@ import type { Templates } from './messaging/templates/templates.js';
 import type { ModemPool } from './modem/pool.js';
 import type { Settings } from './settings/settings.js';
 import type { StoreMirror } from './store/service.js';
+import type { Members } from './members/members.js';
 
 /**
  * What the API and the CLI reach through: the appliance's services, wired once
@@ -33,6 +34,8 @@ export interface ApplianceServices {
   readonly secrets: SecretBox;
   /** Store (POS) database connections, mappings, sync and the mirror's stock questions. */
   readonly store: StoreMirror;
+  /** Member search (the one MemberFilter), detail, adding and changing members. */
+  readonly members: Members;
   /** Black- and whitelists of numbers (黑白名单). */
   readonly lists: NumberLists;
   /** Outbox, inbox and the dispatcher that sends through the modems. */

@@ -5,9 +5,7 @@ import { CLI_ACTOR } from '../auth/audit.js';
 import { AppError, ValidationError } from '../errors.js';
 import { exportMembers, type ExportFormat } from '../members/export.js';
 import { importMembers, type ImportMode } from '../members/import.js';
-import { Members } from '../members/members.js';
 import { filterFromFlatQuery, type FlatMemberQuery } from '../members/query.js';
-import type { OpenedCore } from '../index.js';
 import { withCore } from './common.js';
 import type { CliOutput } from './output.js';
 
@@ -27,10 +25,6 @@ const dateToMs = (value: string) => {
   return ms;
 };
 
-function openMembers(core: OpenedCore): Members {
-  const { db, clock, audit, secrets } = core.services;
-  return new Members(db, clock, audit, secrets);
-}
 
 interface ExportOptions {
   out: string;
@@ -105,7 +99,7 @@ export function registerMembersCommands(program: Command, out: CliOutput): void 
         throw new AppError('IMPORT_FILE_MISSING', `Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}); check the path.`, 400);
       }
       await withCore(command, async (core) => {
-        const result = await importMembers(openMembers(core), core.services.audit, CLI_ACTOR, { fileName: path.basename(file), content }, {
+        const result = await importMembers(core.services.members, core.services.audit, CLI_ACTOR, { fileName: path.basename(file), content }, {
           mode: options.mode as ImportMode,
           dryRun: options.dryRun,
         });
@@ -160,7 +154,7 @@ export function registerMembersCommands(program: Command, out: CliOutput): void 
       const format: ExportFormat = options.format ?? (options.out.toLowerCase().endsWith('.csv') ? 'csv' : 'xlsx');
       const filter = filterFromFlatQuery(flatQuery(options));
       await withCore(command, async (core) => {
-        const list = openMembers(core);
+        const list = core.services.members;
         const stream = fs.createWriteStream(options.out);
         const closed = new Promise<void>((resolve, reject) => {
           stream.on('close', resolve);

@@ -39,9 +39,9 @@ export async function validateImport(members: Members, table: TableFile): Promis
   const errors: ImportRowError[] = [];
   const candidates: ValidRow[] = [];
   const badRows = new Set<number>();
-  const fail = (rowNumber: number, key: ImportColumnKey, value: string, message: string) => {
+  const fail = (rowNumber: number, key: ImportColumnKey, value: string, code: string, message: string, params?: Record<string, string | number>) => {
     badRows.add(rowNumber);
-    errors.push({ row: rowNumber, column: headerOf(key), value: value.slice(0, 100), message });
+    errors.push({ row: rowNumber, column: headerOf(key), value: value.slice(0, 100), code, message, ...(params ? { params } : {}) });
   };
 
   for (const row of table.rows) {
@@ -62,27 +62,27 @@ export async function validateImport(members: Members, table: TableFile): Promis
     if (raw.gender !== undefined) {
       const gender = parseGender(raw.gender);
       if (gender) input.gender = gender;
-      else fail(row.rowNumber, 'gender', raw.gender, 'The gender is not understood: write 男, 女 or leave it empty.');
+      else fail(row.rowNumber, 'gender', raw.gender, 'GENDER_INVALID', 'The gender is not understood: write 男, 女 or leave it empty.');
     }
     if (raw.birthday !== undefined && raw.birthday !== '') {
       const date = parseDateText(raw.birthday);
       if (date) input.birthday = date;
-      else fail(row.rowNumber, 'birthday', raw.birthday, 'The birthday is not a date: write it as YYYY-MM-DD, e.g. 1985-03-21.');
+      else fail(row.rowNumber, 'birthday', raw.birthday, 'BIRTHDAY_INVALID', 'The birthday is not a date: write it as YYYY-MM-DD, e.g. 1985-03-21.');
     }
     for (const key of ['birthdayLunar', 'marketingConsent'] as const) {
       const text = raw[key];
       if (text === undefined || text === '') continue;
       const yes = parseYesNo(text);
-      if (yes === undefined) fail(row.rowNumber, key, text, 'Write 是 or 否 (yes or no).');
+      if (yes === undefined) fail(row.rowNumber, key, text, 'YES_NO_INVALID', 'Write 是 or 否 (yes or no).');
       else input[key] = yes;
     }
     if (raw.points !== undefined && raw.points !== '') {
       const points = Number(raw.points.replace(/,/g, ''));
       if (Number.isInteger(points) && points >= 0) input.points = points;
-      else fail(row.rowNumber, 'points', raw.points, 'Points must be a whole number of 0 or more.');
+      else fail(row.rowNumber, 'points', raw.points, 'POINTS_INVALID', 'Points must be a whole number of 0 or more.');
     }
     const { values, problems } = checkProfile(input, today);
-    for (const problem of problems) fail(row.rowNumber, problem.field as ImportColumnKey, raw[problem.field as ImportColumnKey] ?? '', problem.message);
+    for (const problem of problems) fail(row.rowNumber, problem.field as ImportColumnKey, raw[problem.field as ImportColumnKey] ?? '', problem.code, problem.message);
     if (!badRows.has(row.rowNumber)) candidates.push({ rowNumber: row.rowNumber, values });
   }
 
@@ -97,7 +97,9 @@ export async function validateImport(members: Members, table: TableFile): Promis
       const first = seen[key].get(value);
       if (first !== undefined) {
         ok = false;
-        fail(candidate.rowNumber, key, value, `Row ${first} has the same ${key === 'mobile' ? 'mobile number' : 'card number'}; keep one of the two rows.`);
+        fail(candidate.rowNumber, key, value, 'DUPLICATE_IN_FILE', `Row ${first} has the same ${key === 'mobile' ? 'mobile number' : 'card number'}; keep one of the two rows.`, {
+          row: first,
+        });
       } else seen[key].set(value, candidate.rowNumber);
     }
     if (ok) valid.push(candidate);
@@ -123,7 +125,9 @@ export async function validateImport(members: Members, table: TableFile): Promis
           row.rowNumber,
           key,
           value!,
+          'ALREADY_EXISTS',
           `Already belongs to member #${other.id} (${other.name}); remove this row or correct the ${key === 'mobile' ? 'mobile number' : 'card number'}.`,
+          { id: other.id, name: other.name },
         );
       }
     }
@@ -132,7 +136,7 @@ export async function validateImport(members: Members, table: TableFile): Promis
       const code = row.values.storeCode;
       if (code && storeProblems.has(code)) {
         clashing.add(row.rowNumber);
-        fail(row.rowNumber, 'storeCode', code, storeProblems.get(code)!);
+        fail(row.rowNumber, 'storeCode', code, 'STORE_UNKNOWN', storeProblems.get(code)!);
       }
     }
   }

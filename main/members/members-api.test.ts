@@ -71,6 +71,7 @@ describe('members API', () => {
     expect(duplicate.statusCode).toBe(409);
     expect(duplicate.json().error.code).toBe('MEMBER_DUPLICATE');
     expect(duplicate.json().error.message).toMatch(/already belongs to member #\d+ \(乙\)/);
+    expect(duplicate.json().error.details.problems).toEqual([expect.objectContaining({ field: 'mobile', code: 'ALREADY_EXISTS', params: { id: expect.any(Number), name: '乙' } })]);
   });
 
   it('POS members: only tags, consent and notes change here, and they are kept', async () => {
@@ -152,7 +153,9 @@ describe('member import', () => {
     expect(result).toMatchObject({ rowsRead: 5, rowsValid: 2, imported: 0, rejected: 3, committed: false });
     const where = result.errors.map((e) => `${e.row}:${e.column}`);
     expect(where).toEqual(['3:手机号', '3:生日', '3:积分', '3:接受营销短信', '4:姓名', '5:手机号']);
+    expect(result.errors.map((e) => e.code)).toEqual(['MOBILE_INVALID', 'BIRTHDAY_INVALID', 'POINTS_INVALID', 'YES_NO_INVALID', 'NAME_EMPTY', 'DUPLICATE_IN_FILE']);
     expect(result.errors.find((e) => e.row === 5)!.message).toMatch(/Row 2 has the same mobile number/);
+    expect(result.errors.find((e) => e.row === 5)!.params).toEqual({ row: 2 });
     expect(result.errors.find((e) => e.row === 3 && e.column === '生日')!.message).toMatch(/YYYY-MM-DD/);
     expect(await app.services.db('members').count({ n: '*' }).first()).toEqual({ n: 0 });
   });
@@ -189,7 +192,7 @@ describe('member import', () => {
     const manager = await app.client('manager');
     const result = (await manager.post('/api/members/import', { fileName: 'm.xlsx', contentBase64: buffer.toString('base64'), mode: 'keep-good' })).json<ImportResult>();
     expect(result).toMatchObject({ imported: 1, rejected: 1 });
-    expect(result.errors).toEqual([{ row: 3, column: 'birthday', value: 'not a date', message: expect.stringMatching(/YYYY-MM-DD/) }]);
+    expect(result.errors).toEqual([{ row: 3, column: 'birthday', value: 'not a date', code: 'BIRTHDAY_INVALID', message: expect.stringMatching(/YYYY-MM-DD/) }]);
     const member = await app.services.db('members').where({ name: '孙七' }).first();
     expect(member).toMatchObject({ birthday: '1979-03-04', birth_month: 3, birth_day: 4, mobile: '+8613800138007', gender: 'F' });
 

@@ -3,7 +3,7 @@ import type { MemberCreateInput, MemberDetail, MemberSearchResult, MemberSummary
 import type { AuditActor, AuditLog } from '../auth/audit.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { AppError, ConflictError, NotFoundError } from '../errors.js';
+import { AppError, NotFoundError } from '../errors.js';
 import { applyMemberFilter, applyMemberSort, checkMemberFilter, localDate, type MemberFilter, type MemberSort } from './filter.js';
 import { decryptIdNumber, encryptIdNumber, maskIdNumber } from './id-number.js';
 import { ageOn, checkProfile, type CheckedProfile, type FieldProblem } from './profile.js';
@@ -340,6 +340,8 @@ export class Members {
       if (other) {
         problems.push({
           field,
+          code: 'ALREADY_EXISTS',
+          params: { id: other.id, name: other.name },
           message: `This ${field === 'mobile' ? 'mobile number' : 'card number'} already belongs to member #${other.id} (${other.name}); edit that member instead of adding a second one.`,
         });
       }
@@ -347,7 +349,7 @@ export class Members {
     if (values.storeCode) {
       const unknown = await this.unknownStoreCodes([values.storeCode], trx);
       const message = unknown.get(values.storeCode);
-      if (message) problems.push({ field: 'storeCode', message });
+      if (message) problems.push({ field: 'storeCode', code: 'STORE_UNKNOWN', message });
     }
     return problems;
   }
@@ -419,7 +421,7 @@ export class Members {
     if (problems.length > 0) throw new MemberProfileError(problems);
     const id = await this.db.transaction(async (trx) => {
       const clashes = await this.clashes(values, null, trx);
-      if (clashes.length > 0) throw new ConflictError('MEMBER_DUPLICATE', clashes.map((p) => p.message).join(' '));
+      if (clashes.length > 0) throw duplicate(clashes);
       const newId = await this.insertChecked(trx, 'manual', values);
       await this.audit.record(actor, 'members.create', `member:${newId}`, { name: values.name, fields: Object.keys(values) }, trx);
       return newId;
@@ -445,7 +447,7 @@ export class Members {
         );
       }
       const clashes = await this.clashes(values, id, trx);
-      if (clashes.length > 0) throw new ConflictError('MEMBER_DUPLICATE', clashes.map((p) => p.message).join(' '));
+      if (clashes.length > 0) throw duplicate(clashes);
       const columns = this.columnsOf(values);
       await trx('members')
         .where({ id })
@@ -459,6 +461,11 @@ export class Members {
     });
     return this.get(id, options);
   }
+}
+
+/** 409 with the clashing fields, so the form can name each in the UI language. */
+function duplicate(problems: FieldProblem[]): AppError {
+  return new AppError('MEMBER_DUPLICATE', problems.map((p) => p.message).join(' '), 409, { problems });
 }
 
 export function summaryOf(row: MemberRow, tags: string[], today: string): MemberSummary {

@@ -22,7 +22,10 @@ export type ProfileField =
 
 export interface FieldProblem {
   field: ProfileField;
+  /** Stable code the UI translates (members.problems.<code>); the message is the English fallback. */
+  code: string;
   message: string;
+  params?: Record<string, string | number>;
 }
 
 export interface ProfileInput {
@@ -71,26 +74,26 @@ export function normaliseTags(tags: string[]): string[] {
 export function checkProfile(input: ProfileInput, today: string): { values: CheckedProfile; problems: FieldProblem[] } {
   const values: CheckedProfile = {};
   const problems: FieldProblem[] = [];
-  const problem = (field: ProfileField, message: string) => problems.push({ field, message });
+  const problem = (field: ProfileField, code: string, message: string) => problems.push({ field, code, message });
   const blankToNull = (v: string | null | undefined) => (v === undefined ? undefined : v === null || v.trim() === '' ? null : v.trim());
 
   if (input.name !== undefined) {
     const name = input.name.trim();
-    if (!name) problem('name', 'The name is empty: enter the member’s name.');
-    else if ([...name].length > 64) problem('name', 'The name is longer than 64 characters: shorten it.');
+    if (!name) problem('name', 'NAME_EMPTY', 'The name is empty: enter the member’s name.');
+    else if ([...name].length > 64) problem('name', 'NAME_TOO_LONG', 'The name is longer than 64 characters: shorten it.');
     else values.name = name;
   }
   if (input.gender !== undefined) {
     const g = input.gender.trim().toUpperCase();
     if (g === 'M' || g === 'F' || g === 'U') values.gender = g;
-    else problem('gender', 'The gender must be M (男), F (女) or U (unknown).');
+    else problem('gender', 'GENDER_INVALID', 'The gender must be M (男), F (女) or U (unknown).');
   }
   const birthday = blankToNull(input.birthday);
   if (birthday !== undefined) {
     if (birthday === null) values.birthday = null;
-    else if (!isRealDate(birthday)) problem('birthday', 'The birthday is not a date: write it as YYYY-MM-DD, e.g. 1985-03-21.');
-    else if (birthday > today) problem('birthday', 'The birthday lies in the future: check the year.');
-    else if (birthday < '1900-01-01') problem('birthday', 'The birthday is before 1900: check the year.');
+    else if (!isRealDate(birthday)) problem('birthday', 'BIRTHDAY_INVALID', 'The birthday is not a date: write it as YYYY-MM-DD, e.g. 1985-03-21.');
+    else if (birthday > today) problem('birthday', 'BIRTHDAY_FUTURE', 'The birthday lies in the future: check the year.');
+    else if (birthday < '1900-01-01') problem('birthday', 'BIRTHDAY_TOO_EARLY', 'The birthday is before 1900: check the year.');
     else values.birthday = birthday;
   }
   if (input.birthdayLunar !== undefined) values.birthdayLunar = input.birthdayLunar;
@@ -100,17 +103,17 @@ export function checkProfile(input: ProfileInput, today: string): { values: Chec
     else {
       const normalised = normaliseMobile(mobile);
       if (normalised) values.mobile = normalised;
-      else problem('mobile', 'This is not a mobile number: enter 11 digits such as 13800138000 (or +country code for abroad).');
+      else problem('mobile', 'MOBILE_INVALID', 'This is not a mobile number: enter 11 digits such as 13800138000 (or +country code for abroad).');
     }
   }
   const cardNo = blankToNull(input.cardNo);
   if (cardNo !== undefined) {
-    if (cardNo !== null && cardNo.length > 32) problem('cardNo', 'The card number is longer than 32 characters.');
+    if (cardNo !== null && cardNo.length > 32) problem('cardNo', 'CARD_TOO_LONG', 'The card number is longer than 32 characters.');
     else values.cardNo = cardNo;
   }
   const storeCode = blankToNull(input.storeCode);
   if (storeCode !== undefined) {
-    if (storeCode !== null && storeCode.length > 32) problem('storeCode', 'The store code is longer than 32 characters.');
+    if (storeCode !== null && storeCode.length > 32) problem('storeCode', 'STORE_CODE_TOO_LONG', 'The store code is longer than 32 characters.');
     else values.storeCode = storeCode;
   }
   const idNumber = blankToNull(input.idNumber);
@@ -118,24 +121,24 @@ export function checkProfile(input: ProfileInput, today: string): { values: Chec
     if (idNumber === null) values.idNumber = null;
     else {
       const why = idNumberProblem(idNumber);
-      if (why) problem('idNumber', `The ID number ${why}.`);
+      if (why) problem('idNumber', 'ID_NUMBER_INVALID', `The ID number ${why}.`);
       else values.idNumber = normaliseIdNumber(idNumber);
     }
   }
   if (input.points !== undefined) {
-    if (!Number.isInteger(input.points) || input.points < 0) problem('points', 'Points must be a whole number of 0 or more.');
+    if (!Number.isInteger(input.points) || input.points < 0) problem('points', 'POINTS_INVALID', 'Points must be a whole number of 0 or more.');
     else values.points = input.points;
   }
   if (input.tags !== undefined) {
     const tags = normaliseTags(input.tags);
     const long = tags.find((t) => [...t].length > 32);
-    if (long) problem('tags', `The tag "${long}" is longer than 32 characters: shorten it.`);
-    else if (tags.length > 50) problem('tags', 'A member can have at most 50 tags.');
+    if (long) problem('tags', 'TAG_TOO_LONG', `The tag "${long}" is longer than 32 characters: shorten it.`);
+    else if (tags.length > 50) problem('tags', 'TOO_MANY_TAGS', 'A member can have at most 50 tags.');
     else values.tags = tags;
   }
   if (input.marketingConsent !== undefined) values.marketingConsent = input.marketingConsent;
   if (input.notes !== undefined) {
-    if (input.notes.length > 2000) problem('notes', 'The notes are longer than 2000 characters: shorten them.');
+    if (input.notes.length > 2000) problem('notes', 'NOTES_TOO_LONG', 'The notes are longer than 2000 characters: shorten them.');
     else values.notes = input.notes;
   }
   return { values, problems };

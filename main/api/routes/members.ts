@@ -4,7 +4,6 @@ import { can } from '../../auth/permissions.js';
 import type { SessionInfo } from '../../auth/users.js';
 import { exportMembers } from '../../members/export.js';
 import { importMembers } from '../../members/import.js';
-import { Members } from '../../members/members.js';
 import { filterFromFlatQuery, sortFromFlatQuery } from '../../members/query.js';
 import { IdParams, standardErrors } from '../schemas/common.js';
 import {
@@ -27,7 +26,7 @@ import type { RoutePluginOptions } from '../server.js';
 const IMPORT_BODY_LIMIT = 48 * 1024 * 1024;
 
 export const memberRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (app, { services }) => {
-  const members = new Members(services.db, services.clock, services.audit, services.secrets);
+  const { members } = services;
   const notFound = { 404: Type.Ref('ErrorBody') };
   const reveal = (request: { session: SessionInfo | undefined }) => ({
     revealIdNumber: request.session !== undefined && can(request.session.user.role, 'members.viewIdNumber'),

@@ -179,7 +179,9 @@ export const ImportRowErrorSchema = Type.Object({
   row: Type.Integer({ description: 'row number in the file (the header is row 1)' }),
   column: Type.String(),
   value: Type.String(),
+  code: Type.String({ description: 'stable code of the problem, e.g. MOBILE_INVALID (the UI translates it)' }),
   message: Type.String({ description: 'what is wrong and what to do' }),
+  params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), { description: 'values for the translated text' })),
 });
 export type ImportRowError = Static<typeof ImportRowErrorSchema>;
 
