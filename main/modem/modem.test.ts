@@ -91,6 +91,13 @@ describe('modem lifecycle', () => {
     const without = setup({ sim: { pinRequired: true, pin: '4321' } });
     await inState(without.modem, 'refused');
     expect(without.modem.status().reason).toContain('SIM PIN required');
+    // A wrong PIN is entered once and never again (three wrong entries lock the SIM with its PUK) …
+    without.modem.updateSettings({ pin: '0000' });
+    await until(() => (without.modem.status().reason ?? '').includes('SIM PIN rejected'), 8_000, 'PIN rejected');
+    expect(without.modem.status().retryAt).toBeNull();
+    // … until the settings bring another one.
+    without.modem.updateSettings({ pin: '4321' });
+    await inState(without.modem, 'ready');
   });
 });
 

@@ -211,6 +211,8 @@ type InboundWork =
   | { kind: 'direct-message'; pdu: string }
   | { kind: 'direct-report'; pdu: string };
 
+const DAY_MS = 24 * 3_600_000;
+
 const silentLogger: ModemLogger = { info: () => undefined, warn: () => undefined, debug: () => undefined };
 
 export function resolveSettings(settings: Partial<ModemSettings> & { id: string; name: string }): ModemSettings {
@@ -396,10 +398,12 @@ export class Modem {
         if (this.signal.aborted) break;
         const message = error instanceof Error ? error.message : String(error);
         if (error instanceof ModemRefusedError) {
-          this.stat.retryAt = this.clock.now() + this.settings.refusedRetryMs;
+          // A wrong PIN or a PUK lock waits for new settings (updateSettings wakes the loop); the rest is looked at again later.
+          const waitMs = error.retryLater ? this.settings.refusedRetryMs : DAY_MS;
+          this.stat.retryAt = error.retryLater ? this.clock.now() + waitMs : null;
           this.setState('refused', message);
           await this.closePort();
-          await this.wakeable.wait(this.settings.refusedRetryMs, this.signal);
+          await this.wakeable.wait(waitMs, this.signal);
           continue;
         }
         this.stat.lastError = message;
