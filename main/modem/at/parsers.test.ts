@@ -171,6 +171,7 @@ describe('reply parsers', () => {
     expect(parseCpin(['+CPIN: "READY"'])).toEqual({ state: 'ready', text: 'READY' });
     expect(parseCsca(['+CSCA: "+8613800100500",145'])).toEqual({ address: '+8613800100500', type: 145 });
     expect(parseCsca(['+CSCA: "",129'])).toBeNull();
+    expect(parseCsca(['+CSCA: "002B0038003600310033003800300030003100300030003500300030",145'])).toEqual({ address: '+8613800100500', type: 145 });
     expect(parseImei(['+CGSN: "867322034487652"'])).toBe('867322034487652');
     expect(parseImei(['IMEI: 356222001143759'])).toBe('356222001143759');
     expect(parseImsi(['460001234567890'])).toBe('460001234567890');

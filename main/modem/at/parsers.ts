@@ -363,6 +363,10 @@ export function parseCsca(lines: readonly string[]): { address: string; type: nu
   const value = valueOf(lines, '+CSCA');
   if (value === undefined) return null;
   const fields = splitFields(value);
-  const address = fields[0] ?? '';
+  let address = fields[0] ?? '';
+  // Under AT+CSCS="UCS2" the number comes as UCS2 hex ("002B0038…" is "+8…").
+  if (/^(00[0-9A-Fa-f]{2}){4,}$/.test(address) && /^00(2B|3[0-9])/i.test(address)) {
+    address = Buffer.from(address, 'hex').swap16().toString('utf16le');
+  }
   return address === '' ? null : { address, type: intOrNull(fields[1]) };
 }
