@@ -1,4 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AppError } from '../../errors.js';
+import { normalizeMobile } from '../../messaging/numbers.js';
 import { IdParams, Ok, standardErrors } from '../schemas/common.js';
 import { ConversationDetailResponse, ConversationListQuery, ConversationListResponse, ReplyBody, ReplyResponse } from '../schemas/messages.js';
 import { actorOf } from '../request-context.js';
@@ -57,6 +59,30 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async 
     async (request) => {
       await inbox.markHandled(actorOf(request), request.params.id);
       return { ok: true as const };
+    },
+  );
+
+  app.post(
+    '/simulate',
+    {
+      config: { permission: 'modems.manage' },
+      schema: {
+        tags: ['inbox'],
+        summary: 'Demo and training: a simulated modem receives a text from a phone (it then arrives like any other)',
+        body: Type.Object({ from: Type.String({ maxLength: 32 }), text: Type.String({ minLength: 1, maxLength: 1000 }), modemId: Type.Optional(Type.String({ maxLength: 64 })) }),
+        response: { 202: Type.Object({ modemId: Type.String(), parts: Type.Integer() }), 404: Type.Ref('ErrorBody'), ...standardErrors },
+      },
+    },
+    async (request, reply) => {
+      const { modems } = services;
+      const from = normalizeMobile(request.body.from);
+      const candidates = request.body.modemId ? [request.body.modemId] : (await modems.list()).filter((m) => m.config.kind === 'simulator').map((m) => m.config.id);
+      const modemId = candidates.find((id) => modems.simulator(id) !== undefined);
+      if (!modemId) {
+        throw new AppError('NO_SIMULATED_MODEM', 'No simulated modem is running to receive the text. Add a simulated modem on the Modems page, or enable it.', 404);
+      }
+      const { pdus } = modems.simulator(modemId)!.injectInbound({ from, text: request.body.text });
+      return reply.status(202).send({ modemId, parts: pdus.length });
     },
   );
 };
