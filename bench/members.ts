@@ -125,7 +125,7 @@ export async function run(
     // The first search refreshes the planner statistics (as in the appliance); not timed.
     await members.search({ filter: {} });
     const generateSeconds = round((performance.now() - started) / 1000);
-    log(`generated ${count} members in ${generateSeconds} s`);
+    log(reuse ? `reusing the members in ${file}` : `generated ${count} members in ${generateSeconds} s`);
 
     const day = 86_400_000;
     const combinations: Array<{ name: string; filter: MemberFilter; sort?: MemberSort }> = [
