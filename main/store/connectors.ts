@@ -14,7 +14,7 @@ import { assertSingleSelect } from './sql-guard.js';
  *   - MySQL/MariaDB: every session starts with SET SESSION TRANSACTION READ ONLY;
  *   - PostgreSQL: every session sets default_transaction_read_only = on;
  *   - SQL Server: no read-only session exists; ApplicationIntent=ReadOnly is
- *     sent and the installer must create a SELECT-only login (docs/store.md).
+ *     sent and the installer must create a SELECT-only login (readonly-user.ts, README.md).
  * The database user should have SELECT only, whatever the engine.
  */
 export const SOURCE_CLIENTS = ['sqlite', 'mysql', 'pg', 'mssql'] as const;

@@ -14,6 +14,7 @@ import {
   RunsQuery,
   ScheduleBody,
   SetMappingBody,
+  ReadOnlyUserQuery,
   SourceInfoSchema,
   StatusSchema,
   StockHistoryQuery,
@@ -29,6 +30,7 @@ import { actorOf } from '../request-context.js';
 import type { RoutePluginOptions } from '../server.js';
 import { TARGETS } from '../../store/mapping.js';
 import { PRESETS, type PresetName } from '../../store/presets.js';
+import { readOnlyUserSql } from '../../store/readonly-user.js';
 
 const tags = ['store'];
 const err = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, { $ref: 'ErrorBody' }]));
@@ -58,6 +60,12 @@ export const storeRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async 
 
   app.get('/presets', { config: { permission: 'store.read' }, schema: { tags, summary: 'Ready-made mappings for known POS schemas', response: { 200: PresetsSchema, ...standardErrors } } }, async () =>
     Object.entries(PRESETS).map(([name, p]) => ({ name, label: p.label })),
+  );
+
+  app.get(
+    '/readonly-user-sql',
+    { config: { permission: 'store.read' }, schema: { tags, summary: 'SQL that creates a SELECT-only database user for StoreMAS (for the installer)', querystring: ReadOnlyUserQuery, response: { 200: Type.Object({ sql: Type.String() }), ...standardErrors } } },
+    async (request) => ({ sql: readOnlyUserSql(request.query.client, request.query.database, request.query.user) }),
   );
 
   app.get('/connections', { config: { permission: 'store.read' }, schema: { tags, summary: 'Store database connections (passwords never included)', response: { 200: Type.Object({ items: Type.Array(ConnectionSchema) }), ...standardErrors } } }, async () => ({

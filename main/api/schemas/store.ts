@@ -204,5 +204,11 @@ export const StockHistorySchema = Type.Object({
 });
 export type StockHistoryDto = Static<typeof StockHistorySchema>;
 
+export const ReadOnlyUserQuery = Type.Object({
+  client: SourceClientSchema,
+  database: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_]{1,64}$' })),
+  user: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_]{1,64}$' })),
+});
+
 export const ConnectionIdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 export const MappingParams = Type.Object({ id: Type.Integer({ minimum: 1 }), entity: EntitySchema });
