@@ -200,6 +200,18 @@ describe('receiving', () => {
     await until(() => Object.values(sim.status().storage).every((s) => s.used === 0), 3_000, 'SIM emptied');
   });
 
+  it('works with storage numbered from 0, bare \\r line endings and no space after colons', async () => {
+    const { modem, sim, sink } = setup({ sim: { storage: { indexBase: 0 }, faults: { lineEnding: 'cr', colonSpace: false } } });
+    await inState(modem, 'ready');
+    sim.injectInbound({ from: '+8613911112222', text: '零号位置的短信' });
+    await sink.waitFor(() => sink.messages.length === 1);
+    expect(sink.messages[0]!.text).toBe('零号位置的短信');
+    await until(() => Object.values(sim.status().storage).every((s) => s.used === 0), 3_000, 'SIM emptied');
+    const sent = await modem.send({ to: '+8613800138000', text: 'cr only', reference: 'cr' });
+    expect(sent.ok).toBe(true);
+    await sink.waitFor(() => sink.reports.some((r) => r.matched?.reference === 'cr'));
+  });
+
   it('leaves a message on the SIM when storing fails, and stores it from the next listing', async () => {
     const { modem, sim, sink, events } = setup({ modem: { listingIntervalMs: 300 } });
     await inState(modem, 'ready');
