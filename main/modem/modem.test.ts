@@ -212,6 +212,19 @@ describe('receiving', () => {
     await sink.waitFor(() => sink.reports.some((r) => r.matched?.reference === 'cr'));
   });
 
+  it('keeps sending and receiving through garbage bytes, vendor noise and codes interleaved in replies', async () => {
+    const { modem, sim, sink, events } = setup({ sim: { personality: 'huawei' } });
+    await inState(modem, 'ready');
+    sim.faults.set({ garbage: true, interleave: true, noiseEveryMs: 20 });
+    const text = '噪声测试：'.repeat(30);
+    const sending = modem.send({ to: '+8613800138000', text, reference: 'noisy' });
+    sim.injectInbound({ from: '+8613911112222', text: '回复 1' });
+    const result = await sending;
+    expect(result.ok).toBe(true);
+    await sink.waitFor(() => sink.messages.some((m) => m.text === '回复 1') && sink.reports.filter((r) => r.matched?.reference === 'noisy').length === result.parts.length, 8_000);
+    expect(events.some((e) => e.type === 'status' && e.status.state === 'recovering')).toBe(false);
+  });
+
   it('leaves a message on the SIM when storing fails, and stores it from the next listing', async () => {
     const { modem, sim, sink, events } = setup({ modem: { listingIntervalMs: 300 } });
     await inState(modem, 'ready');
