@@ -236,6 +236,42 @@ describe('sync runs: cancel, schedule, and incremental correctness', () => {
     }
   });
 
+  it('a batch the mirror cannot write is rolled back whole; the batches before it stay', async () => {
+    const temp = tempDir('storemas-rollback-');
+    const file = path.join(temp.dir, 'pos.sqlite');
+    await writeDemoSqlite(file, { ...SMALL, members: 20, receipts: 200 });
+    const app = await createTestAppliance();
+    const pos = await openSqliteFile(file);
+    try {
+      const store = new StoreMirror(app.services.db, app.services.clock, app.services.secrets, app.services.events, app.services.audit, app.services.logger, { batchSize: 100 });
+      const { id } = await store.createConnection(CLI_ACTOR, { name: 'pos', client: 'sqlite', settings: { file } });
+      await store.applyPreset(CLI_ACTOR, id, 'demo-pos');
+      const [bad] = await all<{ flow_no: string; line_no: number }>(pos, 'SELECT flow_no, line_no FROM t_sale_detail WHERE flow_id = 250');
+      // The mirror refuses one line of the third batch, as a full disk would.
+      await app.services.db.raw(
+        `CREATE TRIGGER refuse_line BEFORE INSERT ON sale_lines WHEN NEW.receipt_no = '${bad!.flow_no}' AND NEW.line_no = ${bad!.line_no} BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END`,
+      );
+      const run = await (await store.startSync(CLI_ACTOR, id)).done;
+      expect(run).toMatchObject({ state: 'failed', errorCode: 'MIRROR_WRITE_FAILED' });
+      expect(run.errorMessage).toMatch(/disk full \(simulated\).*rolled back/);
+      const [{ n }] = (await app.services.db('sale_lines').count({ n: '*' })) as [{ n: number }];
+      expect(Number(n)).toBe(200);
+      const mapping = (await store.getMappings(id)).find((m) => m.entity === 'sale_lines')!;
+      expect(mapping.watermark).toBe('200');
+
+      await app.services.db.raw('DROP TRIGGER refuse_line');
+      const again = await (await store.startSync(CLI_ACTOR, id)).done;
+      expect(again.state).toBe('finished');
+      const [{ total }] = (await all<{ total: number }>(pos, 'SELECT COUNT(*) AS total FROM t_sale_detail')) as [{ total: number }];
+      const [{ n: after }] = (await app.services.db('sale_lines').count({ n: '*' })) as [{ n: number }];
+      expect(Number(after)).toBe(total);
+    } finally {
+      await closeSqliteFile(pos);
+      await app.close();
+      temp.remove();
+    }
+  });
+
   it('the schedule starts incremental syncs every N minutes and a full comparison every N hours', async () => {
     const temp = tempDir('storemas-schedule-');
     const file = path.join(temp.dir, 'pos.sqlite');
