@@ -252,6 +252,10 @@ export class Modem {
   private pinRejected = false;
   private vendor: VendorQuirks = GENERIC;
   private readStorage = 'SM';
+  /** The storage AT+CPMS currently reads and deletes from (switched for reports in "SR"). */
+  private currentStorage = 'SM';
+  /** Storages holding status reports apart from the messages ("SR"), listed too so they never fill up. */
+  private reportStorages: string[] = [];
   private ackDirect = false;
   private nextHealthAt = 0;
   private nextListingAt = 0;
@@ -587,6 +591,8 @@ export class Modem {
       const reply = await this.at(`AT+CPMS=${args.map((s) => `"${s}"`).join(',')}`);
       if (reply.ok) {
         this.readStorage = read;
+        this.currentStorage = read;
+        this.reportStorages = support?.read.includes('SR') && read !== 'SR' ? ['SR'] : [];
         const use = parseCpmsUse(reply.lines)?.[0];
         this.stat.storage = use ? { name: read, used: use.used, total: use.total } : { name: read, used: 0, total: 0 };
         return;
@@ -712,15 +718,18 @@ export class Modem {
     }
   }
 
-  /** Runs `action` with `storage` selected for reading and deleting, restoring the usual one after. */
+  /** Runs `action` with `storage` selected for reading and deleting, restoring the one before after. */
   private async withStorage<T>(storage: string | null, action: () => Promise<T>): Promise<T> {
-    if (storage === null || storage === this.readStorage) return action();
+    if (storage === null || storage === this.currentStorage) return action();
+    const previous = this.currentStorage;
     const switched = await this.at(`AT+CPMS="${storage}"`);
     if (!switched.ok) return action();
+    this.currentStorage = storage;
     try {
       return await action();
     } finally {
-      await this.at(`AT+CPMS="${this.readStorage}"`);
+      this.currentStorage = previous;
+      await this.at(`AT+CPMS="${previous}"`);
     }
   }
 
@@ -734,9 +743,12 @@ export class Modem {
   }
 
   private async listStored(): Promise<void> {
-    const reply = await this.at('AT+CMGL=4', { timeoutMs: Math.max(this.settings.commandTimeoutMs, 30_000) });
-    if (reply.ok) {
-      for (const entry of parseCmgl(reply.lines)) await this.inboundStep(() => this.handleEntry(entry, this.readStorage));
+    for (const storage of [this.readStorage, ...this.reportStorages]) {
+      await this.withStorage(storage, async () => {
+        const reply = await this.at('AT+CMGL=4', { timeoutMs: Math.max(this.settings.commandTimeoutMs, 30_000) });
+        if (!reply.ok) return;
+        for (const entry of parseCmgl(reply.lines)) await this.inboundStep(() => this.handleEntry(entry, storage));
+      });
     }
     await this.checkStorage();
   }
