@@ -12,10 +12,11 @@
  *   probe(path, baud?) / discover(extraPaths)           AT probe, baud detection
  *   healthHistory(id, since) / counters(id, since)      chart data (signal, hourly counts)
  *   simulator(id)                       the simulated device behind a 'simulator' modem
+ *   openModemOnPort({ path, baudRate }) one port without the service (CLI probe / send)
  *   modemIds() / readyAt(id) / sendPart(id, part) / onDidChangeModems(l)  the dispatcher's channel
  * Events: 'modem.status' (modems.read) and 'modem.inbound' (messages.read).
  */
-export { ModemPool, defaultConnect } from './pool.js';
+export { ModemPool, defaultConnect, openModemOnPort } from './pool.js';
 export type { ModemConfig, ModemConfigInput, ModemKind, ModemView, HealthSample, CounterRow, SendRoute, PoolDeps, DiscoveredPort } from './pool.js';
 export { Modem, ModemRefusedError, DEFAULT_MODEM_SETTINGS } from './modem.js';
 export type { ModemState, ModemStatus, ModemSettings, ModemIdentity, SendRequest, SendResult, PartResult, PduSendResult } from './modem.js';

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { AuditActor, AuditLog } from '../auth/audit.js';
-import type { Clock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
@@ -335,6 +335,7 @@ export class ModemPool {
       // Every modem in service is capped: say when the first one has room again.
       const capped = modems.map((m) => m.capError(parts)).filter((e): e is SendCapError => e !== undefined);
       if (capped.length > 0) throw capped.reduce((a, b) => (Number(a.details?.availableAt) <= Number(b.details?.availableAt) ? a : b));
+      if (!this.started) throw new ModemError('MODEM_POOL_NOT_STARTED', 'The modems run in the StoreMAS service, not in this process; send through the service, or open one port directly.', { retryable: true });
       throw new ModemError('MODEM_NONE_READY', modems.length === 0 ? 'No modem is enabled; add one on the Modems page.' : 'No modem is in service right now; see the Modems page for each one\'s state.', { retryable: true });
     }
     const load = (m: Modem) => {
@@ -641,3 +642,50 @@ export function defaultConnect(config: ModemConfig): { transport: ByteTransport;
   }
   return { transport: new SerialTransport({ path: config.portPath ?? '', baudRate: config.baudRate, rtscts: config.rtscts }) };
 }
+
+/**
+ * One modem on one port for a short job (the CLI's probe and test send, with
+ * no service running): opens, initialises, and resolves once it is ready, or
+ * throws the reason it is not (refused, out of service, no answer in time).
+ * What arrives meanwhile stays on the SIM for the service, unless a sink is given.
+ */
+export async function openModemOnPort(options: {
+  path: string;
+  baudRate?: number;
+  rtscts?: boolean;
+  pin?: string | null;
+  imeiBinding?: string | null;
+  timeoutMs?: number;
+  clock?: Clock;
+  sink?: InboundSink;
+}): Promise<{ modem: Modem; close(): Promise<void> }> {
+  const transport = new SerialTransport({ path: options.path, baudRate: options.baudRate, rtscts: options.rtscts });
+  const modem = new Modem(
+    { id: `port:${options.path}`, name: options.path, pin: options.pin ?? null, imeiBinding: options.imeiBinding ?? null, maxFailures: 1, commandTimeoutMs: 5_000 },
+    { transport, clock: options.clock ?? systemClock, sink: options.sink ?? LEAVE_ON_SIM },
+  );
+  modem.start();
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    const status = modem.status();
+    if (status.state === 'ready') return { modem, close: () => modem.stop() };
+    const failed = status.state === 'refused' || status.state === 'out-of-service';
+    if (failed || Date.now() > deadline) {
+      await modem.stop();
+      throw new ModemError(
+        failed ? 'MODEM_NOT_USABLE' : 'MODEM_NO_REPLY',
+        failed
+          ? `The modem on ${options.path} is ${status.state}: ${status.reason ?? 'no reason given'}.`
+          : `The modem on ${options.path} did not get ready (${status.state}${status.reason ? `: ${status.reason}` : ''}); check the port and the baud rate.`,
+        { retryable: !failed, status: 503 },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Refuses everything, so messages and reports stay on the SIM for the StoreMAS service. */
+const LEAVE_ON_SIM: InboundSink = {
+  storeInbound: () => Promise.reject(new ModemError('MODEM_NO_INBOX', 'No inbox in this process: the message stays on the SIM for the StoreMAS service.')),
+  storeStatusReport: () => Promise.reject(new ModemError('MODEM_NO_INBOX', 'No inbox in this process: the report stays on the SIM for the StoreMAS service.')),
+};
