@@ -1,7 +1,7 @@
 /**
  * Crash safety of the outbox (issue 4): the appliance runs as a child process
  * (`storemas serve`) sending 2,000 messages through two standalone modem
- * simulators on socat PTYs, and is killed with SIGKILL at random moments, ten
+ * simulators (every sixth message two parts long) on socat PTYs, and is killed with SIGKILL at random moments, ten
  * times, then restarted to finish. The simulators are the witnesses: from the
  * PDUs THEY accepted (decoded) we prove that no part reached a modem twice,
  * that every message the database calls sent or delivered really went out
@@ -66,10 +66,11 @@ describe('crash safety', () => {
     );
     const long = await core.services.messaging.outbox.enqueue(
       recipients.filter((_, i) => i % 5 === 0).map((r) => ({ number: r.number.replace('+86137', '+86136') })),
-      { text: '尊敬的会员：本周六会员日全场生鲜八折，积分双倍，满一百元再送十元电子券，欢迎光临好又多超市人民路店。', category: 'care', source: 'crash-test' },
+      { text: '尊敬的会员：本周六会员日全场生鲜八折，积分双倍，满一百元再送十元电子券，凭本短信到服务台另领鸡蛋一盒，欢迎光临好又多超市人民路店。', category: 'care', source: 'crash-test' },
       SYSTEM_ACTOR,
     );
     expect(queued.queued + long.queued).toBe(MESSAGES + MESSAGES / 5);
+    expect(Number((await core.services.db('outbox_messages').where('part_count', 2).count({ n: '*' }))[0]!.n)).toBe(MESSAGES / 5);
     await core.close();
     const total = MESSAGES + MESSAGES / 5;
 

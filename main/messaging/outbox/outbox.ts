@@ -800,7 +800,7 @@ export class Outbox {
       .update({ ...fields, status: to, updated_at: now, ...(final ? { finished_at: now } : {}) });
     if (Number(changed) !== 1) throw new OutboxError('OUTBOX_CONCURRENT_CHANGE', `Message ${row.id} changed while it was being updated; try again.`, 409);
     row.status = to;
-    if (publish && to !== 'sending' && to !== 'queued') {
+    if (publish && to !== 'sending') {
       this.events.publish('outbox.message', { id: Number(row.id), status: to, recipient: row.recipient, batchId: row.batch_id }, 'messages.read');
     }
   }
