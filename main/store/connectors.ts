@@ -251,22 +251,20 @@ class KnexSource implements SourceDatabase {
   }
 
   private async *rows(checked: string, bindings: readonly unknown[], options: StreamOptions): AsyncIterable<SourceRow[]> {
-    {
-      let readable: Readable | undefined;
-      const abort = () => readable?.destroy();
-      options.signal?.addEventListener('abort', abort, { once: true });
-      try {
-        readable = this.knex.raw(escapeQuotedBindingMarks(checked), bindings as Knex.RawBinding[]).stream({ highWaterMark: 1000 }) as unknown as Readable;
-        this.reading.add(readable);
-        yield* withIdleTimeout(chunked(readable), this.idleTimeoutMs, abort, this.name);
-      } catch (error) {
-        if (options.signal?.aborted) return;
-        throw classifySourceError(error, this.name);
-      } finally {
-        options.signal?.removeEventListener('abort', abort);
-        if (readable) this.reading.delete(readable);
-        readable?.destroy();
-      }
+    let readable: Readable | undefined;
+    const abort = () => readable?.destroy();
+    options.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      readable = this.knex.raw(escapeQuotedBindingMarks(checked), bindings as Knex.RawBinding[]).stream({ highWaterMark: 1000 }) as unknown as Readable;
+      this.reading.add(readable);
+      yield* withIdleTimeout(chunked(readable), this.idleTimeoutMs, abort, this.name);
+    } catch (error) {
+      if (options.signal?.aborted) return;
+      throw classifySourceError(error, this.name);
+    } finally {
+      options.signal?.removeEventListener('abort', abort);
+      if (readable) this.reading.delete(readable);
+      readable?.destroy();
     }
   }
 
@@ -365,31 +363,29 @@ class SqliteSource implements SourceDatabase {
   }
 
   private async *rows(checked: string, bindings: readonly unknown[], options: StreamOptions): AsyncIterable<SourceRow[]> {
-    {
-      const db = await this.open();
-      const run = (text: string) => new Promise<void>((resolve, reject) => db.exec(text, (error: Error | null) => (error ? reject(error) : resolve())));
-      const page = (offset: number) =>
-        new Promise<SourceRow[]>((resolve, reject) =>
-          db.all(`${checked} LIMIT ? OFFSET ?`, [...bindings, SQLITE_PAGE_ROWS, offset], (error: Error | null, rows: SourceRow[]) => (error ? reject(error) : resolve(rows))),
-        );
-      const pages = (async function* () {
-        for (let offset = 0; ; offset += SQLITE_PAGE_ROWS) {
-          if (options.signal?.aborted) return;
-          const chunk = await page(offset);
-          if (chunk.length > 0) yield chunk;
-          if (chunk.length < SQLITE_PAGE_ROWS) return;
-        }
-      })();
-      let inTransaction = false;
-      try {
-        await run('BEGIN');
-        inTransaction = true;
-        yield* withIdleTimeout(pages, this.idleTimeoutMs, () => db.interrupt(), this.name);
-      } catch (error) {
-        throw classifySourceError(error, this.name);
-      } finally {
-        if (inTransaction) await run('COMMIT').catch(() => undefined);
+    const db = await this.open();
+    const run = (text: string) => new Promise<void>((resolve, reject) => db.exec(text, (error: Error | null) => (error ? reject(error) : resolve())));
+    const page = (offset: number) =>
+      new Promise<SourceRow[]>((resolve, reject) =>
+        db.all(`${checked} LIMIT ? OFFSET ?`, [...bindings, SQLITE_PAGE_ROWS, offset], (error: Error | null, rows: SourceRow[]) => (error ? reject(error) : resolve(rows))),
+      );
+    const pages = (async function* () {
+      for (let offset = 0; ; offset += SQLITE_PAGE_ROWS) {
+        if (options.signal?.aborted) return;
+        const chunk = await page(offset);
+        if (chunk.length > 0) yield chunk;
+        if (chunk.length < SQLITE_PAGE_ROWS) return;
       }
+    })();
+    let inTransaction = false;
+    try {
+      await run('BEGIN');
+      inTransaction = true;
+      yield* withIdleTimeout(pages, this.idleTimeoutMs, () => db.interrupt(), this.name);
+    } catch (error) {
+      throw classifySourceError(error, this.name);
+    } finally {
+      if (inTransaction) await run('COMMIT').catch(() => undefined);
     }
   }
 

@@ -107,6 +107,8 @@ export interface StockRow {
 
 const PASSWORD_AD = 'store.password';
 const SCHEDULER_TICK_MS = 30_000;
+/** SQLite page cache during a sync run (64 MiB). */
+const SYNC_PAGE_CACHE_KIB = 65_536;
 
 interface ConnectionRow {
   id: number;
@@ -443,6 +445,9 @@ export class StoreMirror {
     publish('running', null);
     const done = (async (): Promise<SyncRun> => {
       let outcome: RunOutcome;
+      // A first sync of a million members updates a dozen member indexes at random places: give
+      // SQLite a page cache big enough for them while the sync runs, and hand the memory back after.
+      const cacheBefore = await this.pageCache(-SYNC_PAGE_CACHE_KIB);
       try {
         outcome = await runSync({ db: this.db, clock: this.clock, secrets: this.secrets, batchSize: this.options.batchSize ?? DEFAULT_BATCH_SIZE }, connection, source, plans, {
           mode,
@@ -459,6 +464,7 @@ export class StoreMirror {
         outcome = { state: 'failed', counts: {}, rowsRead: 0, rowsWritten: 0, rowsRejected: 0, rowsDeleted: 0, durationMs: 0, errorCode: appError.code, errorMessage: appError.message, rejected: [], fieldErrors: [] };
       } finally {
         await source.close().catch(() => undefined);
+        if (cacheBefore !== undefined) await this.pageCache(cacheBefore).catch(() => undefined);
       }
       const finishedAt = this.clock.now();
       await this.db.transaction(async (trx) => {
@@ -507,6 +513,17 @@ export class StoreMirror {
     });
     this.active = { runId, connectionId, controller, done };
     return { runId, done };
+  }
+
+  /** Sets SQLite's page cache (the pragma's value: negative = KiB, positive = pages) and returns the previous one. */
+  private async pageCache(value: number): Promise<number | undefined> {
+    try {
+      const rows = (await this.db.raw('PRAGMA cache_size')) as Array<{ cache_size: number }>;
+      await this.db.raw(`PRAGMA cache_size = ${Math.trunc(value)}`);
+      return rows[0]?.cache_size;
+    } catch {
+      return undefined;
+    }
   }
 
   async cancel(actor: AuditActor, runId: number): Promise<void> {
