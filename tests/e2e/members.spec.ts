@@ -126,8 +126,8 @@ test.describe('会员', () => {
     await expect(errors).toHaveCount(3);
     await expect(errors.nth(0)).toContainText('3');
     await expect(errors.nth(0)).toContainText('手机号');
-    await expect(errors.nth(1)).toContainText('生日');
-    await expect(errors.nth(2)).toContainText('Row 2');
+    await expect(errors.nth(1)).toContainText('生日不是有效日期');
+    await expect(errors.nth(2)).toContainText('与第 2 行的号码重复');
     await snap(page, 'members-import-errors');
 
     // "Import nothing" refuses; "only the good rows" imports two.
