@@ -47,8 +47,9 @@ test.describe('sign-in', () => {
 
       // Sign out; the old password no longer works, the new one does.
       await page.getByTestId('user-menu').click();
+      await expect(page.getByTestId('menu-logout')).toBeVisible();
       await page.getByTestId('menu-logout').click();
-      await expect(page).toHaveURL(/\/login$/);
+      await expect(page).toHaveURL(/\/login$/, { timeout: 20_000 });
       await page.getByTestId('login-username').fill('admin');
       await page.getByTestId('login-password').fill(fresh.initialAdminPassword);
       await page.getByTestId('login-submit').click();
