@@ -82,3 +82,17 @@ router.afterEach((to) => {
   const title = to.meta.titleKey ? t(to.meta.titleKey) : '';
   document.title = title && to.meta.titleKey !== 'common.appName' ? `${title} · StoreMAS` : 'StoreMAS 门店短信一体机';
 });
+
+/**
+ * After an upgrade an open tab still holds the old index and asks for page
+ * chunks that no longer exist: load the page afresh (once) instead of showing nothing.
+ */
+const RELOADED_KEY = 'storemas.chunkReload';
+router.onError((error: unknown, to) => {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/dynamically imported module|module script|Importing a module/i.test(message)) return;
+  if (sessionStorage.getItem(RELOADED_KEY) === to.fullPath) return;
+  sessionStorage.setItem(RELOADED_KEY, to.fullPath);
+  window.location.assign(to.fullPath);
+});
+router.afterEach(() => sessionStorage.removeItem(RELOADED_KEY));

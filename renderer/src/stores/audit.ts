@@ -19,6 +19,7 @@ export const useAuditStore = defineStore('audit', () => {
   const filter = reactive<AuditFilterForm>({ username: '', action: '', range: null });
   const facets = ref<{ actions: string[]; usernames: string[] }>({ actions: [], usernames: [] });
   const loading = ref(false);
+  const loaded = ref(false);
 
   async function load(): Promise<void> {
     loading.value = true;
@@ -34,6 +35,7 @@ export const useAuditStore = defineStore('audit', () => {
       });
       items.value = result.items;
       total.value = result.total;
+      loaded.value = true;
     } finally {
       loading.value = false;
     }
@@ -50,5 +52,5 @@ export const useAuditStore = defineStore('audit', () => {
     page.value = 1;
   }
 
-  return { items, total, page, pageSize, filter, facets, loading, load, loadFacets, resetFilter };
+  return { items, total, page, pageSize, filter, facets, loading, loaded, load, loadFacets, resetFilter };
 });

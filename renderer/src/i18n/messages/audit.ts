@@ -59,7 +59,7 @@ export default {
     detail: 'Detail',
     ip: 'From address',
     empty: 'No entries match',
-    total: '{count} entries',
+    total: '{count} entry | {count} entries',
     lastDays: 'Last {days} days',
     today: 'Today',
     actions: {

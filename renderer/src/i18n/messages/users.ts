@@ -103,6 +103,6 @@ export default {
     tempPasswordHint: 'This is the temporary password of {name}, shown only this once. Tell the user; they must change it at next sign-in.',
     empty: 'No other users yet',
     noMatch: 'No user matches',
-    total: '{count} users',
+    total: '{count} user | {count} users',
   },
 };
