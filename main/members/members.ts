@@ -112,14 +112,18 @@ export class Members {
     const pageSize = options.pageSize ?? 50;
     await this.#ensurePlannerStatistics();
     const base = this.filtered(options.filter);
-    const [countRow] = await this.db
-      .from(base.clone().select(this.db.raw('1')).limit(SEARCH_COUNT_CAP + 1).as('matching'))
-      .count<Array<{ n: number | string }>>({ n: '*' });
-    const matching = Number(countRow?.n ?? 0);
     const idRows: Array<{ id: number }> = await applyMemberSort(base.clone().select('members.id'), options.sort)
       .limit(pageSize)
       .offset((page - 1) * pageSize);
     const ids = idRows.map((r) => r.id);
+    // A first page that is not full already is the whole answer (a mobile or card look-up): no count needed.
+    let matching = ids.length;
+    if (page > 1 || ids.length === pageSize) {
+      const [countRow] = await this.db
+        .from(base.clone().select(this.db.raw('1')).limit(SEARCH_COUNT_CAP + 1).as('matching'))
+        .count<Array<{ n: number | string }>>({ n: '*' });
+      matching = Number(countRow?.n ?? 0);
+    }
     const rows = ids.length === 0 ? [] : ((await this.db('members').select(SUMMARY_COLUMNS).whereIn('id', ids)) as MemberRow[]);
     const byId = new Map(rows.map((r) => [r.id, r]));
     const ordered = ids.map((id) => byId.get(id)).filter((r): r is MemberRow => r !== undefined);
