@@ -343,8 +343,3 @@ export function convertRow(entity: Entity, mapping: MappingDefinition, row: Reco
   }
   return { values, errors, rejected };
 }
-
-/** Source columns a mapping reads (for the key-only comparison query). */
-export function keyColumns(entity: Entity, mapping: MappingDefinition): string[] {
-  return TARGETS[entity].key.map((name) => mapping.fields[name]!.column);
-}
