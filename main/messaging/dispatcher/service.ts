@@ -102,7 +102,7 @@ export class Messaging {
       policy: cachedPolicy,
       storeName: async () => (await cachedRender()).storeName,
       lookupLists,
-      addOptOut: (n) => lists.addOptOut(n),
+      addOptOut: (n, trx) => lists.addOptOut(n, trx),
       onQueued: () => this.poke(),
     });
     this.inbox.use(optOutHandler);

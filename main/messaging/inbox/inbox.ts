@@ -51,7 +51,9 @@ export interface InboundTools {
   /** False for numbers on the inbound or full blacklist: stored, never answered automatically. */
   mayAutoAnswer: boolean;
   outbox: Outbox;
-  addOptOut(number: string): Promise<'added' | 'updated' | 'unchanged'>;
+  addOptOut(number: string, trx?: Knex): Promise<'added' | 'updated' | 'unchanged'>;
+  /** One commit for a handler's changes and its answer. */
+  transaction<T>(run: (trx: Knex) => Promise<T>): Promise<T>;
   storeName: string;
 }
 
@@ -144,7 +146,7 @@ export class Inbox {
       policy(): Promise<PolicySettings>;
       storeName(): Promise<string>;
       lookupLists(numbers: readonly string[], now: number, trx: Knex): Promise<Map<string, ListStatus>>;
-      addOptOut(number: string): Promise<'added' | 'updated' | 'unchanged'>;
+      addOptOut(number: string, trx?: Knex): Promise<'added' | 'updated' | 'unchanged'>;
       /** Called after an automatic answer was queued, so the dispatcher wakes. */
       onQueued?: () => void;
     },
@@ -273,7 +275,8 @@ export class Inbox {
       policy: await this.deps.policy(),
       mayAutoAnswer: mayAutoAnswer(lists, now),
       outbox: this.outbox,
-      addOptOut: (n) => this.deps.addOptOut(n),
+      addOptOut: (n, trx) => this.deps.addOptOut(n, trx),
+      transaction: (run) => this.db.transaction(run),
       storeName: await this.deps.storeName(),
     };
     let handledBy: string | null = null;

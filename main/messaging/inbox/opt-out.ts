@@ -15,10 +15,13 @@ export const optOutHandler: InboundHandler = {
   async handle(message, tools) {
     // Alphanumeric senders (service numbers by name) cannot be listed or answered.
     if (!message.sender.startsWith('+') || !isOptOut(message.text, tools.policy.optOutKeywords)) return 'pass';
-    const change = await tools.addOptOut(message.sender);
-    if (change !== 'unchanged' && tools.mayAutoAnswer) {
-      await tools.outbox.enqueueAutoReply(message.sender, OPT_OUT_CONFIRMATION, { modemId: message.modemId, inboxId: message.id, rule: 'opt-out' });
-    }
+    // The blacklist entry and the confirmation commit together: never one without the other.
+    await tools.transaction(async (trx) => {
+      const change = await tools.addOptOut(message.sender, trx);
+      if (change !== 'unchanged' && tools.mayAutoAnswer) {
+        await tools.outbox.enqueueAutoReply(message.sender, OPT_OUT_CONFIRMATION, { modemId: message.modemId, inboxId: message.id, rule: 'opt-out' }, trx);
+      }
+    });
     return 'handled';
   },
 };

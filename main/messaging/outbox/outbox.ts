@@ -270,12 +270,15 @@ export class Outbox {
     to: string,
     text: string,
     reply: { modemId: string; inboxId: number; rule: string },
+    /** The caller's transaction (an inbound handler that changes lists and answers in one commit). */
+    outer?: Knex,
   ): Promise<{ messageId: number | null; blockedRule: string | null }> {
     const template = this.autoReplyTemplates.get(text) ?? compileTemplate(text);
     if (this.autoReplyTemplates.size < 100) this.autoReplyTemplates.set(text, template);
     const policy = await this.settings.policy();
     const render = renderOptionsFrom(await this.settings.renderSettings(), policy, 'reply');
-    return this.db.transaction(async (trx) => {
+    const inTransaction = <T>(run: (trx: Knex) => Promise<T>): Promise<T> => (outer ? run(outer) : this.db.transaction(run));
+    return inTransaction(async (trx) => {
       const now = this.clock.now();
       const [recent] = await trx('outbox_messages')
         .where({ recipient: to, automatic: true })
