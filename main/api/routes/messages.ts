@@ -38,12 +38,18 @@ export const messageRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = asyn
 
   const send = async (body: SendBodyDto, actor: ReturnType<typeof actorOf>, dryRun: boolean) => {
     const source = await recipientsOf(services, body);
+    // A member group can be large: show the UI how far queueing has got.
+    const jobId = `enqueue:${Date.now().toString(36)}`;
+    const label = body.text.slice(0, 40);
+    const progress = (done: number, state: 'running' | 'finished') =>
+      services.events.publish('job.progress', { jobId, kind: 'outbox.enqueue', label, done, total: null, ratePerSecond: null, etaSeconds: null, state }, 'messages.read');
     const result = await messaging.outbox.enqueue(
       source.recipients,
       { text: body.text, category: body.category, source: 'ui', notBefore: body.notBefore ?? null, notAfter: body.notAfter ?? null },
       actor,
-      { dryRun },
+      { dryRun, onBatch: dryRun ? undefined : (tally) => progress(tally.total, 'running') },
     );
+    if (!dryRun) progress(result.total, 'finished');
     if (!dryRun) messaging.poke();
     if (result.total === 0) throw new ValidationError('No recipients: the numbers, group or file held no mobile numbers.');
     return { ...result, problems: source.problems.slice(0, 500) };

@@ -424,10 +424,22 @@ export class Outbox {
     return undefined;
   }
 
-  /** When the next queued message becomes due (for the dispatcher's sleep), or undefined. */
+  /**
+   * When the next queued message becomes due (for the dispatcher's sleep), or
+   * undefined. One index seek per priority: a plain MIN over every queued row
+   * would scan a million deferred marketing messages on each idle poll.
+   */
   async nextDueAt(): Promise<number | undefined> {
-    const row = await this.db('outbox_messages').where('status', 'queued').min<{ due: number | string | null }>({ due: 'due_at' }).first();
-    return row?.due == null ? undefined : Number(row.due);
+    let next: number | undefined;
+    for (const priority of [0, 1, 2]) {
+      const row: { due_at: number | string } | undefined = await this.db('outbox_messages')
+        .select('due_at')
+        .where({ status: 'queued', priority })
+        .orderBy('due_at')
+        .first();
+      if (row && (next === undefined || Number(row.due_at) < next)) next = Number(row.due_at);
+    }
+    return next;
   }
 
   /**
