@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { adminApi } from './support/api';
-import type { Locator } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { expect, snap, test } from './support/fixtures';
 import type { RunningAppliance } from './support/appliance';
 
@@ -11,7 +11,7 @@ function field(scope: Locator, id: string, tag: 'input' | 'textarea' = 'input'):
   return scope.locator(`${tag}[data-test="${id}"], [data-test="${id}"] ${tag}`).first();
 }
 
-interface Page<T> {
+interface ResultPage<T> {
   items: T[];
   total: number;
 }
@@ -19,6 +19,13 @@ interface Member {
   id: number;
   name: string;
   gender: string;
+}
+
+/** Clicks 查询 and waits for the answer, so the rows read next are the new ones. */
+async function runSearch(page: Page): Promise<void> {
+  const answered = page.waitForResponse((response) => response.url().endsWith('/api/members/search') && response.request().method() === 'POST');
+  await page.getByTestId('members-search').click();
+  await answered;
 }
 
 async function demoSynced(appliance: RunningAppliance) {
@@ -59,7 +66,7 @@ test.describe('会员', () => {
   test('search, filter and open a member with purchases', async ({ adminPage: page, appliance }) => {
     test.setTimeout(180_000);
     const api = await demoSynced(appliance);
-    const sample = (await api.post<Page<Member>>('/members/search', { filter: {}, pageSize: 1 })).items[0]!;
+    const sample = (await api.post<ResultPage<Member>>('/members/search', { filter: {}, pageSize: 1 })).items[0]!;
     const surname = [...sample.name][0]!;
 
     await page.getByTestId('nav-members').click();
@@ -70,11 +77,10 @@ test.describe('会员', () => {
 
     // Quick search: name prefix.
     await field(page.locator('body'), 'members-keyword', 'input').fill(surname);
-    await page.getByTestId('members-search').click();
-    await expect(rows.first()).toBeVisible();
-    for (const name of await page.getByTestId('members-table').locator('tbody tr.el-table__row td:first-child').allInnerTexts()) {
-      expect(name.trim().startsWith(surname)).toBe(true);
-    }
+    await runSearch(page);
+    // The list answers when the search returns: wait until every name shown starts with the surname.
+    const names = page.getByTestId('members-table').locator('tbody tr.el-table__row td:first-child');
+    await expect.poll(async () => (await names.allInnerTexts()).every((name) => name.trim().startsWith(surname)) && (await names.count()) > 0).toBe(true);
 
     // Filter panel: women aged 20–45.
     await page.getByTestId('members-reset').click();
@@ -84,23 +90,19 @@ test.describe('会员', () => {
     await page.keyboard.press('Escape');
     await field(page.locator('body'), 'members-filter-age-min', 'input').fill('20');
     await field(page.locator('body'), 'members-filter-age-max', 'input').fill('45');
-    await page.getByTestId('members-search').click();
-    await expect(rows.first()).toBeVisible();
-    const cells = page.getByTestId('members-table').locator('tbody tr.el-table__row');
-    const count = await cells.count();
-    for (let i = 0; i < count; i++) {
-      const row = cells.nth(i);
-      await expect(row.locator('td').nth(3)).toHaveText('女');
-      const age = Number(await row.locator('td').nth(4).innerText());
-      expect(age).toBeGreaterThanOrEqual(20);
-      expect(age).toBeLessThanOrEqual(45);
-    }
+    await runSearch(page);
+    const womenOfAge = async () => {
+      const shown = page.getByTestId('members-table').locator('tbody tr.el-table__row');
+      const texts = await shown.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())));
+      return texts.length > 0 && texts.every((cells) => cells[3] === '女' && Number(cells[4]) >= 20 && Number(cells[4]) <= 45);
+    };
+    await expect.poll(womenOfAge).toBe(true);
     await snap(page, 'members-filtered');
 
     // Detail drawer with purchases from the mirror.
     await page.getByTestId('members-reset').click();
     await field(page.locator('body'), 'members-filter-spent-min', 'input').fill('100');
-    await page.getByTestId('members-search').click();
+    await runSearch(page);
     await rows.first().click();
     const drawer = page.getByTestId('member-drawer');
     await expect(drawer.getByTestId('member-detail-name')).not.toBeEmpty();
@@ -139,7 +141,7 @@ test.describe('会员', () => {
     await expect(page.getByText('已导入 2 位会员')).toBeVisible();
 
     await field(page.locator('body'), 'members-keyword', 'input').fill('测试导入');
-    await page.getByTestId('members-search').click();
+    await runSearch(page);
     const rows = page.getByTestId('members-table').locator('tbody tr.el-table__row');
     await expect(rows).toHaveCount(2);
     await expect(page.getByTestId('members-table')).toContainText('测试导入甲');
