@@ -4,6 +4,7 @@ import type { AuditLog } from '../../auth/audit.js';
 import type { Clock } from '../../clock.js';
 import type { EventBus } from '../../events/bus.js';
 import type { Settings } from '../../settings/settings.js';
+import type { InboundSink } from '../../modem/inbound.js';
 import type { OutboundChannel } from '../channel.js';
 import { Inbox } from '../inbox/inbox.js';
 import { optOutHandler } from '../inbox/opt-out.js';
@@ -17,31 +18,7 @@ import { Dispatcher, type DispatcherOptions } from './dispatcher.js';
  * each call resolves only once the row is committed, so the modem deletes a
  * text from the SIM only after that (persist before delete).
  */
-export interface InboundSink {
-  storeInbound(message: ModemInbound): Promise<void>;
-  storeStatusReport(report: ModemStatusReport): Promise<void>;
-}
-
-/** The fields of the modem's InboundMessage the inbox keeps. */
-export interface ModemInbound {
-  modemId: string;
-  from: string;
-  text: string;
-  sentAt: number;
-  partial: boolean;
-  key: string;
-}
-
-/** The fields of the modem's InboundStatusReport the outbox matches on. */
-export interface ModemStatusReport {
-  modemId: string;
-  messageReference: number;
-  recipient: string;
-  outcome: 'delivered' | 'pending' | 'failed';
-  status: number;
-  reason: string;
-  dischargedAt: number;
-}
+export type { InboundSink } from '../../modem/inbound.js';
 
 export interface MessagingDeps {
   db: Knex;

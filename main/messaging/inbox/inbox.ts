@@ -110,6 +110,18 @@ interface InboxRow {
   processed_at: number | string | null;
 }
 
+function toStored(row: InboxRow): StoredInbound {
+  return {
+    id: Number(row.id),
+    conversationId: Number(row.conversation_id),
+    modemId: row.modem_id,
+    sender: row.sender,
+    text: row.text,
+    memberId: row.member_id === null ? null : Number(row.member_id),
+    receivedAt: Number(row.received_at),
+  };
+}
+
 function toConversation(row: ConversationRow): ConversationSummary {
   return {
     id: Number(row.id),
@@ -202,22 +214,7 @@ export class Inbox {
           handled_at: null,
           handled_by: null,
         });
-      const [insertedId] = await trx('inbox_messages')
-        .insert({
-          conversation_id: conversation.id,
-          sender,
-          text: text.text,
-          modem_id: text.modemId,
-          member_id: memberId,
-          sent_at: text.sentAt ?? null,
-          received_at: now,
-          partial: text.partial === true,
-          dedupe_key: dedupeKey,
-        })
-        .returning('id');
-      const id = Number(typeof insertedId === 'object' ? (insertedId as { id: number }).id : insertedId);
-      const row: InboxRow = {
-        id,
+      const values = {
         conversation_id: conversation.id,
         sender,
         text: text.text,
@@ -226,21 +223,15 @@ export class Inbox {
         sent_at: text.sentAt ?? null,
         received_at: now,
         partial: text.partial === true,
-        handled_by_rule: null,
-        processed_at: null,
       };
+      const [insertedId] = await trx('inbox_messages')
+        .insert({ ...values, dedupe_key: dedupeKey })
+        .returning('id');
+      const id = Number(typeof insertedId === 'object' ? (insertedId as { id: number }).id : insertedId);
+      const row: InboxRow = { id, ...values, handled_by_rule: null, processed_at: null };
       return { row, duplicate: false };
     });
-    const row = result.row;
-    const stored: StoredInbound = {
-      id: Number(row.id),
-      conversationId: Number(row.conversation_id),
-      modemId: row.modem_id,
-      sender: row.sender,
-      text: row.text,
-      memberId: row.member_id === null ? null : Number(row.member_id),
-      receivedAt: Number(row.received_at),
-    };
+    const stored = toStored(result.row);
     if (!result.duplicate) {
       this.events.publish(
         'inbox.message',
@@ -255,15 +246,7 @@ export class Inbox {
   async process(id: number): Promise<string | null> {
     const row: InboxRow | undefined = await this.db('inbox_messages').where('id', id).first();
     if (!row || row.processed_at !== null) return row?.handled_by_rule ?? null;
-    return this.processStored({
-      id: Number(row.id),
-      conversationId: Number(row.conversation_id),
-      modemId: row.modem_id,
-      sender: row.sender,
-      text: row.text,
-      memberId: row.member_id === null ? null : Number(row.member_id),
-      receivedAt: Number(row.received_at),
-    });
+    return this.processStored(toStored(row));
   }
 
   /** The chain for a text just written (no need to read it back). */

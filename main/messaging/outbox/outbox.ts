@@ -373,30 +373,20 @@ export class Outbox {
             await this.moveMessage(trx, row, 'failed', { error_code: error.code, error_message: error.message });
             return { done: false as const };
           }
+          const fresh = encoded.map((p) => ({
+            message_id: id,
+            part_number: p.partNumber,
+            part_count: p.partCount,
+            pdu: p.pdu,
+            tpdu_length: p.tpduLength,
+            status: 'pending' as const,
+          }));
           const ids: Array<number | { id: number }> = await trx('outbox_parts')
-            .insert(
-            encoded.map((p) => ({
-              message_id: id,
-              part_number: p.partNumber,
-              part_count: p.partCount,
-              pdu: p.pdu,
-              tpdu_length: p.tpduLength,
-              status: 'pending',
-              updated_at: now,
-            })),
-            )
+            .insert(fresh.map((p) => ({ ...p, updated_at: now })))
             .returning('id');
-          parts = encoded.map((p, i) => {
+          parts = fresh.map((p, i) => {
             const partId = ids[i]!;
-            return {
-              id: Number(typeof partId === 'object' ? partId.id : partId),
-              message_id: id,
-              part_number: p.partNumber,
-              part_count: p.partCount,
-              pdu: p.pdu,
-              tpdu_length: p.tpduLength,
-              status: 'pending',
-            } as PartRow;
+            return { ...p, id: Number(typeof partId === 'object' ? partId.id : partId) } as PartRow;
           });
         }
         await this.moveMessage(trx, row, 'sending', { modem_id: modemId, part_count: parts.length });
