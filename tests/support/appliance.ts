@@ -74,9 +74,8 @@ export async function createTestAppliance(
   };
 
   const client = async (role: Role, username = `test-${role}`): Promise<ApiClient> => {
-    let user = await core.services.users.findByUsername(username);
-    if (!user) {
-      user = await core.services.users.create(
+    if (!(await core.services.users.findByUsername(username))) {
+      await core.services.users.create(
         { userId: null, username: 'test', ip: 'local' },
         { username, role, password: TEST_PASSWORD, mustChangePassword: false },
       );

@@ -64,9 +64,11 @@ describe('live events (SSE)', () => {
   it('delivers typed events, filtered by the permission they need', async () => {
     const admin = await app.client('admin');
     const operator = await app.client('operator');
+    // The core's own services (the dispatcher) listen too: count the streams on top of them.
+    const baseline = app.services.events.listenerCount;
     const adminStream = await openStream(port, admin.token);
     const operatorStream = await openStream(port, operator.token);
-    await until(() => app.services.events.listenerCount === 2);
+    await until(() => app.services.events.listenerCount === baseline + 2);
     app.services.events.publish('job.progress', {
       jobId: 'j1', kind: 'test', label: '测试', done: 5, total: 10, ratePerSecond: 1, etaSeconds: 5, state: 'running',
     });
@@ -85,12 +87,23 @@ describe('live events (SSE)', () => {
   it('closes the stream at once when the user is disabled', async () => {
     await app.client('admin');
     const operator = await app.client('operator');
+    const baseline = app.services.events.listenerCount;
     const stream = await openStream(port, operator.token);
-    await until(() => app.services.events.listenerCount === 1);
+    await until(() => app.services.events.listenerCount === baseline + 1);
     const user = (await app.services.users.findByUsername('test-operator'))!;
     await app.services.users.setDisabled(CLI_ACTOR, user.id, true);
     await stream.ended;
     expect(stream.events.at(-1)?.type).toBe('session.ended');
-    await until(() => app.services.events.listenerCount === 0);
+    await until(() => app.services.events.listenerCount === baseline);
+  });
+
+  it('ends open streams when the server shuts down, so shutdown never waits on a browser', async () => {
+    const admin = await app.client('admin');
+    const baseline = app.services.events.listenerCount;
+    const stream = await openStream(port, admin.token);
+    await until(() => app.services.events.listenerCount === baseline + 1);
+    await app.server.close();
+    await stream.ended;
+    expect(app.services.events.listenerCount).toBe(baseline);
   });
 });

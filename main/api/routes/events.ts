@@ -13,7 +13,8 @@ const SESSION_CHECK_MS = 5_000;
  */
 export const eventRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (app, { services }) => {
   const open = new Set<() => void>();
-  app.addHook('onClose', async () => {
+  // preClose, not onClose: the HTTP server only finishes closing once these streams end.
+  app.addHook('preClose', async () => {
     for (const close of [...open]) close();
   });
 
