@@ -1,5 +1,32 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestAppliance, TEST_PASSWORD, type TestAppliance } from '../../tests/support/appliance.js';
+
+describe('serving the admin UI', () => {
+  it('answers app paths with the index, existing files as files, and missing files with 404 (never HTML as a script)', async () => {
+    const rendererDir = fs.mkdtempSync(path.join(os.tmpdir(), 'storemas-ui-'));
+    fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>StoreMAS</title>');
+    fs.mkdirSync(path.join(rendererDir, 'assets'));
+    fs.writeFileSync(path.join(rendererDir, 'assets', 'index-new.js'), 'export {};');
+    const app = await createTestAppliance({ config: { rendererDir } });
+    try {
+      const page = await app.server.inject({ method: 'GET', url: '/members/42?tab=purchases' });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-type']).toMatch(/text\/html/);
+      const script = await app.server.inject({ method: 'GET', url: '/assets/index-new.js' });
+      expect(script.statusCode).toBe(200);
+      expect(script.headers['content-type']).toMatch(/javascript/);
+      const staleChunk = await app.server.inject({ method: 'GET', url: '/assets/StorePage-of-an-older-build.js' });
+      expect(staleChunk.statusCode).toBe(404);
+      expect(staleChunk.json().error.code).toBe('NOT_FOUND');
+    } finally {
+      await app.close();
+      fs.rmSync(rendererDir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('API conventions', () => {
   let app: TestAppliance;
@@ -108,6 +135,10 @@ describe('API conventions', () => {
     const manager = await app.client('manager');
     expect((await manager.get('/api/settings')).json().values.storeName).toBe('好又多超市(五一店)');
     expect((await manager.put('/api/settings', { storeName: 'x' })).statusCode).toBe(403);
+    // An operator may not read the settings, yet the header shows the store's name and language.
+    const operator = await app.client('operator');
+    expect((await operator.get('/api/settings')).statusCode).toBe(403);
+    expect((await operator.get('/api/auth/me')).json().store).toEqual({ name: '好又多超市(五一店)', language: 'zh-CN' });
     const audit = (await admin.get('/api/audit?action=settings.update')).json().items;
     expect(audit[0].target).toContain('storeName');
   });
@@ -126,6 +157,12 @@ describe('API conventions', () => {
     const wrong = await app.server.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'nobody', password: TEST_PASSWORD } });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json().error).toEqual({ code: 'LOGIN_FAILED', message: 'Wrong user name or password.' });
+    await app.client('operator');
+    for (let i = 0; i < 4; i++) await app.server.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'test-operator', password: 'wrong' } });
+    const locked = await app.server.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'test-operator', password: 'wrong' } });
+    expect(locked.statusCode).toBe(423);
+    // The minutes are structured so the UI can say them in the user's language.
+    expect(locked.json().error).toMatchObject({ code: 'ACCOUNT_LOCKED', details: { minutes: 15 } });
   });
 
   it('logout ends the session', async () => {

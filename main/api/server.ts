@@ -132,8 +132,11 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
     const rendererIndex = services.config.rendererDir
       ? path.join(services.config.rendererDir, 'index.html')
       : undefined;
-    // The admin UI is a single-page app: unknown non-API paths get its index.
-    if (request.method === 'GET' && !request.url.startsWith('/api') && rendererIndex && fs.existsSync(rendererIndex)) {
+    // The admin UI is a single-page app: unknown non-API paths get its index. A missing
+    // file (a script chunk of an older build) gets a 404, never HTML the browser would run as a script.
+    const pathname = request.url.split('?')[0] ?? '';
+    const looksLikeFile = /\.[A-Za-z0-9]{1,8}$/.test(pathname);
+    if (request.method === 'GET' && !request.url.startsWith('/api') && !looksLikeFile && rendererIndex && fs.existsSync(rendererIndex)) {
       void reply.type('text/html; charset=utf-8').send(fs.createReadStream(rendererIndex));
       return;
     }

@@ -38,11 +38,12 @@ describe('users, sessions and lockout', () => {
     for (let i = 0; i < 4; i++) {
       await expect(app.services.users.login('zhao', 'wrong-1', from)).rejects.toMatchObject({ code: 'LOGIN_FAILED' });
     }
-    await expect(app.services.users.login('zhao', 'wrong-1', from)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
+    await expect(app.services.users.login('zhao', 'wrong-1', from)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED', details: { minutes: 15 } });
     // Even the right password is refused while locked.
     await expect(app.services.users.login('zhao', TEST_PASSWORD, from)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
     clock.advance(14 * 60_000);
-    await expect(app.services.users.login('zhao', TEST_PASSWORD, from)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
+    // The UI reads the minutes left from the details, not from the English message.
+    await expect(app.services.users.login('zhao', TEST_PASSWORD, from)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED', details: { minutes: 1 } });
     clock.advance(61_000);
     const { session } = await app.services.users.login('zhao', TEST_PASSWORD, from);
     expect(session.user.username).toBe('zhao');

@@ -250,6 +250,7 @@ export class Users {
         'ACCOUNT_LOCKED',
         `This account is locked after too many failed logins. Try again in ${minutes} minute(s), or ask an administrator to reset the password.`,
         423,
+        { minutes },
       );
     }
     const ok = await verifyPassword(password, row.password_hash);
@@ -271,6 +272,7 @@ export class Users {
           'ACCOUNT_LOCKED',
           `Too many failed logins: this account is locked for ${this.authConfig.lockoutMinutes} minutes.`,
           423,
+          { minutes: this.authConfig.lockoutMinutes },
         );
       }
       throw invalid;

@@ -75,14 +75,14 @@ test.describe('sign-in', () => {
     await page.getByTestId('login-submit').click();
     const error = page.getByTestId('login-error');
     await expect(error).toContainText('账号已锁定');
-    await expect(error).toContainText('locked for 15 minutes');
+    await expect(error).toContainText('请在 15 分钟后重试');
     await snap(page, 'auth-locked');
 
     // Locked means locked: the right password is refused too, and says how long to wait.
     await page.getByTestId('login-password').fill(user.password);
     await page.getByTestId('login-submit').click();
     await expect(error).toContainText('账号已锁定');
-    await expect(error).toContainText(/Try again in 1[45] minute/);
+    await expect(error).toContainText(/请在 1[45] 分钟后重试/);
     await expect(page).toHaveURL(/\/login/);
   });
 

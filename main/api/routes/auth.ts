@@ -8,6 +8,11 @@ import { actorOf, clearedSessionCookie, sessionCookie } from '../request-context
 import type { RoutePluginOptions } from '../server.js';
 
 export const authRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (app, { services }) => {
+  // Every role sees the store's name and default language (operators cannot read the settings).
+  const storeOf = async () => {
+    const { storeName, language } = await services.settings.all();
+    return { name: storeName, language };
+  };
   app.post(
     '/login',
     {
@@ -25,7 +30,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (
         userAgent: request.headers['user-agent'] ?? '',
       });
       void reply.header('set-cookie', sessionCookie(token));
-      return { user: session.user, permissions: session.permissions, csrfToken: session.csrfToken, token };
+      return { user: session.user, permissions: session.permissions, csrfToken: session.csrfToken, store: await storeOf(), token };
     },
   );
 
@@ -37,7 +42,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (
     },
     async (request) => {
       const session = request.session!;
-      return { user: session.user, permissions: session.permissions, csrfToken: session.csrfToken };
+      return { user: session.user, permissions: session.permissions, csrfToken: session.csrfToken, store: await storeOf() };
     },
   );
 
@@ -78,7 +83,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (
       if (user.username === 'admin') {
         fs.rmSync(path.join(services.config.dataDir, INITIAL_PASSWORD_FILE), { force: true });
       }
-      return { user, permissions: session.permissions, csrfToken: session.csrfToken };
+      return { user, permissions: session.permissions, csrfToken: session.csrfToken, store: await storeOf() };
     },
   );
 };

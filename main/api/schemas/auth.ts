@@ -21,6 +21,13 @@ export const SessionSchema = Type.Object({
   user: UserSchema,
   permissions: Type.Array(PermissionSchema),
   csrfToken: Type.String({ description: 'Send back in the X-CSRF-Token header on every state-changing request' }),
+  store: Type.Object(
+    {
+      name: Type.String({ description: 'The store name shown in the UI header' }),
+      language: Type.Union([Type.Literal('zh-CN'), Type.Literal('en')], { description: "The store's default UI language" }),
+    },
+    { description: 'What every signed-in user sees of the settings, whatever their role' },
+  ),
 });
 export type SessionDto = Static<typeof SessionSchema>;
 

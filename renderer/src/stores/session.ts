@@ -18,6 +18,7 @@ export const useSessionStore = defineStore('session', () => {
   const signedIn = computed(() => session.value !== null);
   const mustChangePassword = computed(() => session.value?.user.mustChangePassword === true);
   const csrfToken = computed(() => session.value?.csrfToken);
+  const store = computed(() => session.value?.store ?? null);
 
   function can(permission: Permission | undefined): boolean {
     return permission === undefined || permissions.value.has(permission);
@@ -89,7 +90,7 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   return {
-    session, loaded, loading, user, permissions, signedIn, mustChangePassword, csrfToken,
+    session, loaded, loading, user, permissions, signedIn, mustChangePassword, csrfToken, store,
     can, me, ensureLoaded, login, logout, changePassword, end, takeNotice,
   };
 });

@@ -13,6 +13,9 @@ export default {
     NETWORK_ERROR: '无法连接到 StoreMAS 服务',
     INTERNAL_ERROR: '服务内部错误',
     NOT_FOUND: '未找到',
+    details: {
+      ACCOUNT_LOCKED: '登录失败次数过多，请在 {minutes} 分钟后重试，或请管理员重置密码。',
+    },
   },
   en: {
     LOGIN_FAILED: 'Wrong user name or password',
@@ -27,5 +30,8 @@ export default {
     NETWORK_ERROR: 'StoreMAS cannot be reached',
     INTERNAL_ERROR: 'Internal error',
     NOT_FOUND: 'Not found',
+    details: {
+      ACCOUNT_LOCKED: 'Too many failed sign-ins. Try again in {minutes} minute(s), or ask an administrator to reset the password.',
+    },
   },
 };
