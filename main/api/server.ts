@@ -24,6 +24,7 @@ import { memberRoutes } from './routes/members.js';
 import { messageRoutes } from './routes/messages.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { storeRoutes } from './routes/store.js';
+import { modemRoutes } from './routes/modems.js';
 
 export type ApiServer = FastifyInstance;
 
@@ -199,6 +200,7 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
       await api.register(messageRoutes, { services, prefix: '/messages' });
       await api.register(inboxRoutes, { services, prefix: '/inbox' });
       await api.register(storeRoutes, { services, prefix: '/store' });
+      await api.register(modemRoutes, { services, prefix: '/modems' });
     },
     { prefix: '/api' },
   );
