@@ -1,6 +1,7 @@
 import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestAppliance, type TestAppliance } from '../../tests/support/appliance.js';
+import { SYSTEM_ACTOR } from '../auth/audit.js';
 import type { ImportResult, MemberDetail, MemberSearchResult } from '../api/schemas/members.js';
 import { readCsv } from './table-file.js';
 
@@ -101,6 +102,32 @@ describe('members API', () => {
     expect(badSort.statusCode).toBe(400);
     expect(badSort.json().error.code).toBe('VALIDATION_FAILED');
     expect((await reader.post('/api/members/search', { filter: { genders: ['X'] } })).statusCode).toBe(400);
+  });
+
+  it('a member’s messages: sent and received texts of their number, newest first, paged; other numbers never mixed in', async () => {
+    const memberId = await addPosMember('张伟', '+8613800138031');
+    const outbox = app.services.messaging.outbox;
+    const inbox = app.services.messaging.inbox;
+    await outbox.enqueue([{ number: '13800138031' }], { text: '会员日八折', category: 'care', source: 'test' }, SYSTEM_ACTOR);
+    app.clock.advance(1_000);
+    await inbox.storeInbound({ modemId: 'sim-1', sender: '+8613800138031', text: '积分' });
+    app.clock.advance(1_000);
+    await outbox.enqueue([{ number: '13800138031' }], { text: '您的积分为 120', category: 'care', source: 'test' }, SYSTEM_ACTOR);
+    await outbox.enqueue([{ number: '13800138032' }], { text: '别人的短信', category: 'care', source: 'test' }, SYSTEM_ACTOR);
+    await inbox.storeInbound({ modemId: 'sim-1', sender: '+8613800138032', text: '别人发的' });
+
+    const operator = await app.client('operator');
+    const first = (await operator.get(`/api/members/${memberId}/messages?pageSize=2`)).json();
+    expect(first.items.map((m: { direction: string; text: string }) => `${m.direction}:${m.text}`)).toEqual([
+      'out:您的积分为 120【好又多超市】',
+      'in:积分',
+    ]);
+    expect(first.hasMore).toBe(true);
+    const second = (await operator.get(`/api/members/${memberId}/messages?pageSize=2&page=2`)).json();
+    expect(second.items.map((m: { text: string }) => m.text)).toEqual(['会员日八折【好又多超市】']);
+    expect(second.hasMore).toBe(false);
+    expect(second.items[0]).toMatchObject({ direction: 'out', status: 'queued', category: 'care' });
+    expect((await operator.get('/api/members/999999/messages')).statusCode).toBe(404);
   });
 
   it('purchases answer with an empty list, or the mirror’s receipts with lines', async () => {

@@ -19,6 +19,7 @@ interface Member {
   id: number;
   name: string;
   gender: string;
+  mobile: string | null;
 }
 
 /** Clicks 查询 and waits for the answer, so the rows read next are the new ones. */
@@ -115,6 +116,27 @@ test.describe('会员', () => {
     await field(drawer, 'member-detail-notes', 'textarea').fill('E2E 备注');
     await drawer.getByTestId('member-detail-save').click();
     await expect(page.getByText('已保存')).toBeVisible();
+  });
+
+  test('a member’s detail shows the texts sent to their number', async ({ adminPage: page, appliance }) => {
+    const api = await demoSynced(appliance);
+    const found = await api.post<ResultPage<Member>>('/members/search', { filter: {}, pageSize: 50 });
+    const member = found.items.find((m) => m.mobile !== null)!;
+    await api.post('/messages', { text: 'E2E 会员日提醒：本周六全场八折', category: 'care', numbers: member.mobile });
+
+    await page.getByTestId('nav-members').click();
+    await field(page.locator('body'), 'members-keyword', 'input').fill(member.mobile!.replace('+86', ''));
+    await runSearch(page);
+    const rows = page.getByTestId('members-table').locator('tbody tr.el-table__row');
+    await expect(rows).toHaveCount(1);
+    await rows.first().click();
+    const drawer = page.getByTestId('member-drawer');
+    await expect(drawer.getByTestId('member-detail-name')).toHaveText(member.name);
+    await drawer.getByRole('tab', { name: '短信往来' }).click();
+    const sent = drawer.getByTestId('member-message-out').first();
+    await expect(sent).toContainText('E2E 会员日提醒：本周六全场八折');
+    await expect(sent).toContainText('关怀');
+    await snap(page, 'member-detail-messages');
   });
 
   test('import a file with bad rows: every problem is listed, then only the good rows are imported', async ({ adminPage: page, appliance }) => {

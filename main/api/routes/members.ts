@@ -4,6 +4,7 @@ import { can } from '../../auth/permissions.js';
 import type { SessionInfo } from '../../auth/users.js';
 import { exportMembers } from '../../members/export.js';
 import { importMembers } from '../../members/import.js';
+import { memberMessages } from '../../members/messages.js';
 import { filterFromFlatQuery, sortFromFlatQuery } from '../../members/query.js';
 import { IdParams, standardErrors } from '../schemas/common.js';
 import {
@@ -12,6 +13,7 @@ import {
   MemberDetailSchema,
   MemberImportBody,
   MemberImportResponse,
+  MemberMessagesResponse,
   MemberSearchBody,
   MemberSearchQuery,
   MemberSearchResponse,
@@ -159,6 +161,27 @@ export const memberRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async
       },
     },
     async (request) => members.purchases(request.params.id, request.query.page, request.query.pageSize),
+  );
+
+  app.get(
+    '/:id/messages',
+    {
+      config: { permission: 'messages.read' },
+      schema: {
+        tags: ['members'],
+        summary: 'The texts exchanged with a member’s mobile number, both ways, newest first',
+        params: IdParams,
+        querystring: Type.Object({
+          page: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 1 })),
+          pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+        }),
+        response: { 200: MemberMessagesResponse, ...notFound, ...standardErrors },
+      },
+    },
+    async (request) => {
+      const member = await members.get(request.params.id, { revealIdNumber: false });
+      return memberMessages(services.db, member.mobile, { page: request.query.page ?? 1, pageSize: request.query.pageSize ?? 20 });
+    },
   );
 
   app.post(

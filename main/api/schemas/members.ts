@@ -163,6 +163,25 @@ export const PurchasesResponse = Type.Object({
 });
 export type PurchasesResult = Static<typeof PurchasesResponse>;
 
+export const MemberMessageSchema = Type.Object({
+  direction: Type.Union([Type.Literal('out'), Type.Literal('in')]),
+  id: Type.Integer({ description: 'outbox message id (out) or inbox message id (in)' }),
+  text: Type.String(),
+  at: Type.Number({ description: 'queued (out) or received (in), epoch ms' }),
+  status: Type.String({ description: "outbox status, or 'received'" }),
+  category: Nullable(Type.String()),
+  modemId: Nullable(Type.String()),
+  automatic: Type.Boolean({ description: 'an automatic reply rather than a person or a campaign' }),
+});
+export type MemberMessageDto = Static<typeof MemberMessageSchema>;
+
+export const MemberMessagesResponse = Type.Object({
+  items: Type.Array(MemberMessageSchema),
+  page: Type.Integer(),
+  hasMore: Type.Boolean(),
+});
+export type MemberMessagesResult = Static<typeof MemberMessagesResponse>;
+
 export const ImportModeSchema = Type.Union([Type.Literal('all-or-nothing'), Type.Literal('keep-good')]);
 
 export const MemberImportBody = Type.Object(

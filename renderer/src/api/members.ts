@@ -2,6 +2,7 @@ import type {
   ImportResult,
   MemberCreateInput,
   MemberDetail,
+  MemberMessagesResult,
   MemberSearchResult,
   MemberSummary,
   MemberUpdateInput,
@@ -11,7 +12,7 @@ import type {
 import type { MemberFilter, MemberSort } from '../../../main/members/filter';
 import { http, type Query } from './client';
 
-export type { ImportResult, MemberCreateInput, MemberDetail, MemberFilter, MemberSearchResult, MemberSort, MemberSummary, MemberUpdateInput, Purchase, PurchasesResult };
+export type { ImportResult, MemberCreateInput, MemberDetail, MemberMessagesResult, MemberFilter, MemberSearchResult, MemberSort, MemberSummary, MemberUpdateInput, Purchase, PurchasesResult };
 export type ImportMode = 'keep-good' | 'all-or-nothing';
 
 async function base64Of(file: File): Promise<string> {
@@ -58,6 +59,7 @@ export const membersApi = {
     http.post<MemberSearchResult>('/members/search', { filter, sort, page, pageSize }),
   get: (id: number) => http.get<MemberDetail>(`/members/${id}`),
   purchases: (id: number, page: number, pageSize: number) => http.get<PurchasesResult>(`/members/${id}/purchases`, { query: { page, pageSize } }),
+  messages: (id: number, page: number, pageSize: number) => http.get<MemberMessagesResult>(`/members/${id}/messages`, { query: { page, pageSize } }),
   create: (input: MemberCreateInput) => http.post<MemberDetail>('/members', input),
   update: (id: number, changes: MemberUpdateInput) => http.patch<MemberDetail>(`/members/${id}`, changes),
   tags: () => http.get<{ items: Array<{ tag: string; count: number }> }>('/members/tags'),

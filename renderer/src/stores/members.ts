@@ -7,6 +7,7 @@ import {
   type MemberCreateInput,
   type MemberDetail,
   type MemberFilter,
+  type MemberMessagesResult,
   type MemberSort,
   type MemberSummary,
   type MemberUpdateInput,
@@ -28,6 +29,8 @@ export const useMembersStore = defineStore('members', () => {
   const detailLoading = ref(false);
   const purchases = ref<PurchasesResult | null>(null);
   const purchasesLoading = ref(false);
+  const messages = ref<MemberMessagesResult | null>(null);
+  const messagesLoading = ref(false);
   const saving = ref(false);
   const importing = ref(false);
 
@@ -50,12 +53,25 @@ export const useMembersStore = defineStore('members', () => {
   async function open(id: number): Promise<void> {
     detailLoading.value = true;
     purchases.value = null;
+    messages.value = null;
     try {
       detail.value = await membersApi.get(id);
     } finally {
       detailLoading.value = false;
     }
     await loadPurchases(1);
+  }
+
+  /** Texts exchanged with the open member, newest first; older pages are appended. */
+  async function loadMessages(messagePage: number): Promise<void> {
+    if (!detail.value) return;
+    messagesLoading.value = true;
+    try {
+      const result = await membersApi.messages(detail.value.id, messagePage, 20);
+      messages.value = messagePage === 1 || !messages.value ? result : { ...result, items: [...messages.value.items, ...result.items] };
+    } finally {
+      messagesLoading.value = false;
+    }
   }
 
   async function loadPurchases(purchasePage: number): Promise<void> {
@@ -116,6 +132,9 @@ export const useMembersStore = defineStore('members', () => {
     detailLoading,
     purchases,
     purchasesLoading,
+    messages,
+    messagesLoading,
+    loadMessages,
     saving,
     importing,
     search,
