@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runStoremas, startServe, type ServeProcess } from '../../tests/support/cli.js';
-import { tempDir } from '../../tests/support/appliance.js';
+import { tempDir, testConfig } from '../../tests/support/appliance.js';
+import { SYSTEM_ACTOR } from '../auth/audit.js';
+import { openCore } from '../index.js';
 import { parseSendTime } from './messaging.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -43,4 +45,26 @@ describe('storemas send / outbox status', () => {
     expect((counts.sent ?? 0) + (counts.delivered ?? 0)).toBe(2);
     expect(counts.queued).toBe(1);
   }, 90_000);
+});
+
+describe('storemas send --via', () => {
+  it('pins the messages to the named modem and refuses one that does not exist', async () => {
+    const temp = tempDir();
+    cleanups.push(temp.remove);
+    const core = await openCore(testConfig(temp.dir), { lock: false });
+    const modem = await core.services.modems.add({ name: '收银台', kind: 'simulator' }, SYSTEM_ACTOR);
+    await core.close();
+
+    const unknown = runStoremas(['send', '--to', '13800138071', '--text', '取货提醒', '--via', '仓库', '--data-dir', temp.dir]);
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toContain('There is no modem "仓库"');
+    expect(unknown.stderr).toContain(`收银台 (${modem.config.id})`);
+    const pinned = runStoremas(['send', '--to', '13800138071', '--text', '取货提醒', '--via', '收银台', '--data-dir', temp.dir]);
+    expect(pinned.stderr).toBe('');
+    expect(pinned.stdout).toContain('Queued 1 of 1 message(s), through 收银台 only.');
+
+    const reopened = await openCore(testConfig(temp.dir), { lock: false });
+    cleanups.push(() => reopened.close());
+    expect(await reopened.services.db('outbox_messages').select('recipient', 'pinned_modem')).toEqual([{ recipient: '+8613800138071', pinned_modem: modem.config.id }]);
+  }, 60_000);
 });

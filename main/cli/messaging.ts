@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { CLI_ACTOR } from '../auth/audit.js';
 import { ValidationError } from '../errors.js';
 import { recipientsFromText } from '../messaging/outbox/recipients.js';
+import { pinnedModemOf } from '../messaging/outbox/send-targets.js';
 import { MESSAGE_CATEGORIES, type MessageCategory } from '../messaging/policy/policy.js';
 import { zoneOffset } from '../messaging/policy/local-time.js';
 import { withCore } from './common.js';
@@ -39,20 +40,25 @@ export function registerMessagingCommands(program: Command, out: CliOutput): voi
     .requiredOption('--text <text>', 'the text; placeholders such as {称呼} are filled for members')
     .option('--at <time>', "send no earlier than this: 'YYYY-MM-DD HH:MM' (store time) or ISO 8601")
     .option('--category <category>', 'reply, care, transactional or marketing', parseCategory, 'transactional' as MessageCategory)
-    .action(async (options: { to: string; text: string; at?: string; category: MessageCategory }, command: Command) => {
+    .option('--via <modem>', 'send through this modem only (its name or id); default: automatic')
+    .action(async (options: { to: string; text: string; at?: string; category: MessageCategory; via?: string }, command: Command) => {
       await withCore(command, async (core) => {
         const policy = await core.services.settings.get('policy');
         const notBefore = options.at ? parseSendTime(options.at, policy.timeZone) : null;
+        const pinned = options.via === undefined ? null : await pinnedModemOf(core.services.modems, options.via);
         const source = recipientsFromText(options.to);
         const invalid = source.problems.filter((p) => p.code === 'INVALID_NUMBER');
         if (invalid.length > 0) throw new ValidationError(invalid.map((p) => p.message).join(' '));
         const result = await core.services.messaging.outbox.enqueue(
           source.recipients,
-          { text: options.text, category: options.category, source: 'cli', notBefore },
+          { text: options.text, category: options.category, source: 'cli', notBefore, pinnedModem: pinned?.id ?? null },
           CLI_ACTOR,
         );
         const blocked = Object.entries(result.blocked);
-        out.out(`Queued ${result.queued + result.deferred} of ${result.total} message(s)${result.deferred > 0 ? `, ${result.deferred} for later` : ''}.`);
+        out.out(
+          `Queued ${result.queued + result.deferred} of ${result.total} message(s)${result.deferred > 0 ? `, ${result.deferred} for later` : ''}` +
+            `${pinned ? `, through ${pinned.name} only` : ''}.`,
+        );
         for (const [rule, n] of blocked) out.out(`Blocked by ${rule}: ${n}`);
         if (result.messageIds.length > 0) out.out(`Message id(s): ${result.messageIds.join(', ')}`);
       });

@@ -5,6 +5,7 @@ import { IdParams, Ok, standardErrors } from '../schemas/common.js';
 import { ConversationDetailResponse, ConversationListQuery, ConversationListResponse, ReplyBody, ReplyResponse } from '../schemas/messages.js';
 import { actorOf } from '../request-context.js';
 import type { RoutePluginOptions } from '../server.js';
+import { modemNamesOf } from './messages.js';
 
 export const inboxRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (app, { services }) => {
   const { inbox } = services.messaging;
@@ -17,7 +18,8 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async 
     },
     async (request) => {
       const { page = 1, pageSize = 50, ...filters } = request.query;
-      return inbox.conversations({ ...filters, page, pageSize });
+      const [found, names] = await Promise.all([inbox.conversations({ ...filters, page, pageSize }), modemNamesOf(services)]);
+      return { ...found, items: found.items.map((c) => ({ ...c, lastModemName: c.lastModemId === null ? null : (names.get(c.lastModemId) ?? c.lastModemId) })) };
     },
   );
 
@@ -32,7 +34,18 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async 
         response: { 200: ConversationDetailResponse, 404: Type.Ref('ErrorBody'), ...standardErrors },
       },
     },
-    async (request) => inbox.conversation(request.params.id),
+    async (request) => {
+      const [found, names] = await Promise.all([inbox.conversation(request.params.id), modemNamesOf(services)]);
+      const nameOf = (id: string | null) => (id === null ? null : (names.get(id) ?? id));
+      return {
+        conversation: { ...found.conversation, lastModemName: nameOf(found.conversation.lastModemId) },
+        entries: found.entries.map((e) =>
+          e.direction === 'in'
+            ? { ...e, modemName: nameOf(e.modemId)! }
+            : { ...e, message: { ...e.message, modemName: nameOf(e.message.modemId), pinnedModemName: nameOf(e.message.pinnedModem) } },
+        ),
+      };
+    },
   );
 
   app.post(

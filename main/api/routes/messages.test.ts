@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../auth/audit.js';
 import { createTestAppliance, type TestAppliance } from '../../../tests/support/appliance.js';
+import { addMember } from '../../messaging/outbox/testing.js';
 
 let app: TestAppliance;
 beforeEach(async () => {
@@ -51,6 +52,77 @@ describe('/api/messages', () => {
     expect(res.json().problems).toHaveLength(1);
   });
 
+  it('pins a send to the chosen modem and refuses an unknown or disabled modem before queueing', async () => {
+    const till = await app.services.modems.add({ name: '收银台短信猫', kind: 'simulator' }, SYSTEM_ACTOR);
+    const spare = await app.services.modems.add({ name: '备用短信猫', kind: 'simulator', enabled: false }, SYSTEM_ACTOR);
+    const operator = await app.client('operator');
+    const choices = (await operator.get('/api/messages/modems')).json().items;
+    expect(choices).toEqual([
+      { id: till.config.id, name: '收银台短信猫', enabled: true, ready: false },
+      { id: spare.config.id, name: '备用短信猫', enabled: false, ready: false },
+    ]);
+    const body = { text: '您的快递已到服务台', category: 'transactional', numbers: '13800138041' };
+
+    const unknown = await operator.post('/api/messages/check', { ...body, modemId: '999' });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error).toMatchObject({ code: 'UNKNOWN_MODEM' });
+    expect(unknown.json().error.message).toContain('收银台短信猫');
+    const disabled = await operator.post('/api/messages', { ...body, modemId: spare.config.id });
+    expect(disabled.json().error).toMatchObject({ code: 'MODEM_DISABLED' });
+    expect(await app.services.db('outbox_messages').count({ n: '*' })).toEqual([{ n: 0 }]);
+
+    const sent = await operator.post('/api/messages', { ...body, modemId: till.config.id });
+    expect(sent.statusCode).toBe(201);
+    const automatic = await operator.post('/api/messages', { ...body, numbers: '13800138042', modemId: null });
+    expect(automatic.statusCode).toBe(201);
+    const rows = await app.services.db('outbox_messages').select('recipient', 'pinned_modem').orderBy('id');
+    expect(rows).toEqual([
+      { recipient: '+8613800138041', pinned_modem: till.config.id },
+      { recipient: '+8613800138042', pinned_modem: null },
+    ]);
+    const listed = (await operator.get('/api/messages?q=138041')).json().items[0];
+    expect(listed).toMatchObject({ pinnedModem: till.config.id, pinnedModemName: '收银台短信猫' });
+  });
+
+  it('sends to a contact group: tags with their recipient counts, resolved to members, personalised and policy-filtered', async () => {
+    const tag = async (memberId: number, ...tags: string[]) => app.services.db('member_tags').insert(tags.map((t) => ({ member_id: memberId, tag: t })));
+    const zhang = await addMember(app.core, { mobile: '+8613800138051', name: '张伟', gender: 'M' });
+    const ouyang = await addMember(app.core, { mobile: '+8613800138052', name: '欧阳娜', gender: 'F' });
+    const blacklisted = await addMember(app.core, { mobile: '+8613800138053', name: '李强', gender: 'M' });
+    const gone = await addMember(app.core, { mobile: '+8613800138054', name: '王芳', gender: 'F' });
+    await app.services.db('members').where('id', gone).update({ deleted_at: 1 });
+    const noMobile = await addMember(app.core, { mobile: '+8613800138055', name: '赵敏', gender: 'F' });
+    await app.services.db('members').where('id', noMobile).update({ mobile: null });
+    await tag(zhang, 'VIP', '员工');
+    await tag(ouyang, 'VIP');
+    await tag(blacklisted, 'VIP');
+    await tag(gone, 'VIP', '已注销');
+    await tag(noMobile, 'VIP');
+    await app.services.lists.add(SYSTEM_ACTOR, 'black', { mobile: '13800138053', reason: '投诉' });
+
+    const operator = await app.client('operator');
+    expect((await operator.get('/api/messages/groups')).json().items).toEqual([
+      { tag: 'VIP', recipients: 3 },
+      { tag: '员工', recipients: 1 },
+    ]);
+    const body = { text: '{称呼}，VIP 专享周六八折', category: 'care', tag: 'VIP' };
+    const check = await operator.post('/api/messages/check', body);
+    expect(check.json()).toMatchObject({ total: 3, queued: 2, blocked: { blacklist: 1 } });
+    const sent = await operator.post('/api/messages', body);
+    expect(sent.statusCode).toBe(201);
+    const rows = await app.services.db('outbox_messages').select('recipient', 'member_id', 'status', 'text').orderBy('recipient');
+    expect(rows).toEqual([
+      { recipient: '+8613800138051', member_id: zhang, status: 'queued', text: '尊敬的张先生，VIP 专享周六八折【好又多超市】' },
+      { recipient: '+8613800138052', member_id: ouyang, status: 'queued', text: '尊敬的欧阳女士，VIP 专享周六八折【好又多超市】' },
+      { recipient: '+8613800138053', member_id: blacklisted, status: 'blocked', text: body.text },
+    ]);
+
+    const unknown = await operator.post('/api/messages/check', { ...body, tag: '不存在' });
+    expect(unknown.json().error).toMatchObject({ code: 'UNKNOWN_CONTACT_GROUP' });
+    const empty = await operator.post('/api/messages/check', { ...body, tag: '已注销' });
+    expect(empty.json().error).toMatchObject({ code: 'CONTACT_GROUP_EMPTY' });
+  });
+
   it('lets a manager resolve an unknown message but not an operator', async () => {
     const outbox = app.services.messaging.outbox;
     await outbox.enqueue([{ number: '13800138021' }], { text: '通知', category: 'care', source: 'test' }, SYSTEM_ACTOR);
@@ -79,5 +151,19 @@ describe('/api/inbox', () => {
     expect(detail.entries.map((e: { direction: string }) => e.direction)).toEqual(['in', 'out']);
     const queued = await app.services.db('outbox_messages').first();
     expect(queued).toMatchObject({ reply_modem: 'sim-2', category: 'reply', priority: 0 });
+  });
+
+  it('names the modem a conversation came in on (not its id); the reply goes back through that modem', async () => {
+    const front = await app.services.modems.add({ name: '前台短信猫', kind: 'simulator' }, SYSTEM_ACTOR);
+    await app.services.modems.add({ name: '后仓短信猫', kind: 'simulator' }, SYSTEM_ACTOR);
+    await app.services.messaging.inbox.write({ modemId: front.config.id, sender: '13800138061', text: '有鸡蛋吗？', key: 'k61' });
+    const operator = await app.client('operator');
+    const [conversation] = (await operator.get('/api/inbox')).json().items;
+    expect(conversation).toMatchObject({ lastModemId: front.config.id, lastModemName: '前台短信猫' });
+    await operator.post(`/api/inbox/${conversation.id}/reply`, { text: '有，今天到货' });
+    const detail = (await operator.get(`/api/inbox/${conversation.id}`)).json();
+    expect(detail.conversation.lastModemName).toBe('前台短信猫');
+    expect(detail.entries[0]).toMatchObject({ direction: 'in', modemId: front.config.id, modemName: '前台短信猫' });
+    expect(await app.services.db('outbox_messages').select('reply_modem')).toEqual([{ reply_modem: front.config.id }]);
   });
 });

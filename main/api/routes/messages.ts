@@ -2,9 +2,13 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { ValidationError } from '../../errors.js';
 import type { ApplianceServices } from '../../services.js';
 import { membersAudience, recipientsFromFile, recipientsFromText, type RecipientSource } from '../../messaging/outbox/recipients.js';
+import { contactGroupOf, contactGroups, modemChoices, pinnedModemOf } from '../../messaging/outbox/send-targets.js';
+import type { OutboxMessage } from '../../messaging/outbox/rows.js';
 import { IdParams, standardErrors } from '../schemas/common.js';
 import {
+  ContactGroupsResponse,
   MessageDetailSchema,
+  ModemChoicesResponse,
   MessageListQuery,
   MessageListResponse,
   OutboxMessageSchema,
@@ -27,16 +31,32 @@ async function recipientsOf(services: ApplianceServices, body: SendBodyDto): Pro
     throw new ValidationError('Give the recipients one way: type or paste numbers, pick a contact group, or upload a CSV/XLSX file.');
   }
   if (body.numbers?.trim()) return recipientsFromText(body.numbers);
-  if (body.tag) return { recipients: membersAudience(services.db, { tag: body.tag }), problems: [] };
+  if (body.tag) {
+    // Checked first, so an unknown or empty group is named rather than "no recipients".
+    const group = await contactGroupOf(services.db, body.tag);
+    return { recipients: membersAudience(services.db, { tag: group.tag }), problems: [] };
+  }
   const content = Buffer.from(body.file!.contentBase64, 'base64');
   if (content.length === 0) throw new ValidationError('The file is empty. Choose a CSV or XLSX file with one number per row.');
   return recipientsFromFile(body.file!.fileName, content);
 }
 
+/** Modem names by id, for rows that only carry the id (a removed modem keeps showing its id). */
+export async function modemNamesOf(services: ApplianceServices): Promise<Map<string, string>> {
+  return new Map((await modemChoices(services.modems)).map((m) => [m.id, m.name]));
+}
+
+const withModemName = (names: Map<string, string>) => (message: OutboxMessage) => ({
+  ...message,
+  modemName: message.modemId === null ? null : (names.get(message.modemId) ?? message.modemId),
+  pinnedModemName: message.pinnedModem === null ? null : (names.get(message.pinnedModem) ?? message.pinnedModem),
+});
+
 export const messageRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (app, { services }) => {
   const { messaging } = services;
 
   const send = async (body: SendBodyDto, actor: ReturnType<typeof actorOf>, dryRun: boolean) => {
+    const pinnedModem = body.modemId ? (await pinnedModemOf(services.modems, body.modemId)).id : null;
     const source = await recipientsOf(services, body);
     // A member group can be large: show the UI how far queueing has got.
     const jobId = `enqueue:${Date.now().toString(36)}`;
@@ -45,7 +65,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = asyn
       services.events.publish('job.progress', { jobId, kind: 'outbox.enqueue', label, done, total: null, ratePerSecond: null, etaSeconds: null, state }, 'messages.read');
     const result = await messaging.outbox.enqueue(
       source.recipients,
-      { text: body.text, category: body.category, source: 'ui', notBefore: body.notBefore ?? null, notAfter: body.notAfter ?? null },
+      { text: body.text, category: body.category, source: 'ui', notBefore: body.notBefore ?? null, notAfter: body.notAfter ?? null, pinnedModem },
       actor,
       { dryRun, onBatch: dryRun ? undefined : (tally) => progress(tally.total, 'running') },
     );
@@ -86,6 +106,32 @@ export const messageRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = asyn
   );
 
   app.get(
+    '/modems',
+    {
+      config: { permission: 'messages.send' },
+      schema: {
+        tags: ['messages'],
+        summary: 'The modems a send can be pinned to ("send via"), with whether each is ready now',
+        response: { 200: ModemChoicesResponse, ...standardErrors },
+      },
+    },
+    async () => ({ items: await modemChoices(services.modems) }),
+  );
+
+  app.get(
+    '/groups',
+    {
+      config: { permission: 'messages.send' },
+      schema: {
+        tags: ['messages'],
+        summary: 'Contact groups (member tags) with the number of members each reaches, largest first',
+        response: { 200: ContactGroupsResponse, ...standardErrors },
+      },
+    },
+    async () => ({ items: await contactGroups(services.db) }),
+  );
+
+  app.get(
     '/',
     {
       config: { permission: 'messages.read' },
@@ -93,7 +139,8 @@ export const messageRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = asyn
     },
     async (request) => {
       const { page = 1, pageSize = 50, ...filters } = request.query;
-      return messaging.outbox.search({ ...filters, page, pageSize });
+      const [found, names] = await Promise.all([messaging.outbox.search({ ...filters, page, pageSize }), modemNamesOf(services)]);
+      return { ...found, items: found.items.map(withModemName(names)) };
     },
   );
 
@@ -120,7 +167,11 @@ export const messageRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = asyn
         response: { 200: MessageDetailSchema, 404: Type.Ref('ErrorBody'), ...standardErrors },
       },
     },
-    async (request) => messaging.outbox.detail(request.params.id),
+    async (request) => {
+      const [detail, names] = await Promise.all([messaging.outbox.detail(request.params.id), modemNamesOf(services)]);
+      const nameOf = (id: string | null) => (id === null ? null : (names.get(id) ?? id));
+      return { ...detail, message: withModemName(names)(detail.message), parts: detail.parts.map((p) => ({ ...p, modemName: nameOf(p.modemId) })) };
+    },
   );
 
   app.post(

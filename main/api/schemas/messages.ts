@@ -25,6 +25,11 @@ export const OutboxMessageSchema = Type.Object({
   notBefore: Nullable(Type.Number()),
   notAfter: Nullable(Type.Number()),
   modemId: Nullable(Type.String()),
+  /** The modem's name (the id when the modem was removed); filled in by the API. */
+  modemName: Type.Optional(Nullable(Type.String())),
+  /** Sent through this modem only (a send pinned to it). */
+  pinnedModem: Nullable(Type.String()),
+  pinnedModemName: Type.Optional(Nullable(Type.String())),
   createdAt: Type.Number(),
   createdBy: Type.String(),
   updatedAt: Type.Number(),
@@ -44,6 +49,7 @@ export const OutboxPartSchema = Type.Object({
   partCount: Type.Integer(),
   status: Type.String(),
   modemId: Nullable(Type.String()),
+  modemName: Type.Optional(Nullable(Type.String())),
   mr: Nullable(Type.Integer()),
   attempts: Type.Integer(),
   errorCode: Nullable(Type.String()),
@@ -99,6 +105,8 @@ export const SendBody = Type.Object({
   file: Type.Optional(Type.Object({ fileName: Type.String({ maxLength: 200 }), contentBase64: Type.String({ maxLength: 30_000_000 }) })),
   notBefore: Type.Optional(Nullable(Type.Number())),
   notAfter: Type.Optional(Nullable(Type.Number())),
+  /** Send through this modem only; omitted or null: the dispatcher picks (automatic). */
+  modemId: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
 });
 export type SendBodyDto = Static<typeof SendBody>;
 
@@ -126,6 +134,14 @@ export const OutboxStatusResponse = Type.Object({
 });
 export type OutboxStatusDto = Static<typeof OutboxStatusResponse>;
 
+export const ModemChoiceSchema = Type.Object({ id: Type.String(), name: Type.String(), enabled: Type.Boolean(), ready: Type.Boolean() });
+export type ModemChoiceDto = Static<typeof ModemChoiceSchema>;
+export const ModemChoicesResponse = Type.Object({ items: Type.Array(ModemChoiceSchema) });
+
+export const ContactGroupSchema = Type.Object({ tag: Type.String(), recipients: Type.Integer() });
+export type ContactGroupDto = Static<typeof ContactGroupSchema>;
+export const ContactGroupsResponse = Type.Object({ items: Type.Array(ContactGroupSchema) });
+
 export const ResolveBody = Type.Object({ action: enumOf(['mark-sent', 'mark-failed', 'resend'] as const) });
 
 export const ConversationSchema = Type.Object({
@@ -134,6 +150,8 @@ export const ConversationSchema = Type.Object({
   memberId: Nullable(Type.Integer()),
   memberName: Nullable(Type.String()),
   lastModemId: Nullable(Type.String()),
+  /** The name of the modem the last text came in on (replies go out through it). */
+  lastModemName: Type.Optional(Nullable(Type.String())),
   lastText: Type.String(),
   lastAt: Type.Number(),
   unhandled: Type.Integer(),
@@ -157,6 +175,7 @@ export const ConversationEntrySchema = Type.Object({
   text: Type.String(),
   at: Type.Number(),
   modemId: Type.Optional(Type.String()),
+  modemName: Type.Optional(Type.String()),
   partial: Type.Optional(Type.Boolean()),
   handledByRule: Type.Optional(Nullable(Type.String())),
   message: Type.Optional(OutboxMessageSchema),

@@ -68,6 +68,20 @@ describe('dispatcher with virtual modems', () => {
     for (const set of byMessage.values()) expect(set.size).toBe(1);
   });
 
+  it('sends a pinned message through its modem only, while unpinned work spreads over all of them', async () => {
+    await startWith(['m1', 'm2', 'm3']);
+    const numbers = (from: number) => Array.from({ length: 12 }, (_, i) => ({ number: `1390013${String(from + i)}` }));
+    const pinned = await messaging().outbox.enqueue(numbers(8100), { text: '门店专线通知', category: 'care', source: 'test', pinnedModem: 'm3' }, actor);
+    await messaging().outbox.enqueue(numbers(8200), { text: '到货提醒', category: 'care', source: 'test' }, actor);
+    messaging().poke();
+    await until(async () => (await countWhere({ status: 'delivered' })) === 24);
+    const pinnedIds = new Set(pinned.messageIds);
+    const viaPinned = modems.accepted.filter((p) => pinnedIds.has(p.messageId));
+    expect(viaPinned).toHaveLength(12);
+    expect(new Set(viaPinned.map((p) => p.modemId))).toEqual(new Set(['m3']));
+    expect(new Set(modems.accepted.filter((p) => !pinnedIds.has(p.messageId)).map((p) => p.modemId)).size).toBeGreaterThan(1);
+  });
+
   it('marks a part the modem did not answer for as unknown and never sends it again', async () => {
     await startWith(['m1']);
     modems.fail('m1', { kind: 'uncertain', retryable: true, code: 'MODEM_TIMEOUT', message: 'no answer to AT+CMGS' });

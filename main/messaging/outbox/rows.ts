@@ -90,6 +90,7 @@ export interface OutboxMessage {
   notBefore: number | null;
   notAfter: number | null;
   modemId: string | null;
+  pinnedModem: string | null;
   createdAt: number;
   createdBy: string;
   updatedAt: number;
@@ -152,6 +153,7 @@ export function toMessage(row: MessageRow): OutboxMessage {
     notBefore: num(row.not_before),
     notAfter: num(row.not_after),
     modemId: row.modem_id,
+    pinnedModem: row.pinned_modem,
     createdAt: Number(row.created_at),
     createdBy: row.created_by,
     updatedAt: Number(row.updated_at),
