@@ -4,7 +4,7 @@ import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations/index.js';
-import { startPostgres, type DbServer } from '../../tests/support/dbservers.js';
+import { postgresKnex, startPostgres, type DbServer } from '../../tests/support/dbservers.js';
 import { AuditLog, CLI_ACTOR } from '../auth/audit.js';
 import { Users } from '../auth/users.js';
 import { ManualClock } from '../clock.js';
@@ -47,11 +47,7 @@ describe('migrations on PostgreSQL', () => {
   beforeAll(async () => {
     server = await startPostgres();
     await server.createDatabase('storemas');
-    pg = knex({
-      client: 'pg',
-      connection: { host: server.host, port: server.port, user: server.adminUser, password: server.adminPassword, database: 'storemas' },
-      pool: { min: 0, max: 2 },
-    });
+    pg = postgresKnex(server, 'storemas');
     sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'storemas-migrate-'));
     sqlite = knex({ client: 'sqlite3', connection: { filename: path.join(sqliteDir, 'storemas.db') }, useNullAsDefault: true });
   }, 120_000);

@@ -2,6 +2,7 @@ import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestAppliance, type TestAppliance } from '../../tests/support/appliance.js';
 import { SYSTEM_ACTOR } from '../auth/audit.js';
+import type { ManualClock } from '../clock.js';
 import type { ImportResult, MemberDetail, MemberSearchResult } from '../api/schemas/members.js';
 import { readCsv } from './table-file.js';
 
@@ -106,12 +107,13 @@ describe('members API', () => {
 
   it('a member’s messages: sent and received texts of their number, newest first, paged; other numbers never mixed in', async () => {
     const memberId = await addPosMember('张伟', '+8613800138031');
+    const clock = app.clock as ManualClock; // the test appliance runs on a manual clock unless told otherwise
     const outbox = app.services.messaging.outbox;
     const inbox = app.services.messaging.inbox;
     await outbox.enqueue([{ number: '13800138031' }], { text: '会员日八折', category: 'care', source: 'test' }, SYSTEM_ACTOR);
-    app.clock.advance(1_000);
+    clock.advance(1_000);
     await inbox.storeInbound({ modemId: 'sim-1', sender: '+8613800138031', text: '积分' });
-    app.clock.advance(1_000);
+    clock.advance(1_000);
     await outbox.enqueue([{ number: '13800138031' }], { text: '您的积分为 120', category: 'care', source: 'test' }, SYSTEM_ACTOR);
     await outbox.enqueue([{ number: '13800138032' }], { text: '别人的短信', category: 'care', source: 'test' }, SYSTEM_ACTOR);
     await inbox.storeInbound({ modemId: 'sim-1', sender: '+8613800138032', text: '别人发的' });

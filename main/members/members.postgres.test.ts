@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import knex, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../auth/audit.js';
 import { ManualClock } from '../clock.js';
 import { loadOrCreateSecretBox } from '../crypto/secret-box.js';
-import { migrateToLatest } from '../db/migrate.js';
-import { startPostgres, type DbServer } from '../../tests/support/dbservers.js';
+import { startMigratedPostgres, type DbServer } from '../../tests/support/dbservers.js';
 import type { MemberFilter } from './filter.js';
 import { importMembers } from './import.js';
 import { Members } from './members.js';
@@ -23,14 +22,7 @@ describe('members on PostgreSQL (a real server on 127.0.0.1)', () => {
   let dir: string;
 
   beforeAll(async () => {
-    server = await startPostgres();
-    await server.createDatabase('storemas');
-    db = knex({
-      client: 'pg',
-      connection: { host: server.host, port: server.port, user: server.adminUser, password: server.adminPassword, database: 'storemas' },
-      pool: { min: 0, max: 2 },
-    });
-    await migrateToLatest(db);
+    ({ server, db } = await startMigratedPostgres());
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'storemas-members-pg-'));
     const clock = new ManualClock(NOW);
     const audit = new AuditLog(db, clock);

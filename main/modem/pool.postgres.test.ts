@@ -1,11 +1,10 @@
 import crypto from 'node:crypto';
-import knex, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type DbServer } from '../../tests/support/dbservers.js';
+import { startMigratedPostgres, type DbServer } from '../../tests/support/dbservers.js';
 import { AuditLog, CLI_ACTOR } from '../auth/audit.js';
 import { systemClock } from '../clock.js';
 import { SecretBox } from '../crypto/secret-box.js';
-import { migrateToLatest } from '../db/migrate.js';
 import { EventBus } from '../events/bus.js';
 import { MemoryInboundSink } from './inbound.js';
 import { ModemPool } from './pool.js';
@@ -17,14 +16,7 @@ describe('modem pool on PostgreSQL', () => {
   let pool: ModemPool;
 
   beforeAll(async () => {
-    server = await startPostgres();
-    await server.createDatabase('storemas');
-    db = knex({
-      client: 'pg',
-      connection: { host: server.host, port: server.port, user: server.adminUser, password: server.adminPassword, database: 'storemas' },
-      pool: { min: 0, max: 2 },
-    });
-    await migrateToLatest(db);
+    ({ server, db } = await startMigratedPostgres());
     pool = new ModemPool({
       db,
       clock: systemClock,

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import knex, { type Knex } from 'knex';
+import { migrateToLatest } from '../../main/db/migrate.js';
 
 /**
  * Throwaway MariaDB and PostgreSQL servers for integration tests: each in its
@@ -224,4 +226,22 @@ export async function startPostgres(): Promise<DbServer> {
     throw error;
   }
   return server;
+}
+
+/** A knex handle on one database of a throwaway PostgreSQL server, as the superuser. */
+export function postgresKnex(server: DbServer, database: string): Knex {
+  return knex({
+    client: 'pg',
+    connection: { host: server.host, port: server.port, user: server.adminUser, password: server.adminPassword, database },
+    pool: { min: 0, max: 2 },
+  });
+}
+
+/** A throwaway PostgreSQL server with StoreMAS's schema migrated into database `storemas`. */
+export async function startMigratedPostgres(): Promise<{ server: DbServer; db: Knex }> {
+  const server = await startPostgres();
+  await server.createDatabase('storemas');
+  const db = postgresKnex(server, 'storemas');
+  await migrateToLatest(db);
+  return { server, db };
 }

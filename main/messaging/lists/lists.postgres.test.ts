@@ -1,9 +1,8 @@
-import knex, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../auth/audit.js';
 import { ManualClock } from '../../clock.js';
-import { migrateToLatest } from '../../db/migrate.js';
-import { startPostgres, type DbServer } from '../../../tests/support/dbservers.js';
+import { startMigratedPostgres, type DbServer } from '../../../tests/support/dbservers.js';
 import { Templates } from '../templates/templates.js';
 import { NumberLists } from './lists.js';
 
@@ -18,14 +17,7 @@ describe('lists and templates on PostgreSQL (a real server on 127.0.0.1)', () =>
   let templates: Templates;
 
   beforeAll(async () => {
-    server = await startPostgres();
-    await server.createDatabase('storemas');
-    db = knex({
-      client: 'pg',
-      connection: { host: server.host, port: server.port, user: server.adminUser, password: server.adminPassword, database: 'storemas' },
-      pool: { min: 0, max: 2 },
-    });
-    await migrateToLatest(db);
+    ({ server, db } = await startMigratedPostgres());
     const clock = new ManualClock(NOW);
     const audit = new AuditLog(db, clock);
     lists = new NumberLists(db, clock, audit, async () => 'Asia/Shanghai');
