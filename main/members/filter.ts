@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { ValidationError } from '../errors.js';
-import { normaliseMobile } from './mobile.js';
+import { tryNormalizeMobile } from '../messaging/numbers.js';
 
 /**
  * The one member filter: what the member list searches with and what campaign
@@ -155,7 +155,7 @@ export function checkMemberFilter(filter: MemberFilter): void {
       }
     }
   }
-  if (filter.mobile !== undefined && normaliseMobile(filter.mobile) === undefined) {
+  if (filter.mobile !== undefined && tryNormalizeMobile(filter.mobile) === undefined) {
     throw new ValidationError(`The member filter mobile "${filter.mobile}" is not a mobile number; enter 11 digits such as 13800138000.`, {
       field: 'filter.mobile',
     });
@@ -204,7 +204,7 @@ export function applyMemberFilter(qb: Knex.QueryBuilder, filter: MemberFilter, c
 
   if (filter.keyword !== undefined) {
     const keyword = filter.keyword.trim();
-    const mobile = normaliseMobile(keyword);
+    const mobile = tryNormalizeMobile(keyword);
     void qb.where((or) => {
       void or.where((q) => wherePrefix(q, 'members.name', keyword));
       void or.orWhere('members.card_no', keyword);
@@ -216,7 +216,7 @@ export function applyMemberFilter(qb: Knex.QueryBuilder, filter: MemberFilter, c
     if (match === 'prefix') wherePrefix(qb, 'members.name', value);
     else void qb.whereRaw("members.name LIKE ? ESCAPE '\\'", [`%${likeLiteral(value)}%`]);
   }
-  if (filter.mobile !== undefined) void qb.where('members.mobile', normaliseMobile(filter.mobile) ?? filter.mobile);
+  if (filter.mobile !== undefined) void qb.where('members.mobile', tryNormalizeMobile(filter.mobile) ?? filter.mobile);
   if (filter.cardNo !== undefined) void qb.where('members.card_no', filter.cardNo.trim());
   if (filter.storeCodes) void qb.whereIn('members.store_code', filter.storeCodes);
   if (filter.genders) void qb.whereIn('members.gender', filter.genders);

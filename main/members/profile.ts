@@ -1,4 +1,4 @@
-import { normaliseMobile } from './mobile.js';
+import { tryNormalizeMobile } from '../messaging/numbers.js';
 import { idNumberProblem, normaliseIdNumber } from './id-number.js';
 
 /**
@@ -101,7 +101,7 @@ export function checkProfile(input: ProfileInput, today: string): { values: Chec
   if (mobile !== undefined) {
     if (mobile === null) values.mobile = null;
     else {
-      const normalised = normaliseMobile(mobile);
+      const normalised = tryNormalizeMobile(mobile);
       if (normalised) values.mobile = normalised;
       else problem('mobile', 'MOBILE_INVALID', 'This is not a mobile number: enter 11 digits such as 13800138000 (or +country code for abroad).');
     }
