@@ -22,6 +22,7 @@ import {
   type SignalQuality,
   type StoredPdu,
 } from './at/parsers.js';
+import { describeFinal } from './at/final-result.js';
 import { AtSession, AtTimeoutError, PortClosedError, type AtReply } from './at/session.js';
 import type { Unsolicited } from './at/unsolicited.js';
 import { GENERIC, quirksFor, type VendorQuirks } from './at/vendors/index.js';
@@ -1073,7 +1074,7 @@ export class Modem {
       result.status = 'failed';
       result.error = {
         code: failure.retryable ? 'MODEM_SEND_RETRYABLE' : 'MODEM_SEND_REJECTED',
-        message: `Part ${part.partNumber}/${part.partCount} to ${request.to} failed: ${reply.final.kind === 'ok' ? '' : reply.final.text} (${failure.meaning}).`,
+        message: `Part ${part.partNumber}/${part.partCount} to ${request.to} failed: ${describeFinal(reply.final)} (${failure.meaning}).`,
         retryable: failure.retryable,
         cmsCode: code,
         scope: failure.scope,
