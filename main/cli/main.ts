@@ -6,6 +6,8 @@ import { registerServeCommand } from './serve.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerUserCommands } from './user.js';
 import { registerModemSimCommands } from './modem-sim.js';
+import { registerModemCommands } from './modem.js';
+import { registerPduCommands } from './pdu.js';
 import { registerListsCommands } from './lists.js';
 import { registerMembersCommands } from './members.js';
 import { registerMessagingCommands } from './messaging.js';
@@ -28,7 +30,9 @@ export function buildProgram(out: CliOutput = consoleOutput): Command {
   registerServeCommand(program, out);
   registerMigrateCommand(program, out);
   registerUserCommands(program, out);
+  registerModemCommands(program, out);
   registerModemSimCommands(program, out);
+  registerPduCommands(program, out);
   registerListsCommands(program, out);
   registerMembersCommands(program, out);
   registerMessagingCommands(program, out);
