@@ -44,6 +44,46 @@ test.describe('短信: send, outbox, inbox', () => {
     await snap(page, 'messages-outbox-timeline');
   });
 
+  test('a contact group is picked from the member tags with its size, and the send is pinned to the chosen modem', async ({ adminPage: page, appliance }) => {
+    const api = await adminApi(appliance);
+    await api.post('/members', { name: '周晓明', gender: 'M', mobile: '13900004401', tags: ['周末团购'] });
+    await api.post('/members', { name: '司马琳', gender: 'F', mobile: '13900004402', tags: ['周末团购', '员工'] });
+    const modems = await api.get<{ items: Array<{ id: string; name: string }> }>('/messages/modems');
+    const modem = modems.items[0]!;
+
+    await page.goto('/messages');
+    await page.getByTestId('send-source').getByText('会员分组').click();
+    await page.getByTestId('send-group').click();
+    const option = page.getByTestId('send-group-周末团购');
+    await expect(option).toContainText('2 人');
+    await expect(page.getByTestId('send-via')).toContainText('自动');
+    await snap(page, 'messages-send-groups');
+    await option.click();
+    await expect(page.getByTestId('send-group-count')).toContainText('该分组共 2 位会员有手机号');
+    await page.getByTestId('send-text').fill('{称呼}，周末团购鸡蛋到货，请到服务台领取。');
+    await page.getByTestId('send-via').click();
+    await page.getByTestId(`send-via-${modem.id}`).click();
+    await expect(page.getByTestId('send-via')).toContainText(modem.name);
+    await snap(page, 'messages-send-group-via');
+
+    await page.getByTestId('send-check').click();
+    const confirm = page.getByTestId('send-confirm');
+    await expect(confirm.getByTestId('confirm-total')).toHaveText('2');
+    await expect(confirm.getByTestId('confirm-via')).toHaveText(modem.name);
+    await snap(page, 'messages-send-group-confirm');
+    await confirm.getByTestId('send-confirm-button').click();
+
+    await expect(page).toHaveURL(/\/messages\/outbox$/);
+    await page.getByTestId('outbox-search').fill('13900004402');
+    const row = page.getByTestId('outbox-table').locator('tr', { hasText: '+8613900004402' });
+    await expect(row).toContainText('尊敬的司马女士，周末团购鸡蛋到货');
+    await expect(row).toContainText(modem.name);
+    await expect(row).toContainText('指定通道');
+    const sent = await api.get<{ items: Array<{ pinnedModem: string | null; memberId: number | null }> }>('/messages?q=1390000440');
+    expect(sent.items).toHaveLength(2);
+    for (const m of sent.items) expect(m).toMatchObject({ pinnedModem: modem.id, memberId: expect.any(Number) });
+  });
+
   test('a text from a customer appears live in the inbox and the reply goes out', async ({ adminPage: page, appliance }) => {
     const api = await adminApi(appliance);
     await page.goto('/messages/inbox');
@@ -54,6 +94,12 @@ test.describe('短信: send, outbox, inbox', () => {
     await conversation.click();
     const thread = page.getByTestId('inbox-thread');
     await expect(thread.getByTestId('entry-in')).toContainText('请问今天营业到几点？');
+    // The modem it came in on is named, not numbered; the reply goes back through it.
+    const conversations = await api.get<{ items: Array<{ number: string; lastModemId: string }> }>('/inbox');
+    const modemId = conversations.items.find((c) => c.number === '+8613900003333')!.lastModemId;
+    const modemName = (await api.get<{ items: Array<{ id: string; name: string }> }>('/messages/modems')).items.find((m) => m.id === modemId)!.name;
+    await expect(thread.getByTestId('thread-modem')).toHaveText(`经 ${modemName}`);
+    await expect(thread.getByTestId('entry-modem')).toHaveText(`经 ${modemName}`);
     await thread.getByTestId('inbox-reply-text').fill('您好，今天营业到晚上十点。');
     await thread.getByTestId('inbox-reply-send').click();
     await expect(thread.getByTestId('entry-out')).toContainText('您好，今天营业到晚上十点。');

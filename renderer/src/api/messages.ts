@@ -1,8 +1,10 @@
 import type {
+  ContactGroupDto,
   ConversationDetailDto,
   ConversationDto,
   MessageDetailDto,
   MessageListDto,
+  ModemChoiceDto,
   OutboxMessageDto,
   OutboxStatusDto,
   SendBodyDto,
@@ -10,7 +12,7 @@ import type {
 } from '../../../main/api/schemas/messages';
 import { http } from './client';
 
-export type { ConversationDetailDto, ConversationDto, MessageDetailDto, MessageListDto, OutboxMessageDto, OutboxStatusDto, SendBodyDto, SendTallyDto };
+export type { ContactGroupDto, ModemChoiceDto, ConversationDetailDto, ConversationDto, MessageDetailDto, MessageListDto, OutboxMessageDto, OutboxStatusDto, SendBodyDto, SendTallyDto };
 export type MessageStatus = OutboxMessageDto['status'];
 export type MessageCategory = OutboxMessageDto['category'];
 export type UnknownResolution = 'mark-sent' | 'mark-failed' | 'resend';
@@ -29,6 +31,8 @@ export interface MessageQuery {
 export const messagesApi = {
   check: (body: SendBodyDto) => http.post<SendTallyDto>('/messages/check', body),
   send: (body: SendBodyDto) => http.post<SendTallyDto>('/messages', body),
+  modems: () => http.get<{ items: ModemChoiceDto[] }>('/messages/modems'),
+  groups: () => http.get<{ items: ContactGroupDto[] }>('/messages/groups'),
   search: (query: MessageQuery) =>
     http.get<MessageListDto>('/messages', { query: { ...query, status: query.status || undefined, category: query.category || undefined, q: query.q || undefined } }),
   status: () => http.get<OutboxStatusDto>('/messages/status'),

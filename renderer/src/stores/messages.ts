@@ -2,6 +2,8 @@ import { defineStore } from 'pinia';
 import { reactive, ref } from 'vue';
 import {
   messagesApi,
+  type ContactGroupDto,
+  type ModemChoiceDto,
   type ConversationDetailDto,
   type ConversationDto,
   type MessageDetailDto,
@@ -35,6 +37,22 @@ export const useMessagesStore = defineStore('messages', () => {
       return await messagesApi.send(body);
     } finally {
       sending.value = false;
+    }
+  }
+
+  /** What the send form offers: modems to pin to ("send via") and contact groups with their sizes. */
+  const modemChoices = ref<ModemChoiceDto[]>([]);
+  const groups = ref<ContactGroupDto[]>([]);
+  const sendOptionsLoading = ref(false);
+
+  async function loadSendOptions(): Promise<void> {
+    sendOptionsLoading.value = true;
+    try {
+      const [modems, found] = await Promise.all([messagesApi.modems(), messagesApi.groups()]);
+      modemChoices.value = modems.items;
+      groups.value = found.items;
+    } finally {
+      sendOptionsLoading.value = false;
     }
   }
 
@@ -138,6 +156,10 @@ export const useMessagesStore = defineStore('messages', () => {
     sending,
     check,
     send,
+    modemChoices,
+    groups,
+    sendOptionsLoading,
+    loadSendOptions,
     items,
     total,
     query,
