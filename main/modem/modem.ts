@@ -1103,7 +1103,7 @@ export class Modem {
   /**
    * Sends ONE already-encoded part (the outbox encodes and keeps parts itself),
    * inside the same pacing and caps as send(). No retry here: a refusal means
-   * the part did not go out; 'uncertain' (no answer, port lost) means it may have.
+   * the part did not go out; 'uncertain' (no answer, port lost, OK without an MR) means it may have.
    */
   sendPdu(part: { pdu: string; tpduLength: number; reference?: string | null; partNumber?: number; partCount?: number }): Promise<PduSendResult> {
     const run = this.sendChain.then(() => this.sendPduNow(part));
@@ -1143,8 +1143,19 @@ export class Modem {
       this.countFailed(1);
       return { ok: false, failure: { kind: 'uncertain', retryable: true, code: modemError.code, message: modemError.message } };
     }
-    const mr = reply.ok ? parseCmgs(reply.lines) : null;
-    if (reply.ok && mr !== null) {
+    if (reply.ok) {
+      const mr = parseCmgs(reply.lines);
+      this.stat.counters.sent += 1;
+      this.onEvent?.({ type: 'sent', modemId: this.id, at: this.clock.now(), parts: 1 });
+      this.publishStatus();
+      if (mr === null) {
+        // OK means the network took it; without an MR no status report can be matched. Sending it
+        // again would send it twice, so an operator decides (the outbox marks it unknown).
+        return {
+          ok: false,
+          failure: { kind: 'uncertain', retryable: false, code: 'MODEM_SEND_NO_MR', message: `${this.settings.name}: the modem answered OK without a message reference (+CMGS); the part most likely went out, but its status report cannot be matched.` },
+        };
+      }
       this.sentParts.set(sentKey(mr, nationalDigits(recipient, this.settings.countryCode)), {
         sendId: part.reference ?? '',
         reference: part.reference ?? null,
@@ -1152,20 +1163,13 @@ export class Modem {
         partCount: part.partCount ?? 1,
         at: this.clock.now(),
       });
-      this.stat.counters.sent += 1;
-      this.onEvent?.({ type: 'sent', modemId: this.id, at: this.clock.now(), parts: 1 });
-      this.publishStatus();
       return { ok: true, mr };
     }
     const code = reply.final.kind === 'cms' || reply.final.kind === 'cme' ? reply.final.code : null;
     const failure = classifySendFailure(code);
     if (code === 322) this.storageFull = true;
     this.countFailed(1);
-    return refused(
-      failure.retryable ? 'MODEM_SEND_RETRYABLE' : 'MODEM_SEND_REJECTED',
-      `${this.settings.name}: ${reply.final.kind === 'ok' ? 'no message reference in the reply' : reply.final.text} (${failure.meaning}).`,
-      failure.retryable,
-    );
+    return refused(failure.retryable ? 'MODEM_SEND_RETRYABLE' : 'MODEM_SEND_REJECTED', `${this.settings.name}: ${describeFinal(reply.final)} (${failure.meaning}).`, failure.retryable);
   }
 
   private countFailed(parts: number): void {
