@@ -55,6 +55,11 @@ test.describe('shell', () => {
     // The foundation's own areas in the agreed order: 概览 10 … 设置 80, 用户 90, 审计 100.
     const foundation = labels.filter((label) => ['概览', '设置', '用户', '审计'].includes(label));
     expect(foundation).toEqual(['概览', '设置', '用户', '审计']);
+    // Every built area in the agreed order (notes/ui-conventions.md), whichever of them exist yet.
+    const AREA_ORDER = ['概览', '会员', '短信', '活动', '名单', '设备', '门店数据', '库存', '设置', '用户', '审计'];
+    const known = labels.filter((label) => AREA_ORDER.includes(label));
+    expect(known).toEqual([...known].sort((a, b) => AREA_ORDER.indexOf(a) - AREA_ORDER.indexOf(b)));
+    expect(labels).toContain('设备');
     expect(labels[0]).toBe('概览');
     expect(labels.at(-1)).toBe('审计');
     await snap(page, 'shell-menu');
