@@ -33,6 +33,8 @@ export default {
     sessionExpired: '您的登录已失效（可能已过期或被管理员结束），请重新登录。',
     collapse: '收起菜单',
     expand: '展开菜单',
+    unsaved: '有未保存的修改',
+    discard: '放弃修改',
     import: {
       choose: '选择文件',
       allGood: '所有行都正确，可以导入。',
@@ -80,6 +82,8 @@ export default {
     sessionExpired: 'Your session is no longer valid (it may have expired or been ended by an administrator). Please sign in again.',
     collapse: 'Collapse menu',
     expand: 'Expand menu',
+    unsaved: 'Unsaved changes',
+    discard: 'Discard changes',
     import: {
       choose: 'Choose file',
       allGood: 'Every row is good and can be imported.',

@@ -24,8 +24,6 @@ export default {
     restartNeededDetail: '当前监听 {address}。请重启 StoreMAS（桌面版：退出后重新打开；服务器：重启 storemas serve）。',
     readOnly: '您的角色只能查看设置，不能修改。',
     saved: '设置已保存',
-    unsaved: '有未保存的更改',
-    discard: '放弃更改',
   },
   en: {
     nav: 'Settings',
@@ -52,7 +50,5 @@ export default {
     restartNeededDetail: 'Listening on {address} now. Restart StoreMAS (desktop: quit and open it again; server: restart storemas serve).',
     readOnly: 'Your role may view the settings but not change them.',
     saved: 'Settings saved',
-    unsaved: 'Unsaved changes',
-    discard: 'Discard changes',
   },
 };
