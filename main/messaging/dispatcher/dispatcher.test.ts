@@ -132,7 +132,7 @@ describe('dispatcher with virtual modems', () => {
     const echo: InboundHandler = {
       name: 'echo',
       async handle(message, tools) {
-        if (tools.mayAutoAnswer) await tools.outbox.enqueueAutoReply(message.sender, '收到', { modemId: message.modemId, inboxId: message.id, rule: 'echo' });
+        if (tools.mayAutoAnswer) await tools.autoReply('收到', 'echo');
         return 'handled';
       },
     };

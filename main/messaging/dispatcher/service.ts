@@ -79,7 +79,7 @@ export class Messaging {
       policy: cachedPolicy,
       storeName: async () => (await cachedRender()).storeName,
       lookupLists,
-      addOptOut: (n, trx) => lists.addOptOut(n, trx),
+      optOut: (mobile, current, trx) => lists.optOut(mobile, current, trx),
       onQueued: () => this.poke(),
     });
     this.inbox.use(optOutHandler);

@@ -44,17 +44,24 @@ export interface StoredInbound {
   receivedAt: number;
 }
 
-/** What a handler may use: list status, the policy, and the outbox for an automatic answer. */
+/**
+ * What a handler may use. The chain runs in one transaction: whatever a
+ * handler writes commits together with the text being marked processed, so a
+ * crash never leaves a text half handled, and a text is handled once.
+ */
 export interface InboundTools {
-  lists: ListStatus;
+  /** The sender's list status (after this chain's own opt-out, if any). */
+  readonly lists: ListStatus;
   policy: PolicySettings;
   /** False for numbers on the inbound or full blacklist: stored, never answered automatically. */
   mayAutoAnswer: boolean;
-  outbox: Outbox;
-  addOptOut(number: string, trx?: Knex): Promise<'added' | 'updated' | 'unchanged'>;
-  /** One commit for a handler's changes and its answer. */
-  transaction<T>(run: (trx: Knex) => Promise<T>): Promise<T>;
   storeName: string;
+  /** The chain's transaction, for a handler's own rows. */
+  trx: Knex;
+  /** Blacklists the sender for marketing (an SMS opt-out). */
+  optOut(): Promise<'added' | 'updated' | 'unchanged'>;
+  /** An automatic answer to this text through the modem it came in on (hourly limit per number and policy apply). */
+  autoReply(text: string, rule: string): Promise<{ messageId: number | null; blockedRule: string | null }>;
 }
 
 /**
@@ -158,15 +165,20 @@ export class Inbox {
       policy(): Promise<PolicySettings>;
       storeName(): Promise<string>;
       lookupLists(numbers: readonly string[], now: number, trx: Knex): Promise<Map<string, ListStatus>>;
-      addOptOut(number: string, trx?: Knex): Promise<'added' | 'updated' | 'unchanged'>;
+      /** NumberLists.optOut: the sender's status was read in `trx` already. */
+      optOut(mobile: string, current: ListStatus, trx: Knex): Promise<{ change: 'added' | 'updated' | 'unchanged'; status: ListStatus }>;
       /** Called after an automatic answer was queued, so the dispatcher wakes. */
       onQueued?: () => void;
     },
   ) {}
 
-  /** Appends a handler to the chain (the SMS-services capability adds its keywords here). */
-  use(handler: InboundHandler): void {
+  /** Appends a handler to the chain (the SMS-services capability adds its keywords here); returns its removal. */
+  use(handler: InboundHandler): () => void {
     this.handlers.push(handler);
+    return () => {
+      const at = this.handlers.indexOf(handler);
+      if (at >= 0) this.handlers.splice(at, 1);
+    };
   }
 
   /**
@@ -196,24 +208,21 @@ export class Inbox {
       if (existing) return { row: existing, duplicate: true };
       const member: { id: number } | undefined = await trx('members').select('id').where('mobile', sender).whereNull('deleted_at').first();
       const memberId = member ? Number(member.id) : null;
-      let conversation: { id: number; unhandled: number } | undefined = await trx('conversations').select('id', 'unhandled').where('number', sender).first();
-      if (!conversation) {
-        const [inserted] = await trx('conversations')
-          .insert({ number: sender, member_id: memberId, last_modem_id: text.modemId, last_text: text.text.slice(0, 500), last_at: now, unhandled: 0 })
-          .returning('id');
-        conversation = { id: Number(typeof inserted === 'object' ? (inserted as { id: number }).id : inserted), unhandled: 0 };
-      }
-      await trx('conversations')
-        .where('id', conversation.id)
-        .update({
+      // One upsert per text: a new number opens its conversation, a known one counts one more unhandled text.
+      const [upserted] = await trx('conversations')
+        .insert({ number: sender, member_id: memberId, last_modem_id: text.modemId, last_text: text.text.slice(0, 500), last_at: now, unhandled: 1 })
+        .onConflict('number')
+        .merge({
           member_id: memberId,
           last_modem_id: text.modemId,
           last_text: text.text.slice(0, 500),
           last_at: now,
-          unhandled: Number(conversation.unhandled) + 1,
+          unhandled: trx.raw('?? + 1', ['conversations.unhandled']),
           handled_at: null,
           handled_by: null,
-        });
+        })
+        .returning('id');
+      const conversation = { id: Number(typeof upserted === 'object' ? (upserted as { id: number }).id : upserted) };
       const values = {
         conversation_id: conversation.id,
         sender,
@@ -249,27 +258,43 @@ export class Inbox {
     return this.processStored(toStored(row));
   }
 
-  /** The chain for a text just written (no need to read it back). */
+  /**
+   * The chain for a text just written (no need to read it back), in one
+   * transaction with the processed mark: the sender's lists are read once and
+   * handed to the opt-out and the answer, so the usual opt-out costs one read,
+   * four writes and one commit.
+   */
   async processStored(message: StoredInbound): Promise<string | null> {
-    const now = this.clock.now();
-    const lists = (await this.deps.lookupLists([message.sender], now, this.db)).get(message.sender) ?? NOT_LISTED;
-    const tools: InboundTools = {
-      lists,
-      policy: await this.deps.policy(),
-      mayAutoAnswer: mayAutoAnswer(lists, now),
-      outbox: this.outbox,
-      addOptOut: (n, trx) => this.deps.addOptOut(n, trx),
-      transaction: (run) => this.db.transaction(run),
-      storeName: await this.deps.storeName(),
-    };
-    let handledBy: string | null = null;
-    for (const handler of this.handlers) {
-      if ((await handler.handle(message, tools)) === 'handled') {
-        handledBy = handler.name;
-        break;
+    const [policy, storeName] = await Promise.all([this.deps.policy(), this.deps.storeName()]);
+    const handledBy = await this.db.transaction(async (trx) => {
+      const now = this.clock.now();
+      let lists = (await this.deps.lookupLists([message.sender], now, trx)).get(message.sender) ?? NOT_LISTED;
+      const tools: InboundTools = {
+        get lists() {
+          return lists;
+        },
+        policy,
+        storeName,
+        mayAutoAnswer: mayAutoAnswer(lists, now),
+        trx,
+        optOut: async () => {
+          const result = await this.deps.optOut(message.sender, lists, trx);
+          lists = result.status;
+          return result.change;
+        },
+        autoReply: (text, rule) =>
+          this.outbox.enqueueAutoReply(message.sender, text, { modemId: message.modemId, inboxId: message.id, rule }, trx, lists),
+      };
+      let handler: string | null = null;
+      for (const link of this.handlers) {
+        if ((await link.handle(message, tools)) === 'handled') {
+          handler = link.name;
+          break;
+        }
       }
-    }
-    await this.db('inbox_messages').where({ id: message.id, processed_at: null }).update({ processed_at: this.clock.now(), handled_by_rule: handledBy });
+      await trx('inbox_messages').where({ id: message.id, processed_at: null }).update({ processed_at: this.clock.now(), handled_by_rule: handler });
+      return handler;
+    });
     if (handledBy) this.deps.onQueued?.();
     return handledBy;
   }

@@ -15,13 +15,9 @@ export const optOutHandler: InboundHandler = {
   async handle(message, tools) {
     // Alphanumeric senders (service numbers by name) cannot be listed or answered.
     if (!message.sender.startsWith('+') || !isOptOut(message.text, tools.policy.optOutKeywords)) return 'pass';
-    // The blacklist entry and the confirmation commit together: never one without the other.
-    await tools.transaction(async (trx) => {
-      const change = await tools.addOptOut(message.sender, trx);
-      if (change !== 'unchanged' && tools.mayAutoAnswer) {
-        await tools.outbox.enqueueAutoReply(message.sender, OPT_OUT_CONFIRMATION, { modemId: message.modemId, inboxId: message.id, rule: 'opt-out' }, trx);
-      }
-    });
+    // The blacklist entry and the confirmation commit together (the chain's transaction): never one without the other.
+    const change = await tools.optOut();
+    if (change !== 'unchanged' && tools.mayAutoAnswer) await tools.autoReply(OPT_OUT_CONFIRMATION, 'opt-out');
     return 'handled';
   },
 };

@@ -295,23 +295,33 @@ export class NumberLists {
    */
   async addOptOut(number: string, trx?: Knex): Promise<'added' | 'updated' | 'unchanged'> {
     const mobile = normalizeMobile(number);
+    const run = async (t: Knex) => (await this.optOut(mobile, (await this.lookup([mobile], this.clock.now(), t)).get(mobile) ?? NOT_LISTED, t)).change;
+    return trx ? run(trx) : this.db.transaction(run);
+  }
+
+  /**
+   * The opt-out itself, for a caller that already read the number's status in
+   * `trx` (the inbound chain does, once per text): one upsert and its audit
+   * entry, no second read. Returns the change and the status it leaves.
+   */
+  async optOut(mobile: string, current: ListStatus, trx: Knex): Promise<{ change: 'added' | 'updated' | 'unchanged'; status: ListStatus }> {
     const now = this.clock.now();
-    const run = async (t: Knex): Promise<'added' | 'updated' | 'unchanged'> => {
-      const existing: ListRow | undefined = await t('number_lists').where({ list: 'black', mobile }).first();
-      if (existing && isActive(existing, now) && (existing.scope === 'all' || existing.scope === 'marketing') && existing.expires_at === null) {
-        return 'unchanged';
-      }
-      const scope: BlacklistScope = existing && isActive(existing, now) && existing.scope !== 'marketing' ? 'all' : 'marketing';
-      const values = { scope, source: 'opt-out', reason: '短信退订', expires_at: null, updated_at: now };
-      if (existing) await t('number_lists').where('id', existing.id).update(values);
-      else await t('number_lists').insert({ list: 'black', mobile, ...values, created_at: now, created_by: SYSTEM_ACTOR.username });
-      await this.audit.record(SYSTEM_ACTOR, 'lists.black.opt-out', mobile, { scope }, t);
-      return existing ? 'updated' : 'added';
-    };
+    // `current` holds active entries only (lookup leaves expired ones out); an expired row is overwritten.
+    const black = current.blacklist;
+    if (black && (black.scope === 'all' || black.scope === 'marketing') && black.expiresAt === null) return { change: 'unchanged', status: current };
+    const scope: BlacklistScope = black && black.scope !== 'marketing' ? 'all' : 'marketing';
+    const values = { scope, source: 'opt-out' as const, reason: '短信退订', expires_at: null, updated_at: now };
+    await trx('number_lists')
+      .insert({ list: 'black', mobile, ...values, created_at: now, created_by: SYSTEM_ACTOR.username })
+      .onConflict(['list', 'mobile'])
+      .merge(['scope', 'source', 'reason', 'expires_at', 'updated_at']);
+    await this.audit.record(SYSTEM_ACTOR, 'lists.black.opt-out', mobile, { scope }, trx);
     // Inside a caller's transaction the event may precede its commit; the UI only reloads on it.
-    const result = trx ? await run(trx) : await this.db.transaction(run);
-    if (result !== 'unchanged') this.changed('black', 'opt-out', mobile);
-    return result;
+    this.changed('black', 'opt-out', mobile);
+    return {
+      change: black ? 'updated' : 'added',
+      status: { ...current, blacklist: { scope, source: values.source, reason: values.reason, expiresAt: null } },
+    };
   }
 
   private clean(list: ListKind, input: NewListEntry): { scope: BlacklistScope; reason: string; source: ListSource; expires_at: number | null } {

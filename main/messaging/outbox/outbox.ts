@@ -6,7 +6,7 @@ import { AppError, NotFoundError, ValidationError } from '../../errors.js';
 import type { EventBus } from '../../events/bus.js';
 import { encodeSubmit, PduError } from '../../modem/pdu/index.js';
 import { tryNormalizeMobile } from '../numbers.js';
-import { MESSAGE_CATEGORIES, NOT_LISTED, type MessageCategory } from '../policy/policy.js';
+import { MESSAGE_CATEGORIES, NOT_LISTED, type ListStatus, type MessageCategory } from '../policy/policy.js';
 import type { PolicySettings } from '../policy/settings.js';
 import { compileTemplate, renderMessage, renderOptionsFrom, type CompiledTemplate } from '../render/render.js';
 import { emptyTally, enqueueBatch, type EnqueueOptions, type EnqueueTally, type Recipient } from './enqueue.js';
@@ -272,6 +272,8 @@ export class Outbox {
     reply: { modemId: string; inboxId: number; rule: string },
     /** The caller's transaction (an inbound handler that changes lists and answers in one commit). */
     outer?: Knex,
+    /** The recipient's list status as the caller read it in `outer` (the inbound chain has it): no second read. */
+    known?: ListStatus,
   ): Promise<{ messageId: number | null; blockedRule: string | null }> {
     const template = this.autoReplyTemplates.get(text) ?? compileTemplate(text);
     if (this.autoReplyTemplates.size < 100) this.autoReplyTemplates.set(text, template);
@@ -295,7 +297,7 @@ export class Outbox {
         errorCode = 'AUTO_REPLY_LIMIT';
         errorMessage = `${to} already had ${this.autoReplyLimit} automatic answers in the last hour; no more, to stop a loop with another auto-responder.`;
       } else {
-        const lists = (await this.lookupLists([to], now, trx)).get(to) ?? NOT_LISTED;
+        const lists = (outer && known) || ((await this.lookupLists([to], now, trx)).get(to) ?? NOT_LISTED);
         const decision = this.sendPolicy({ category: 'reply', recipient: to, automatic: true }, { now, settings: policy, lists, recentMarketingSends: 0 });
         if (!decision.allowed) {
           status = 'blocked';
