@@ -171,4 +171,27 @@ test.describe('设备: modems', () => {
       await pty.stop();
     }
   });
+
+  test('a modem bound to another IMEI is refused and says why; disabling it from its card stops it', async ({ adminPage: page, appliance }) => {
+    const api = await adminApi(appliance);
+    const added = await api.post<ModemJson>('/modems', { name: 'E2E 绑定不符', kind: 'simulator', simulator: { latency: 'zero' }, imeiBinding: '860000000000001' });
+    try {
+      await page.getByTestId('nav-modems').click();
+      const card = page.getByTestId(`modem-card-${added.id}`);
+      await expect(card.getByTestId('modem-state')).toHaveText('已拒绝', { timeout: 30_000 });
+      await expect(card.getByTestId('modem-binding')).toContainText('设备不符，已拒绝');
+      await expect(card.getByTestId('modem-binding')).toContainText('860000000000001');
+      await expect(card.getByTestId('modem-reason')).toContainText('IMEI mismatch');
+      await expect(card.getByTestId('modem-reason')).toContainText('自动重试');
+      await expect(card.getByTestId('modem-test')).toBeDisabled();
+      await card.scrollIntoViewIfNeeded();
+      await snap(page, 'modems-refused');
+
+      await card.getByTestId('modem-toggle').click();
+      await expect(card.getByTestId('modem-state')).toHaveText('已停用');
+      expect((await api.get<ModemJson & { enabled: boolean }>(`/modems/${added.id}`)).enabled).toBe(false);
+    } finally {
+      await api.request('DELETE', `/modems/${added.id}`);
+    }
+  });
 });
