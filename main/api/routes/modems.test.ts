@@ -211,7 +211,7 @@ describe('/api/modems', () => {
       expect((await client.post(`/api/modems/${id}/test-send`, { to: '13800138000', text: 'x' })).statusCode).toBe(403);
     }
     expect((await app.services.modems.list()).map((m) => m.config.name)).toEqual(['模拟 1']);
-    // The pool's own writes (CLI) and the API share one audit trail.
+    // A modem disabled (here through the pool, as the CLI does) has no live status.
     await app.services.modems.update(id, { enabled: false }, CLI_ACTOR);
     expect((await modem(id)).status).toBeNull();
   });
