@@ -1,6 +1,59 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 
+/**
+ * Every action the audit log records. The UI labels each in both languages (a
+ * test checks it), so a capability adds its actions here before recording them.
+ */
+export const AUDIT_ACTIONS = [
+  'login',
+  'login.failed',
+  'logout',
+  'user.create',
+  'user.update',
+  'user.disable',
+  'user.enable',
+  'user.locked',
+  'user.reset-password',
+  'user.change-password',
+  'settings.update',
+  'members.create',
+  'members.update',
+  'members.import',
+  'members.export',
+  'messages.check',
+  'messages.enqueue',
+  'messages.resolve.mark-sent',
+  'messages.resolve.mark-failed',
+  'messages.resolve.resend',
+  'inbox.handled',
+  'lists.black.add',
+  'lists.black.update',
+  'lists.black.remove',
+  'lists.black.import',
+  'lists.black.opt-out',
+  'lists.white.add',
+  'lists.white.update',
+  'lists.white.remove',
+  'lists.white.import',
+  'templates.create',
+  'templates.update',
+  'templates.archive',
+  'templates.restore',
+  'modems.add',
+  'modems.update',
+  'modems.remove',
+  'modems.test-send',
+  'store.connection.create',
+  'store.connection.update',
+  'store.connection.delete',
+  'store.mapping.update',
+  'store.schedule.update',
+  'store.sync.start',
+  'store.sync.cancel',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
 export interface AuditActor {
   userId: number | null;
   username: string;
@@ -54,7 +107,7 @@ export class AuditLog {
 
   async record(
     actor: AuditActor,
-    action: string,
+    action: AuditAction,
     target = '',
     detail: Record<string, unknown> | null = null,
     trx: Knex = this.db,

@@ -14,7 +14,7 @@ export function useAuditLabels() {
 
   function tone(action: string): AuditTone {
     if (action === 'user.locked' || action === 'login.failed') return 'danger';
-    if (action.endsWith('.disable') || action.endsWith('reset-password')) return 'warning';
+    if (action.endsWith('.disable') || action.endsWith('reset-password') || action.endsWith('.remove') || action.endsWith('.delete') || action.endsWith('.cancel') || action.endsWith('.opt-out')) return 'warning';
     if (action === 'login' || action === 'logout') return 'info';
     if (action.endsWith('.create') || action.endsWith('.enable')) return 'success';
     return 'primary';
