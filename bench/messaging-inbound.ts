@@ -74,7 +74,9 @@ export async function run(options: { seconds?: number; rate?: number; log?: (lin
   result.withinTarget = result.p99 <= 20 && result.repliesQueued === total;
   log(
     `${total} opt-out texts at ${rate}/s: stored → reply queued p50 ${result.p50.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms, ` +
-      `p99 ${result.p99.toFixed(1)} ms (target ≤ 20 ms), max ${result.max.toFixed(1)} ms; ${result.repliesQueued} confirmations queued`,
+      `p99 ${result.p99.toFixed(1)} ms (target ≤ 20 ms), max ${result.max.toFixed(1)} ms; ${result.repliesQueued} confirmations queued ` +
+      // Other work on the machine shows up directly in the tail: say how busy it was.
+      `(load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} CPUs)`,
   );
   return result;
 }

@@ -9,6 +9,7 @@ import { validateConfig, type ApplianceConfig } from './config.js';
 import { loadOrCreateSecretBox } from './crypto/secret-box.js';
 import { lockDataDir, prepareDataDir } from './data-dir.js';
 import { checkDatabaseFile, classifySqliteError, databasePath, openSqlite } from './db/connection.js';
+import { startWalCheckpointer } from './db/checkpoint.js';
 import { migrateToLatest } from './db/migrate.js';
 import { StartupError, isAppError, systemErrorCode } from './errors.js';
 import { EventBus } from './events/bus.js';
@@ -76,6 +77,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       throw isAppError(error) ? error : classifySqliteError(error, databaseFile);
     }
     if (migrationsApplied.length > 0) logger.info({ migrations: migrationsApplied }, 'database migrated');
+    stack.push(await startWalCheckpointer(databaseFile, db, { onError: (err) => logger.warn({ err }, 'WAL checkpoint failed') }));
     const events = new EventBus(() => clock.now());
     const audit = new AuditLog(db, clock);
     const users = new Users(db, clock, audit, events, config.auth);
