@@ -278,18 +278,49 @@ export class ModemPool {
     return probePort(path, baudRate ? { baudRates: [baudRate] } : {});
   }
 
-  /** Ports the OS lists plus `extraPaths`, each probed unless a running modem holds it. */
-  async discover(extraPaths: readonly string[] = []): Promise<DiscoveredPort[]> {
+  /**
+   * Ports the OS lists plus `extraPaths`, each probed unless a running modem holds it.
+   * A silent port costs a few seconds (every common baud rate is tried), so progress is
+   * reported per port and a cancelled scan stops at the next baud rate, answering with
+   * the ports probed so far.
+   */
+  async discover(
+    extraPaths: readonly string[] = [],
+    options: { onProgress?: (progress: { done: number; total: number; path: string | null }) => void; signal?: AbortSignal } = {},
+  ): Promise<DiscoveredPort[]> {
+    // One scan at a time: a scan started right after a cancelled one waits until the
+    // cancelled probe has closed its port, instead of finding the port busy.
+    const previous = this.scanning;
+    let done!: () => void;
+    this.scanning = new Promise<void>((resolve) => (done = resolve));
+    try {
+      await previous;
+      return await this.scanPorts(extraPaths, options);
+    } finally {
+      done();
+    }
+  }
+
+  private scanning: Promise<void> = Promise.resolve();
+
+  private async scanPorts(
+    extraPaths: readonly string[],
+    options: { onProgress?: (progress: { done: number; total: number; path: string | null }) => void; signal?: AbortSignal },
+  ): Promise<DiscoveredPort[]> {
     const configs = await this.configs();
     const usedBy = (path: string) => configs.find((c) => c.kind === 'serial' && c.portPath === path && this.running.has(c.id))?.name ?? null;
     const ports = await listPorts(extraPaths);
     const results: DiscoveredPort[] = [];
     // One port after the other: probing two ports of one dongle at once confuses some firmware.
-    for (const port of ports) {
+    for (const [index, port] of ports.entries()) {
+      if (options.signal?.aborted) break;
+      options.onProgress?.({ done: index, total: ports.length, path: port.path });
       const holder = usedBy(port.path);
-      const probe = holder ? null : await probePort(port.path);
+      const probe = holder ? null : await probePort(port.path, options.signal ? { signal: options.signal } : {});
+      if (options.signal?.aborted) break;
       results.push({ path: port.path, manufacturer: port.manufacturer, listed: port.listed, usedBy: holder, probe });
     }
+    options.onProgress?.({ done: results.length, total: ports.length, path: null });
     return results;
   }
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createTempPty } from '../support/pty';
 import { adminApi } from './support/api';
 import { expect, snap, test } from './support/fixtures';
 
@@ -115,16 +116,23 @@ test.describe('设备: modems', () => {
     test.setTimeout(150_000);
     const imei = '861234567890128';
     const pty = await startPtyModem(imei);
+    const silent = await createTempPty({ link: 'ttySILENT' });
     try {
       const api = await adminApi(appliance);
       await page.getByTestId('nav-modems').click();
       await page.getByTestId('modems-add').click();
       const dialog = page.getByTestId('modem-dialog');
       await dialog.getByTestId('modem-form-name').fill('收银台 USB 猫');
+      // A port nobody answers on takes seconds at every baud rate: the scan says which port it
+      // is probing, and can be stopped.
+      await dialog.getByTestId('modem-form-extra').fill(silent.link);
+      await dialog.getByTestId('modem-form-scan').click();
+      await expect(dialog.getByTestId('modem-scan')).toContainText(new RegExp(`正在探测 ${silent.link}（第 \\d+ 个，共 \\d+ 个）`), { timeout: 30_000 });
+      await snap(page, 'modems-scan-progress');
+      await dialog.getByTestId('modem-scan-cancel').click();
+      await expect(dialog.getByTestId('modem-scan')).toBeHidden();
       await dialog.getByTestId('modem-form-extra').fill(pty.link);
       await dialog.getByTestId('modem-form-scan').click();
-      await expect(dialog.getByTestId('modem-scan')).toContainText('正在逐个探测端口');
-      await snap(page, 'modems-scan-progress');
       // /dev/ttyS0 and the like answer nothing: each silent port takes a few seconds at every baud rate.
       const found = dialog.getByTestId(`modem-port-${pty.link}`);
       await expect(found).toContainText('有响应', { timeout: 60_000 });
@@ -169,6 +177,7 @@ test.describe('设备: modems', () => {
       expect(after.items.some((m) => m.id === added.id)).toBe(false);
     } finally {
       await pty.stop();
+      await silent.dispose();
     }
   });
 

@@ -1,4 +1,7 @@
+import http from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { JobProgress } from '../../events/bus.js';
+import { createTempPty } from '../../../tests/support/pty.js';
 import { CLI_ACTOR } from '../../auth/audit.js';
 import { systemClock } from '../../clock.js';
 import { createTestAppliance, type ApiClient, type TestAppliance } from '../../../tests/support/appliance.js';
@@ -189,13 +192,58 @@ describe('/api/modems', () => {
     expect(probe.json().error).toBeTruthy();
     expect((await admin.post('/api/modems/probe', { path: '/dev/ttyUSB0', baudRate: 1234 })).json().error.code).toBe('VALIDATION_FAILED');
 
-    const ports = await admin.get('/api/modems/ports?extra=/dev/ttyNOSUCH8,%20/dev/ttyNOSUCH9');
+    const progress: JobProgress[] = [];
+    const unsubscribe = app.services.events.onDidPublish((event) => {
+      if (event.type === 'job.progress' && (event.data as JobProgress).jobId === 'scan-1') progress.push(event.data as JobProgress);
+    });
+    const ports = await admin.get('/api/modems/ports?extra=/dev/ttyNOSUCH8,%20/dev/ttyNOSUCH9&jobId=scan-1');
+    unsubscribe();
     expect(ports.statusCode, ports.body).toBe(200);
     const extra = ports.json().items.filter((p: { listed: boolean }) => !p.listed);
     expect(extra.map((p: { path: string }) => p.path)).toEqual(['/dev/ttyNOSUCH8', '/dev/ttyNOSUCH9']);
     expect(extra[0].probe).toMatchObject({ responding: false });
     expect(ports.json().tookMs).toBeTypeOf('number');
-  });
+    // One progress step per port (naming it), then finished with every port done.
+    const total = ports.json().items.length as number;
+    expect(progress.map((p) => `${p.state} ${p.done}/${p.total}`)).toEqual([
+      ...Array.from({ length: total }, (_, i) => `running ${i}/${total}`),
+      `finished ${total}/${total}`,
+    ]);
+    expect(progress.map((p) => p.message).slice(-3)).toEqual(['/dev/ttyNOSUCH8', '/dev/ttyNOSUCH9', undefined]);
+  }, 60_000);
+
+  it('stops a port scan when the request is closed (the dialog is closed), between baud rates', async () => {
+    // Two silent serial ports (PTYs nobody answers on): each would take every baud rate's timeout.
+    const silent = [await createTempPty(), await createTempPty()];
+    try {
+      await app.server.listen({ host: '127.0.0.1', port: 0 });
+      const port = (app.server.server.address() as { port: number }).port;
+      const progress: JobProgress[] = [];
+      const ended = new Promise<JobProgress>((resolve) => {
+        app.services.events.onDidPublish((event) => {
+          const data = event.data as JobProgress;
+          if (event.type !== 'job.progress' || data.jobId !== 'scan-2') return;
+          progress.push(data);
+          if (data.state !== 'running') resolve(data);
+        });
+      });
+      const extra = silent.map((pty) => pty.link).join(',');
+      const request = http.get({
+        host: '127.0.0.1',
+        port,
+        path: `/api/modems/ports?jobId=scan-2&extra=${encodeURIComponent(extra)}`,
+        headers: { authorization: `Bearer ${admin.token}` },
+      });
+      request.on('error', () => undefined);
+      await until(async () => progress.length, (n) => n > 0, 'the first progress step');
+      request.destroy();
+      const last = await ended;
+      expect(last.state).toBe('cancelled');
+      expect(last.done).toBeLessThan(last.total!);
+    } finally {
+      for (const pty of silent) await pty.dispose();
+    }
+  }, 60_000);
 
   it('lets managers and operators read but only admins change modems', async () => {
     const id = await addSimulated();

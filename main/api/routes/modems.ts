@@ -155,13 +155,41 @@ export const modemRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async 
         response: { 200: PortsResponse, 409: { $ref: 'ErrorBody' }, ...standardErrors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const extra = (request.query.extra ?? '')
         .split(',')
         .map((p) => p.trim())
         .filter(Boolean);
       const started = Date.now();
-      const items = await modems.discover(extra);
+      const jobId = request.query.jobId ?? `modem-scan-${started}`;
+      // The person closing the dialog (or the page) aborts the request: stop probing then.
+      const cancel = new AbortController();
+      reply.raw.on('close', () => {
+        if (!reply.raw.writableFinished) cancel.abort();
+      });
+      const publish = (done: number, total: number, state: 'running' | 'finished' | 'cancelled', path: string | null) => {
+        const elapsedSeconds = (Date.now() - started) / 1000;
+        const rate = done > 0 && elapsedSeconds > 0 ? done / elapsedSeconds : null;
+        services.events.publish(
+          'job.progress',
+          {
+            jobId,
+            kind: 'modem.scan',
+            label: 'modem port scan',
+            done,
+            total,
+            ratePerSecond: rate,
+            etaSeconds: rate ? Math.round((total - done) / rate) : null,
+            state,
+            ...(path ? { message: path } : {}),
+          },
+          'modems.manage',
+        );
+      };
+      const items = await modems.discover(extra, {
+        signal: cancel.signal,
+        onProgress: ({ done, total, path }) => publish(done, total, path === null ? (cancel.signal.aborted ? 'cancelled' : 'finished') : 'running', path),
+      });
       return { items, tookMs: Date.now() - started };
     },
   );

@@ -141,6 +141,12 @@ export const ProbeBody = Type.Object({
 
 export const PortsQuery = Type.Object({
   extra: Type.Optional(Type.String({ maxLength: 2000, description: 'Comma-separated paths the OS does not list (PTYs, /dev/serial/by-id/… links) to probe too' })),
+  jobId: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9_-]{1,64}$',
+      description: 'Progress is published as job.progress events with this id (kind modem.scan); closing the request cancels the scan',
+    }),
+  ),
 });
 
 export const DiscoveredPortSchema = Type.Object({

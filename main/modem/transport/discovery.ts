@@ -57,12 +57,14 @@ export async function listPorts(extraPaths: readonly string[] = []): Promise<Por
 /** Tries AT at each baud rate (or the given one) until the port answers OK. */
 export async function probePort(
   path: string,
-  options: { baudRates?: readonly number[]; timeoutMs?: number; factory?: TransportFactory } = {},
+  options: { baudRates?: readonly number[]; timeoutMs?: number; factory?: TransportFactory; signal?: AbortSignal } = {},
 ): Promise<ProbeResult> {
   const factory = options.factory ?? serialFactory;
   const timeoutMs = options.timeoutMs ?? 1_000;
   let lastError: string | null = null;
   for (const baudRate of options.baudRates ?? DETECT_BAUD_RATES) {
+    // A cancelled scan stops between baud rates: the port is closed and nothing is left half-open.
+    if (options.signal?.aborted) return { path, responding: false, baudRate: null, manufacturer: null, model: null, imei: null, error: 'scan cancelled' };
     let transport: ByteTransport;
     try {
       transport = factory(path, baudRate);

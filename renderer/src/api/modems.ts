@@ -36,7 +36,8 @@ export const modemsApi = {
   create: (body: CreateModemBodyDto) => http.post<ModemDto>('/modems', body),
   update: (id: string, body: UpdateModemBodyDto) => http.patch<ModemDto>(`/modems/${id}`, body),
   remove: (id: string) => http.delete<{ ok: true }>(`/modems/${id}`),
-  ports: (extra: string[]) => http.get<{ items: DiscoveredPortDto[]; tookMs: number }>('/modems/ports', { query: { extra: extra.join(',') } }),
+  ports: (extra: string[], jobId: string, signal: AbortSignal) =>
+    http.get<{ items: DiscoveredPortDto[]; tookMs: number }>('/modems/ports', { query: { extra: extra.join(','), jobId }, signal }),
   probe: (path: string, baudRate?: number) => http.post<ProbeResultDto>('/modems/probe', { path, ...(baudRate ? { baudRate } : {}) }),
   testSend: (id: string, to: string, text: string) => http.post<TestSendResultDto>(`/modems/${id}/test-send`, { to, text }),
   health: (id: string, since: number) => http.get<{ items: HealthSampleDto[] }>(`/modems/${id}/health`, { query: { since } }),

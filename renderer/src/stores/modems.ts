@@ -68,16 +68,36 @@ export const useModemsStore = defineStore('modems', () => {
     await save(id, { enabled });
   }
 
-  async function scan(extra: string[]): Promise<DiscoveredPortDto[]> {
+  let scanAbort: AbortController | null = null;
+  /** The running scan's id: its job.progress events carry it. */
+  const scanJobId = ref<string | null>(null);
+
+  /** Scans the ports; resolves to null when the scan was cancelled. */
+  async function scan(extra: string[]): Promise<DiscoveredPortDto[] | null> {
+    scanAbort?.abort();
+    const abort = new AbortController();
+    scanAbort = abort;
+    scanJobId.value = `modem-scan-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     scanning.value = true;
     try {
-      const found = await modemsApi.ports(extra);
+      const found = await modemsApi.ports(extra, scanJobId.value, abort.signal);
       ports.value = found.items;
       scanTookMs.value = found.tookMs;
       return found.items;
+    } catch (cause) {
+      if (abort.signal.aborted) return null;
+      throw cause;
     } finally {
-      scanning.value = false;
+      if (scanAbort === abort) {
+        scanAbort = null;
+        scanning.value = false;
+      }
     }
+  }
+
+  /** Closing the request stops the scan on the server between baud rates. */
+  function cancelScan(): void {
+    scanAbort?.abort();
   }
 
   async function probe(path: string, baudRate?: number): Promise<ProbeResultDto> {
@@ -142,7 +162,7 @@ export const useModemsStore = defineStore('modems', () => {
   );
 
   return {
-    items, baudRates, loaded, loading, saving, scanning, probing, sending, ports, scanTookMs,
+    items, baudRates, loaded, loading, saving, scanning, scanJobId, cancelScan, probing, sending, ports, scanTookMs,
     load, save, remove, setEnabled, scan, probe, testSend, history, simulatorLog, applyStatus,
     online, worstSignal, totals,
   };
