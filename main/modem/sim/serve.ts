@@ -1,4 +1,5 @@
 import { SerialPort } from 'serialport';
+import { writeToPort } from '../transport/serial.js';
 import { SimulatorError } from './errors.js';
 import { LinePacer } from './line-pacer.js';
 import type { SimulatedModem } from './modem.js';
@@ -32,8 +33,9 @@ export async function serveOnPort(path: string, modem: SimulatedModem, { baudRat
       error ? reject(new SimulatorError('MODEM_SIM_PORT_FAILED', `The simulator could not open ${path}: ${error.message}`, 500)) : resolve(),
     ),
   );
+  // Straight to the descriptor like the driver's writes: a zero-latency modem answers at once.
   const toHost = (chunk: Buffer) => {
-    if (port.isOpen) port.write(chunk);
+    if (port.isOpen) writeToPort(port, chunk).catch(() => undefined);
   };
   const toModem = (chunk: Buffer) => modem.receive(chunk);
   const outbound = lineRate ? new LinePacer(lineRate, toHost) : undefined;

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { ModemError } from '../errors.js';
 import type { ByteTransport } from './types.js';
@@ -81,11 +82,7 @@ export class SerialTransport implements ByteTransport {
   async write(data: Buffer | string): Promise<void> {
     const port = this.port;
     if (!port || !port.isOpen) throw new ModemError('MODEM_PORT_CLOSED', `The port ${this.options.path} is not open.`, { retryable: true });
-    // Resolved once the bytes are with the OS: ordering is kept by the port's queue, and waiting for
-    // tcdrain (the bytes on the wire) would add a thread-pool round trip to every command.
-    await new Promise<void>((resolve, reject) => {
-      port.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data, (error) => (error ? reject(error) : resolve()));
-    });
+    await writeToPort(port, typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
   }
 
   async close(): Promise<void> {
@@ -103,4 +100,30 @@ export class SerialTransport implements ByteTransport {
     this.closeListeners.add(listener);
     return () => this.closeListeners.delete(listener);
   }
+}
+
+/**
+ * Writes to an open serial port, resolved once the OS has the bytes. When nothing is queued
+ * in the stream the bytes go straight to the descriptor (opened O_NONBLOCK by serialport):
+ * serialport's own write runs fs.write on the thread pool, a round trip per AT command and
+ * per PDU that the CMGS exchange waits on twice. A full buffer (EAGAIN) or a partial write
+ * leaves the rest to the stream, which queues it in order. On Windows the binding's `fd` is a
+ * handle, not a descriptor: the stream only.
+ */
+export async function writeToPort(port: SerialPort, buffer: Buffer): Promise<void> {
+  let rest = buffer;
+  const fd = process.platform === 'win32' ? undefined : (port.port as { fd?: unknown } | undefined)?.fd;
+  if (typeof fd === 'number' && port.writableLength === 0) {
+    try {
+      const written = writeSync(fd, buffer);
+      if (written === buffer.length) return;
+      rest = buffer.subarray(written);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') throw error;
+    }
+  }
+  await new Promise<void>((resolve, reject) => {
+    port.write(rest, (error) => (error ? reject(error) : resolve()));
+  });
 }
