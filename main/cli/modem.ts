@@ -21,6 +21,12 @@ function baudRate(value: string): number {
   return n;
 }
 
+function probeTimeout(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 50 || n > 60_000) throw new InvalidArgumentError('use milliseconds from 50 to 60000.');
+  return n;
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -177,13 +183,14 @@ export function registerModemCommands(program: Command, out: CliOutput): void {
     .option('--port <path>', 'also look at this path (PTYs and /dev/serial/by-id links are not listed); repeatable', collect)
     .option('--probe', 'ask each port with AT: answers, baud rate, manufacturer, model, IMEI')
     .option('--baud <rate>', 'probe at this rate only (default: try the common rates)', baudRate)
+    .option('--timeout <ms>', 'how long each AT try waits for an answer', probeTimeout, 1_000)
     .option('--json', 'print JSON')
-    .action(async (options: { port?: string[]; probe?: boolean; baud?: number; json?: boolean }) => {
+    .action(async (options: { port?: string[]; probe?: boolean; baud?: number; timeout: number; json?: boolean }) => {
       const ports = await listPorts(options.port ?? []);
       // One port after the other: probing two ports of one dongle at once confuses some firmware.
       const found: Array<(typeof ports)[number] & { probe?: ProbeResult }> = [];
       for (const port of ports) {
-        found.push(options.probe ? { ...port, probe: await probePort(port.path, options.baud ? { baudRates: [options.baud] } : {}) } : port);
+        found.push(options.probe ? { ...port, probe: await probePort(port.path, { timeoutMs: options.timeout, ...(options.baud ? { baudRates: [options.baud] } : {}) }) } : port);
       }
       if (options.json) {
         out.out(JSON.stringify(found, null, 2));
