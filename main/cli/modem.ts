@@ -11,8 +11,9 @@ import { table, type CliOutput } from './output.js';
 /**
  * `storemas modem list | probe | send`: one port at a time, straight from the
  * command line with no service running (a port the service holds is locked and
- * says so). Probing only asks (AT, identity, signal, registration, storage):
- * it changes nothing on the modem.
+ * says so). Probing only asks (AT, identity, signal, registration, storage);
+ * beyond echo off and numeric errors, as the service sets them too, it changes
+ * nothing on the modem (no storage, indication or PIN settings).
  */
 
 function baudRate(value: string): number {
