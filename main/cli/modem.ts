@@ -33,7 +33,7 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 /** Every modem report a probe can give; null where the modem did not say. */
-export interface ModemReport {
+interface ModemReport {
   port: string;
   baudRate: number;
   manufacturer: string | null;
@@ -74,7 +74,7 @@ async function answeringBaud(path: string, baud: number | undefined): Promise<nu
 }
 
 /** Asks the modem what it is and how it is doing, with the pure reply parsers; sets only echo off and numeric errors. */
-export async function readModemReport(path: string, baud: number): Promise<ModemReport> {
+async function readModemReport(path: string, baud: number): Promise<ModemReport> {
   const transport = new SerialTransport({ path, baudRate: baud });
   await transport.open();
   const session = new AtSession(transport, { defaultTimeoutMs: 3_000 });

@@ -12,7 +12,7 @@ import { table, type CliOutput } from './output.js';
 const UNIT_MINUTES: Record<string, number> = { m: 1, h: 60, d: 1440, w: 10_080 };
 
 /** 30m, 24h, 7d, 2w (a bare number is minutes). */
-export function parseValidity(value: string): number {
+function parseValidity(value: string): number {
   const match = /^(\d+)\s*([mhdw]?)$/i.exec(value.trim());
   const minutes = match ? Number(match[1]) * UNIT_MINUTES[(match[2] || 'm').toLowerCase()]! : NaN;
   if (!(minutes > 0 && minutes <= MAX_VALIDITY_MINUTES)) {
@@ -27,7 +27,7 @@ function concatReference(value: string): number {
   return n;
 }
 
-export type SmscField = 'auto' | 'present' | 'absent';
+type SmscField = 'auto' | 'present' | 'absent';
 
 /**
  * Decodes with the SMSC field as said, or finds out: CMGR/CMGL/CMT listings
@@ -35,7 +35,7 @@ export type SmscField = 'auto' | 'present' | 'absent';
  * is tried first; the error then is the one with the field (it already hints
  * when the hex decodes without).
  */
-export function decodeEither(hex: string, smsc: SmscField): { decoded: DecodedPdu; smscField: boolean } {
+function decodeEither(hex: string, smsc: SmscField): { decoded: DecodedPdu; smscField: boolean } {
   if (smsc !== 'auto') return { decoded: decodePdu(hex, { hasSmsc: smsc === 'present' }), smscField: smsc === 'present' };
   try {
     return { decoded: decodePdu(hex, { hasSmsc: true }), smscField: true };
