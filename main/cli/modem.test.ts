@@ -2,6 +2,9 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, REPO_ROOT, type CliRun } from '../../tests/support/cli.js';
+import { CLI_ACTOR } from '../auth/audit.js';
+import { defaultConfig } from '../config.js';
+import { openCore } from '../index.js';
 import { createTempPty, tempPtyDir } from '../../tests/support/pty.js';
 import { decodePdu, type DecodedSubmit } from '../modem/pdu/index.js';
 import type { SimulatorOptions } from '../modem/sim/options.js';
@@ -124,6 +127,37 @@ describe('storemas modem', { timeout: 120_000 }, () => {
     expect(human.status).toBe(0);
     expect(human.stdout).toMatch(/^Sent: 1 part\(s\) to \+8613800138000 via .*ttySEND @115200$/m);
     expect(human.stdout).toMatch(/^1\/1\s+sent\s+43\s+1$/m);
+  });
+
+  it('send keeps the caps of the modem configured on the port, counting its earlier sends and these', async () => {
+    const { link, sim } = await simulator('ttyCAPS', {});
+    const dataDir = path.join(dir, 'data-caps');
+    const core = await openCore(defaultConfig({ dataDir, logToConsole: false }), { lock: false });
+    let modemId: string;
+    try {
+      const added = await core.services.modems.add(
+        { name: '收银台', kind: 'serial', portPath: link, baudRate: 115200, limits: { minGapMs: 0, perHour: 1, perDay: 10 }, enabled: false },
+        CLI_ACTOR,
+      );
+      modemId = added.config.id;
+    } finally {
+      await core.close();
+    }
+    const first = await storemas(['--data-dir', dataDir, 'modem', 'send', '--port', link, '--to', '13800138000', '--text', '第一条']);
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    const second = await storemas(['--data-dir', dataDir, 'modem', 'send', '--port', link, '--to', '13800138000', '--text', '第二条']);
+    expect(second.status).not.toBe(0);
+    expect(second.stderr).toMatch(/cap of 1 messages per hour/);
+    expect(sim.modem.acceptedLog()).toHaveLength(1);
+
+    const reopened = await openCore(defaultConfig({ dataDir, logToConsole: false }), { lock: false });
+    try {
+      const counted = await reopened.services.modems.counters(modemId, 0);
+      expect(counted.reduce((n, row) => n + row.sent, 0)).toBe(1);
+    } finally {
+      await reopened.close();
+    }
   });
 
   it('send says when the SIM wants its PIN, and sends once it is given', async () => {

@@ -1,11 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { ModemError, openModemOnPort, SUPPORTED_BAUD_RATES, DETECT_BAUD_RATES, type SendResult } from '../modem/index.js';
+import { databasePath } from '../db/connection.js';
+import { ModemError, openModemOnPort, SUPPORTED_BAUD_RATES, DETECT_BAUD_RATES, type SendLimits, type SendResult } from '../modem/index.js';
 import { parseCops, parseCpin, parseCpmsUse, parseCreg, parseCsca, parseCsq, parseImei, parseImsi, parseInfoText } from '../modem/at/parsers.js';
 import { AtSession } from '../modem/at/session.js';
 import { encodeSubmit, PduError } from '../modem/pdu/index.js';
 import { listPorts, probePort, type ProbeResult } from '../modem/transport/discovery.js';
 import { SerialTransport } from '../modem/transport/serial.js';
+import { configFrom, withCore } from './common.js';
 import { table, type CliOutput } from './output.js';
 
 /**
@@ -175,6 +177,27 @@ function printSendResult(out: CliOutput, result: SendResult): void {
   for (const line of table([['PART', 'STATUS', 'MR', 'TRIES', 'ERROR'], ...rows])) out.out(line);
 }
 
+/**
+ * Runs a send on `port` with the budget of the modem configured there in this data
+ * directory (when it has a database), and counts the parts sent for that modem.
+ */
+async function withConfiguredPort(
+  command: Command,
+  port: string,
+  send: (budget: { limits: SendLimits; history: number[] } | null) => Promise<SendResult>,
+): Promise<SendResult> {
+  const config = configFrom(command);
+  const hasDatabase = await stat(databasePath(config.dataDir)).then(() => true, () => false);
+  if (!hasDatabase) return send(null);
+  return withCore(command, async (core) => {
+    const budget = await core.services.modems.portSendBudget(port);
+    const result = await send(budget);
+    const sentParts = result.parts.filter((part) => part.status === 'sent').length;
+    if (budget && sentParts > 0) await core.services.modems.countSentOutsideService(budget.modemId, core.services.clock.now(), sentParts);
+    return result;
+  });
+}
+
 export function registerModemCommands(program: Command, out: CliOutput): void {
   const modem = program.command('modem').description('find, probe and test GSM modems on serial ports (短信猫)');
 
@@ -232,7 +255,7 @@ export function registerModemCommands(program: Command, out: CliOutput): void {
     .option('--baud <rate>', 'baud rate (default: detected)', baudRate)
     .option('--pin <pin>', 'SIM PIN, when the SIM asks for one')
     .option('--json', 'print JSON')
-    .action(async (options: { port: string; to: string; text: string; baud?: number; pin?: string; json?: boolean }) => {
+    .action(async function (this: Command, options: { port: string; to: string; text: string; baud?: number; pin?: string; json?: boolean }) {
       // A message that cannot be encoded is refused before any port is touched.
       try {
         encodeSubmit({ to: options.to, text: options.text, concatReference: 0 });
@@ -248,13 +271,21 @@ export function registerModemCommands(program: Command, out: CliOutput): void {
       if (sim !== 'ready' && sim !== 'sim-pin') {
         throw new ModemError('MODEM_SIM_NOT_READY', `The modem on ${options.port} cannot send: SIM ${SIM_WORDS[sim] ?? sim}. See "storemas modem probe --port ${options.port}".`);
       }
-      const { modem: device, close } = await openModemOnPort({ path: options.port, baudRate: baud, pin: options.pin ?? null });
-      let result: SendResult;
-      try {
-        result = await device.send({ to: options.to, text: options.text });
-      } finally {
-        await close();
-      }
+      // The caps of the modem configured on this port hold here too: its recent sends count,
+      // and these parts are counted for it (a stopped service cannot be used to send around them).
+      const result = await withConfiguredPort(this, options.port, async (budget) => {
+        const { modem: device, close } = await openModemOnPort({
+          path: options.port,
+          baudRate: baud,
+          pin: options.pin ?? null,
+          ...(budget ? { limits: budget.limits, sendHistory: budget.history } : {}),
+        });
+        try {
+          return await device.send({ to: options.to, text: options.text });
+        } finally {
+          await close();
+        }
+      });
       if (options.json) out.out(JSON.stringify({ port: options.port, baudRate: baud, ...result }, null, 2));
       else {
         out.out(`${result.ok ? 'Sent' : 'Not sent'}: ${result.parts.length} part(s) to ${options.to} via ${options.port} @${baud}`);

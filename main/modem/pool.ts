@@ -519,7 +519,7 @@ export class ModemPool {
   }
 
   /** Adds to the hour's counters; writes for one modem are chained so increments never race. */
-  private count(running: Running | undefined, id: string, at: number, add: Partial<Record<'sent' | 'failed' | 'received' | 'reports', number>>): void {
+  private count(running: Running | undefined, id: string, at: number, add: Partial<Record<'sent' | 'failed' | 'received' | 'reports', number>>): Promise<void> {
     const hourStart = at - (at % HOUR);
     const write = async () => {
       await this.deps.db.transaction(async (trx) => {
@@ -538,6 +538,7 @@ export class ModemPool {
       this.deps.logger?.warn({ err: error, modem: id }, 'modem counter write failed');
     });
     if (running) running.counterWrites = chain;
+    return chain;
   }
 
   private recordHealth(id: string, at: number, status: ModemStatus): void {
@@ -564,6 +565,23 @@ export class ModemPool {
   }
 
   /** Sends of the last day from the hourly counters, placed at the end of their hour (errs on the safe side). */
+  /**
+   * For a send on a port outside the service (the CLI): the caps of the modem configured
+   * on that port and its submissions of the last day, so the caps hold whoever sends.
+   * Null when no modem is configured on the port (the default caps apply).
+   */
+  async portSendBudget(path: string): Promise<{ modemId: string; name: string; limits: SendLimits; history: number[] } | null> {
+    const config = (await this.configs()).find((c) => c.kind === 'serial' && c.portPath === path);
+    if (!config) return null;
+    return { modemId: config.id, name: config.name, limits: config.limits, history: await this.recentSends(config.id) };
+  }
+
+  /** Counts parts sent on a configured modem's port outside the service, so its caps and counters include them. */
+  async countSentOutsideService(id: string, at: number, parts: number): Promise<void> {
+    // Outside the service nothing else waits on the write: finish it before the process ends.
+    await this.count(undefined, id, at, { sent: parts });
+  }
+
   private async recentSends(id: string): Promise<number[]> {
     const now = this.deps.clock.now();
     const rows = await this.counters(id, now - DAY);
@@ -689,12 +707,24 @@ export async function openModemOnPort(options: {
   timeoutMs?: number;
   clock?: Clock;
   sink?: InboundSink;
+  /** The caps of the modem configured on this port, and its recent submissions (see portSendBudget). */
+  limits?: SendLimits;
+  sendHistory?: number[];
 }): Promise<{ modem: Modem; close(): Promise<void> }> {
   const transport = new SerialTransport({ path: options.path, baudRate: options.baudRate, rtscts: options.rtscts });
   const modem = new Modem(
-    { id: `port:${options.path}`, name: options.path, pin: options.pin ?? null, imeiBinding: options.imeiBinding ?? null, maxFailures: 1, commandTimeoutMs: 5_000 },
+    {
+      id: `port:${options.path}`,
+      name: options.path,
+      pin: options.pin ?? null,
+      imeiBinding: options.imeiBinding ?? null,
+      maxFailures: 1,
+      commandTimeoutMs: 5_000,
+      ...(options.limits ? { limits: options.limits } : {}),
+    },
     { transport, clock: options.clock ?? systemClock, sink: options.sink ?? LEAVE_ON_SIM },
   );
+  if (options.sendHistory) modem.seedSendHistory(options.sendHistory);
   modem.start();
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (;;) {
