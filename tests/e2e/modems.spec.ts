@@ -94,6 +94,17 @@ test.describe('设备: modems', () => {
     const log = await api.get<{ items: Array<{ recipient: string; text: string | null; mr: number }> }>(`/modems/${id}/simulator/log`);
     expect(log.items.find((e) => e.text === text)).toMatchObject({ recipient: expect.stringContaining('13900005555'), mr });
 
+    // A customer's text, simulated from the drawer, arrives in the inbox like a real one.
+    await drawer.getByTestId('modem-sim-inject-from').fill('13900007777');
+    await drawer.getByTestId('modem-sim-inject-text').fill('请问周末营业到几点？');
+    await drawer.getByTestId('modem-sim-inject-send').click();
+    await expect(page.getByText('模拟短信已发出（1 段）')).toBeVisible();
+    await expect
+      .poll(async () => (await api.get<{ items: Array<{ number: string; lastText: string }> }>('/inbox')).items.find((c) => c.number === '+8613900007777')?.lastText, {
+        timeout: 45_000,
+      })
+      .toBe('请问周末营业到几点？');
+
     await drawer.getByRole('tab', { name: '趋势' }).click();
     await expect(drawer.getByTestId('modem-hourly-chart')).toBeVisible();
     await expect(drawer.getByTestId('modem-signal-chart')).toBeVisible();

@@ -42,5 +42,8 @@ export const modemsApi = {
   testSend: (id: string, to: string, text: string) => http.post<TestSendResultDto>(`/modems/${id}/test-send`, { to, text }),
   health: (id: string, since: number) => http.get<{ items: HealthSampleDto[] }>(`/modems/${id}/health`, { query: { since } }),
   counters: (id: string, since: number) => http.get<{ items: CounterRowDto[] }>(`/modems/${id}/counters`, { query: { since } }),
+  /** Demo and training: the simulated modem receives a text from a phone, which then arrives like any other. */
+  simulateInbound: (modemId: string, from: string, text: string) =>
+    http.post<{ modemId: string; parts: number }>('/inbox/simulate', { modemId, from, text }),
   simulatorLog: (id: string, limit = 50) => http.get<{ items: SimulatorLogEntryDto[]; total: number }>(`/modems/${id}/simulator/log`, { query: { limit } }),
 };

@@ -122,6 +122,7 @@ export const useModemsStore = defineStore('modems', () => {
     Promise.all([modemsApi.health(id, since).then((r) => r.items), modemsApi.counters(id, since).then((r) => r.items)]);
 
   const simulatorLog = (id: string): Promise<{ items: SimulatorLogEntryDto[]; total: number }> => modemsApi.simulatorLog(id);
+  const simulateInbound = (id: string, from: string, text: string) => modemsApi.simulateInbound(id, from, text);
 
   /**
    * A live 'modem.status' event: the card changes at once, without asking the server.
@@ -163,7 +164,7 @@ export const useModemsStore = defineStore('modems', () => {
 
   return {
     items, baudRates, loaded, loading, saving, scanning, scanJobId, cancelScan, probing, sending, ports, scanTookMs,
-    load, save, remove, setEnabled, scan, probe, testSend, history, simulatorLog, applyStatus,
+    load, save, remove, setEnabled, scan, probe, testSend, history, simulatorLog, simulateInbound, applyStatus,
     online, worstSignal, totals,
   };
 });
