@@ -43,16 +43,19 @@ export const useMessagesStore = defineStore('messages', () => {
   /** What the send form offers: modems to pin to ("send via") and contact groups with their sizes. */
   const modemChoices = ref<ModemChoiceDto[]>([]);
   const groups = ref<ContactGroupDto[]>([]);
-  const sendOptionsLoading = ref(false);
+  const groupsLoading = ref(false);
 
-  async function loadSendOptions(): Promise<void> {
-    sendOptionsLoading.value = true;
+  async function loadModemChoices(): Promise<void> {
+    modemChoices.value = (await messagesApi.modems()).items;
+  }
+
+  /** Counting every group's members takes a moment on a large store: loaded when a group is to be picked. */
+  async function loadGroups(): Promise<void> {
+    groupsLoading.value = true;
     try {
-      const [modems, found] = await Promise.all([messagesApi.modems(), messagesApi.groups()]);
-      modemChoices.value = modems.items;
-      groups.value = found.items;
+      groups.value = (await messagesApi.groups()).items;
     } finally {
-      sendOptionsLoading.value = false;
+      groupsLoading.value = false;
     }
   }
 
@@ -158,8 +161,9 @@ export const useMessagesStore = defineStore('messages', () => {
     send,
     modemChoices,
     groups,
-    sendOptionsLoading,
-    loadSendOptions,
+    groupsLoading,
+    loadModemChoices,
+    loadGroups,
     items,
     total,
     query,
