@@ -57,7 +57,7 @@ if (want('unit')) {
   if (json) {
     passed += json.numPassedTests ?? 0;
     failed += (json.numFailedTests ?? 0) + (json.numFailedTestSuites && !json.numFailedTests ? json.numFailedTestSuites : 0);
-    summary.push(`vitest: ${json.numPassedTests} passed, ${json.numFailedTests} failed, ${json.numFailedTestSuites} failed files (${seconds} s)`);
+    summary.push(`vitest: ${json.numPassedTests} passed, ${json.numFailedTests} failed, ${json.numFailedTestSuites} failed suites (${seconds} s)`);
   }
   if (!json || (status !== 0 && (json.numFailedTests ?? 0) === 0 && (json.numFailedTestSuites ?? 0) === 0)) {
     failed += 1;

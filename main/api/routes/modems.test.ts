@@ -127,8 +127,9 @@ describe('/api/modems', () => {
     const edited = await admin.patch(`/api/modems/${id}`, { name: '收银台 A', limits: { perHour: 50 }, imeiBinding: SIM_IMEI });
     expect(edited.statusCode, edited.body).toBe(200);
     expect(edited.json()).toMatchObject({ name: '收银台 A', hasPin: true, imeiBinding: SIM_IMEI, limits: { minGapMs: 5000, perHour: 50, perDay: 500 } });
-    const bound = await until(() => modem(id), (m) => m.status?.binding === 'matched', 'binding matched');
-    expect(bound.status.state).toBe('ready');
+    // The binding is checked once the identity is read, before initialisation finishes: wait for both.
+    const bound = await until(() => modem(id), (m) => m.status?.binding === 'matched' && m.status.state === 'ready', 'binding matched, then ready');
+    expect(bound.status).toMatchObject({ binding: 'matched', state: 'ready', imei: SIM_IMEI });
     for (const response of [created, edited, await admin.get('/api/modems'), await admin.get(`/api/modems/${id}`)]) {
       expect(response.body).not.toMatch(/"pin"/);
       expect(holds(response.body, PIN)).toBe(false);
