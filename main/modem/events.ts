@@ -1,4 +1,5 @@
 import type { ModemState } from './modem.js';
+import type { ModemProblem } from './reasons.js';
 
 /** What the UI's Modems page and the dashboard tile receive live. */
 export interface ModemStatusEvent {
@@ -6,6 +7,7 @@ export interface ModemStatusEvent {
   name: string;
   state: ModemState;
   reason: string | null;
+  problem: ModemProblem | null;
   signal: { rssi: number; dbm: number | null; bars: number } | null;
   registration: string | null;
   operator: string | null;

@@ -24,6 +24,7 @@ export { ModemError, isModemError } from './errors.js';
 export { SendCapError, DEFAULT_SEND_LIMITS, type SendLimits } from './send-ledger.js';
 export { MemoryInboundSink, type InboundSink, type InboundMessage, type InboundStatusReport } from './inbound.js';
 export type { ModemStatusEvent, ModemInboundEvent } from './events.js';
+export { MODEM_REASON_CODES, type ModemReasonCode, type ModemProblem } from './reasons.js';
 export type { ProbeResult, PortCandidate } from './transport/discovery.js';
 export { SUPPORTED_BAUD_RATES, DETECT_BAUD_RATES } from './transport/serial.js';
 export { classifySendFailure, type SendFailureClass, type FailureScope } from './send-errors.js';

@@ -72,6 +72,7 @@ describe('modem lifecycle', () => {
     const { modem } = setup({ sim: { identity: { imei: '356938035643809' } }, modem: { imeiBinding: '861234567890123' } });
     await inState(modem, 'refused');
     expect(modem.status().reason).toContain('refused: IMEI mismatch');
+    expect(modem.status().problem).toEqual({ code: 'imei-mismatch', params: { bound: '861234567890123', found: '356938035643809' } });
     await expect(modem.send({ to: '+8613800138000', text: 'x' })).rejects.toMatchObject({ code: 'MODEM_NOT_READY' });
   });
 
@@ -91,10 +92,12 @@ describe('modem lifecycle', () => {
     const without = setup({ sim: { pinRequired: true, pin: '4321' } });
     await inState(without.modem, 'refused');
     expect(without.modem.status().reason).toContain('SIM PIN required');
+    expect(without.modem.status().problem?.code).toBe('sim-pin-required');
     // A wrong PIN is entered once and never again (three wrong entries lock the SIM with its PUK) …
     without.modem.updateSettings({ pin: '0000' });
     await until(() => (without.modem.status().reason ?? '').includes('SIM PIN rejected'), 8_000, 'PIN rejected');
     expect(without.modem.status().retryAt).toBeNull();
+    expect(without.modem.status().problem?.code).toBe('sim-pin-rejected');
     // … until the settings bring another one.
     without.modem.updateSettings({ pin: '4321' });
     await inState(without.modem, 'ready');
@@ -301,8 +304,10 @@ describe('recovery', () => {
     sim.faults.set({ hang: true });
     await inState(modem, 'out-of-service');
     expect(modem.status().reason).toMatch(/2 failures in a row/);
+    expect(modem.status().problem).toEqual({ code: 'repeated-failures', params: { failures: 2 } });
     sim.faults.set({ hang: false });
     await inState(modem, 'ready');
+    expect(modem.status().problem).toBeNull();
   }, 20_000);
 
   it('stops at once during a cool-down or while waiting for an absent device', async () => {

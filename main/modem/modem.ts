@@ -33,6 +33,7 @@ import { DEFAULT_REASSEMBLY_WINDOW_MS, Reassembler, nationalDigits } from './rea
 import { classifySendFailure, type FailureScope } from './send-errors.js';
 import { DEFAULT_SEND_LIMITS, SendCapError, SendLedger, validateLimits, type SendLimits } from './send-ledger.js';
 import { Wakeable, realSleep, type Sleep } from './sleep.js';
+import { type ModemProblem, type ModemReasonCode, type ModemReasonParams } from './reasons.js';
 import { openWithBackoff } from './transport/reopen.js';
 import type { ByteTransport } from './transport/types.js';
 
@@ -108,8 +109,10 @@ export interface ModemStatus {
   id: string;
   name: string;
   state: ModemState;
-  /** Why the modem is not ready (out of service, refused, recovering …), for people. */
+  /** Why the modem is not ready (out of service, refused, recovering …): the technical detail, in English. */
   reason: string | null;
+  /** The same as a code with its values, for the UI to say in the user's language. */
+  problem: ModemProblem | null;
   since: number;
   transport: string;
   vendor: string | null;
@@ -191,7 +194,11 @@ export interface ModemDeps {
 
 /** The modem answered but must not be used (binding, SIM problems): no escalation, a clear status. */
 export class ModemRefusedError extends ModemError {
-  constructor(reason: string, readonly retryLater = true) {
+  constructor(
+    reason: string,
+    readonly problem: ModemProblem,
+    readonly retryLater = true,
+  ) {
     super('MODEM_REFUSED', reason, { retryable: false });
   }
 }
@@ -278,6 +285,7 @@ export class Modem {
       name: this.settings.name,
       state: 'stopped',
       reason: null,
+      problem: null,
       since: this.clock.now(),
       transport: this.transport.description,
       vendor: null,
@@ -406,7 +414,7 @@ export class Modem {
           // A wrong PIN or a PUK lock waits for new settings (updateSettings wakes the loop); the rest is looked at again later.
           const waitMs = error.retryLater ? this.settings.refusedRetryMs : DAY_MS;
           this.stat.retryAt = error.retryLater ? this.clock.now() + waitMs : null;
-          this.setState('refused', message);
+          this.setState('refused', message, error.problem);
           await this.closePort();
           await this.wakeable.wait(waitMs, this.signal);
           continue;
@@ -417,13 +425,17 @@ export class Modem {
         if (this.stat.consecutiveFailures >= this.settings.maxFailures) {
           const retryAt = this.clock.now() + this.settings.cooldownMs;
           this.stat.retryAt = retryAt;
-          this.setState('out-of-service', `${this.stat.consecutiveFailures} failures in a row (last: ${message}); trying again at ${new Date(retryAt).toISOString()}`);
+          this.setState(
+            'out-of-service',
+            `${this.stat.consecutiveFailures} failures in a row (last: ${message}); trying again at ${new Date(retryAt).toISOString()}`,
+            problem('repeated-failures', { failures: this.stat.consecutiveFailures }),
+          );
           await this.closePort();
           await this.wakeable.wait(this.settings.cooldownMs, this.signal);
           this.stat.consecutiveFailures = 0;
           continue;
         }
-        this.setState('recovering', message);
+        this.setState('recovering', message, problem('no-answer'));
         await this.recover();
       }
     }
@@ -439,7 +451,7 @@ export class Modem {
         sleep: this.sleep,
         maxDelayMs: 30_000,
         onAttempt: (attempt, error) => {
-          if (attempt === 1 || this.stat.state !== 'disconnected') this.setState('disconnected', `${this.transport.description}: ${error.message}`);
+          if (attempt === 1 || this.stat.state !== 'disconnected') this.setState('disconnected', `${this.transport.description}: ${error.message}`, problem('port-unavailable', { port: this.transport.description }));
         },
       });
       if (!opened) return;
@@ -538,30 +550,30 @@ export class Modem {
   private async unlockSim(): Promise<void> {
     for (let attempt = 0; attempt < 6; attempt++) {
       const reply = await this.at('AT+CPIN?');
-      if (reply.final.kind === 'cme' && reply.final.code === 10) throw new ModemRefusedError('SIM missing: insert a SIM card into the modem.');
+      if (reply.final.kind === 'cme' && reply.final.code === 10) throw new ModemRefusedError('SIM missing: insert a SIM card into the modem.', problem('sim-missing'));
       if (reply.final.kind === 'cme' && (reply.final.code === 14 || reply.final.code === 13)) {
         // SIM busy right after power-up: give it a moment.
         await this.sleep(2_000, this.signal);
         continue;
       }
       const pin = parseCpin(reply.lines);
-      if (!reply.ok || !pin) throw new ModemRefusedError(`SIM not usable: ${reply.final.kind === 'ok' ? 'no +CPIN answer' : reply.final.text}.`);
+      if (!reply.ok || !pin) throw new ModemRefusedError(`SIM not usable: ${reply.final.kind === 'ok' ? 'no +CPIN answer' : reply.final.text}.`, problem('sim-unusable'));
       if (pin.state === 'ready') return;
       if (pin.state === 'sim-pin') {
-        if (!this.settings.pin) throw new ModemRefusedError('SIM PIN required: enter the PIN in the modem settings.');
-        if (this.pinRejected) throw new ModemRefusedError('SIM PIN rejected: correct the PIN in the modem settings (it is not tried again, to spare the SIM from PUK lock).', false);
+        if (!this.settings.pin) throw new ModemRefusedError('SIM PIN required: enter the PIN in the modem settings.', problem('sim-pin-required'));
+        if (this.pinRejected) throw new ModemRefusedError('SIM PIN rejected: correct the PIN in the modem settings (it is not tried again, to spare the SIM from PUK lock).', problem('sim-pin-rejected'), false);
         const entry = await this.at(`AT+CPIN="${this.settings.pin}"`);
         if (!entry.ok) {
           this.pinRejected = true;
-          throw new ModemRefusedError('SIM PIN rejected: correct the PIN in the modem settings (it is not tried again, to spare the SIM from PUK lock).', false);
+          throw new ModemRefusedError('SIM PIN rejected: correct the PIN in the modem settings (it is not tried again, to spare the SIM from PUK lock).', problem('sim-pin-rejected'), false);
         }
         await this.sleep(2_000, this.signal);
         continue;
       }
-      if (pin.state === 'sim-puk') throw new ModemRefusedError('SIM locked with PUK: unlock it in a phone, then re-enable the modem.', false);
-      throw new ModemRefusedError(`SIM needs ${pin.text}: unlock it in a phone.`);
+      if (pin.state === 'sim-puk') throw new ModemRefusedError('SIM locked with PUK: unlock it in a phone, then re-enable the modem.', problem('sim-puk'), false);
+      throw new ModemRefusedError(`SIM needs ${pin.text}: unlock it in a phone.`, problem('sim-locked', { lock: pin.text }));
     }
-    throw new ModemRefusedError('SIM stays busy: check the SIM card.');
+    throw new ModemRefusedError('SIM stays busy: check the SIM card.', problem('sim-busy'));
   }
 
   private async readIdentity(): Promise<void> {
@@ -581,8 +593,8 @@ export class Modem {
     const bound = this.settings.imeiBinding;
     if (bound === null) return;
     const found = this.stat.identity.imei;
-    if (found === null) throw new ModemRefusedError(`refused: IMEI unreadable (this entry is bound to ${bound}).`);
-    if (found !== bound) throw new ModemRefusedError(`refused: IMEI mismatch (bound to ${bound}, found ${found} on ${this.transport.description}).`);
+    if (found === null) throw new ModemRefusedError(`refused: IMEI unreadable (this entry is bound to ${bound}).`, problem('imei-unreadable', { bound }));
+    if (found !== bound) throw new ModemRefusedError(`refused: IMEI mismatch (bound to ${bound}, found ${found} on ${this.transport.description}).`, problem('imei-mismatch', { bound, found }));
   }
 
   private async chooseStorage(): Promise<void> {
@@ -934,9 +946,9 @@ export class Modem {
 
   /** The escalation ladder: resync → reopen the port → soft reset. Stops at the first step that works. */
   private async recover(): Promise<void> {
-    const step = async (name: string, action: () => Promise<void>): Promise<boolean> => {
+    const step = async (name: string, stepCode: 'resync' | 'reopen' | 'reset', action: () => Promise<void>): Promise<boolean> => {
       if (this.signal.aborted) return true;
-      this.setState('recovering', `${name} (${this.stat.lastError ?? 'no reply'})`);
+      this.setState('recovering', `${name} (${this.stat.lastError ?? 'no reply'})`, problem('recovery-step', { step: stepCode }));
       try {
         await action();
         await this.resync(2);
@@ -946,15 +958,15 @@ export class Modem {
         return false;
       }
     };
-    if (this.transport.isOpen && (await step('resynchronising', async () => this.attachSession()))) return;
+    if (this.transport.isOpen && (await step('resynchronising', 'resync', async () => this.attachSession()))) return;
     const reopen = async () => {
       await this.closePort();
       const opened = await openWithBackoff(this.transport, { signal: this.signal, sleep: this.sleep, maxAttempts: 3, initialDelayMs: 1_000 });
       if (!opened) throw new ModemError('MODEM_PORT_OPEN_FAILED', 'the port did not open again', { retryable: true });
       this.attachSession();
     };
-    if (await step('reopening the port', reopen)) return;
-    await step('soft reset (AT+CFUN=1,1)', async () => {
+    if (await step('reopening the port', 'reopen', reopen)) return;
+    await step('soft reset (AT+CFUN=1,1)', 'reset', async () => {
       if (!this.transport.isOpen) await reopen();
       await this.at('AT+CFUN=1,1', { timeoutMs: this.settings.commandTimeoutMs }).catch(() => undefined);
       await this.closePort();
@@ -1191,11 +1203,12 @@ export class Modem {
 
   // --- status -----------------------------------------------------------------------
 
-  private setState(state: ModemState, reason: string | null): void {
+  private setState(state: ModemState, reason: string | null, why: ModemProblem | null = null): void {
     if (this.stat.state === state && this.stat.reason === reason) return;
     if (this.stat.state !== state) this.stat.since = this.clock.now();
     this.stat.state = state;
     this.stat.reason = reason;
+    this.stat.problem = reason === null ? null : why;
     this.logger.info({ modem: this.id, state, reason }, 'modem state');
     this.publishStatus();
   }
@@ -1203,6 +1216,10 @@ export class Modem {
   private publishStatus(): void {
     this.onEvent?.({ type: 'status', status: this.status() });
   }
+}
+
+function problem(code: ModemReasonCode, params: ModemReasonParams = {}): ModemProblem {
+  return { code, params };
 }
 
 function sentKey(mr: number, recipientDigits: string): string {

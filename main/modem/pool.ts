@@ -488,6 +488,7 @@ export class ModemPool {
             name: s.name,
             state: s.state,
             reason: s.reason,
+            problem: s.problem,
             signal: s.signal ? { rssi: s.signal.rssi, dbm: s.signal.dbm, bars: s.signal.bars } : null,
             registration: s.registration?.state ?? null,
             operator: s.operator,

@@ -201,7 +201,8 @@ test.describe('设备: modems', () => {
       await expect(card.getByTestId('modem-state')).toHaveText('已拒绝', { timeout: 30_000 });
       await expect(card.getByTestId('modem-binding')).toContainText('设备不符，已拒绝');
       await expect(card.getByTestId('modem-binding')).toContainText('860000000000001');
-      await expect(card.getByTestId('modem-reason')).toContainText('IMEI mismatch');
+      await expect(card.getByTestId('modem-reason-text')).toContainText('终端绑定不符：绑定的 IMEI 为 860000000000001');
+      await expect(card.getByTestId('modem-reason-detail')).toContainText('IMEI mismatch');
       await expect(card.getByTestId('modem-reason')).toContainText('自动重试');
       await expect(card.getByTestId('modem-test')).toBeDisabled();
       await card.scrollIntoViewIfNeeded();

@@ -154,6 +154,7 @@ describe('/api/modems', () => {
     expect(refused.status.binding).toBe('mismatch');
     expect(refused.status.reason).toContain('IMEI mismatch');
     expect(refused.status.reason).toContain(SIM_IMEI);
+    expect(refused.status.problem).toEqual({ code: 'imei-mismatch', params: { bound: '867322034512340', found: SIM_IMEI } });
     expect(refused.status.retryAt).toBeGreaterThan(Date.now());
 
     // Binding it to the device found puts it in service.

@@ -54,7 +54,7 @@ function bindingOf(view: ModemView): 'unbound' | 'matched' | 'mismatch' | 'unche
   const bound = view.config.imeiBinding;
   if (bound === null) return 'unbound';
   const status = view.status;
-  if (status?.state === 'refused' && /IMEI/.test(status.reason ?? '')) return 'mismatch';
+  if (status?.problem?.code === 'imei-mismatch' || status?.problem?.code === 'imei-unreadable') return 'mismatch';
   const found = status?.identity.imei ?? null;
   if (found === null) return 'unchecked';
   return found === bound ? 'matched' : 'mismatch';
@@ -96,6 +96,7 @@ async function toDto(services: ApplianceServices, view: ModemView): Promise<Mode
       ? {
           state: status.state,
           reason: status.reason,
+          problem: status.problem,
           since: status.since,
           connected: ANSWERING.has(status.state),
           registered: status.registration?.registered ?? false,

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { SUPPORTED_BAUD_RATES } from '../../modem/index.js';
+import { MODEM_REASON_CODES, SUPPORTED_BAUD_RATES, type ModemReasonCode } from '../../modem/index.js';
 
 /**
  * The contract of /api/modems (设备 page and the dashboard tile). The UI imports
@@ -39,9 +39,16 @@ export const SimulatorSettingsSchema = Type.Object({
 });
 export type SimulatorSettingsDto = Static<typeof SimulatorSettingsSchema>;
 
+/** The reason as a code the UI localizes (modems.reasons.<code>), with the values its text needs. */
+export const ModemProblemSchema = Type.Object({
+  code: Type.Unsafe<ModemReasonCode>({ type: 'string', enum: [...MODEM_REASON_CODES] }),
+  params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])),
+});
+
 export const ModemLiveSchema = Type.Object({
   state: ModemStateSchema,
-  reason: Nullable(Type.String({ description: 'Why it is not ready (out of service, refused …), for people' })),
+  reason: Nullable(Type.String({ description: 'Why it is not ready (out of service, refused …): the technical detail, in English' })),
+  problem: Nullable(ModemProblemSchema),
   since: Type.Number(),
   connected: Type.Boolean({ description: 'The device answers on its port' }),
   registered: Type.Boolean({ description: 'Registered on the network (home or roaming)' }),

@@ -137,6 +137,7 @@ export const useModemsStore = defineStore('modems', () => {
     Object.assign(status, {
       state: event.state,
       reason: event.reason,
+      problem: event.problem,
       connected: ANSWERING.has(event.state),
       signal: event.signal,
       registration: event.registration,
