@@ -67,6 +67,10 @@ test.describe('名单, 发送策略, 营销库', () => {
     await expect(errors).toContainText('号码无效');
     await expect(errors).toContainText('文件中重复');
     await expect(errors).toContainText('到期日已过');
+    // The problems themselves are said in Chinese too, with the row they repeat and the date that passed.
+    await expect(errors).toContainText('不是有效的手机号');
+    await expect(errors).toContainText('与本文件第 2 行的号码重复');
+    await expect(errors).toContainText('到期日 2020-01-01 已过');
     await snap(page, 'lists-import-checked');
 
     await dialog.getByTestId('list-import-mode-all-or-nothing').click();

@@ -98,6 +98,14 @@ describe('lists API', () => {
       '7:EXPIRED',
       '9:INVALID_DATE',
     ]);
+    // The values the UI needs to say each problem in its own language.
+    expect(report.errors.map((e: { params?: unknown }) => e.params ?? null)).toEqual([
+      null,
+      { firstRow: 2 },
+      { value: '半天' },
+      { date: '2020-01-01', today: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) },
+      { value: 'not-a-date' },
+    ]);
     expect((await operator.get('/api/lists/black?q=13811110')).json().total).toBe(0);
   });
 

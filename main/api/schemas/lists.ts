@@ -79,7 +79,13 @@ export const ImportReportSchema = Type.Object({
   added: Type.Integer(),
   updated: Type.Integer(),
   errors: Type.Array(
-    Type.Object({ row: Type.Integer(), input: Type.String(), code: Type.String(), message: Type.String() }),
+    Type.Object({
+      row: Type.Integer(),
+      input: Type.String(),
+      code: Type.String(),
+      message: Type.String({ description: 'The problem in English' }),
+      params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), { description: 'Values for a localized text of the code' })),
+    }),
   ),
   committed: Type.Boolean(),
 });

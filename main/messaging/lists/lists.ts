@@ -66,6 +66,8 @@ export interface ImportRowError {
   input: string;
   code: string;
   message: string;
+  /** Values the UI's own text for the code needs (lists.problems.<code>). */
+  params?: Record<string, string | number>;
 }
 
 export interface ImportReport {
@@ -440,7 +442,8 @@ export class NumberLists {
       const rowNumber = record.rowNumber;
       const cell = (column: Column) => (columns[column] === undefined ? '' : (cells[columns[column]!] ?? '').trim());
       const input = cell('mobile');
-      const fail = (code: string, message: string) => errors.push({ row: rowNumber, input, code, message });
+      const fail = (code: string, message: string, params?: Record<string, string | number>) =>
+        errors.push({ row: rowNumber, input, code, message, ...(params ? { params } : {}) });
       let mobile: string;
       try {
         mobile = normalizeMobile(input);
@@ -450,7 +453,7 @@ export class NumberLists {
       }
       const firstRow = seen.get(mobile);
       if (firstRow !== undefined) {
-        fail('DUPLICATE_NUMBER', `${input} is already in row ${firstRow} of this file.`);
+        fail('DUPLICATE_NUMBER', `${input} is already in row ${firstRow} of this file.`, { firstRow });
         continue;
       }
       let scope: BlacklistScope = 'all';
@@ -458,7 +461,7 @@ export class NumberLists {
       if (list === 'black' && scopeText) {
         const found = SCOPE_WORDS[scopeText.toLowerCase()];
         if (!found) {
-          fail('INVALID_SCOPE', `Scope "${scopeText}" is not one of 全部/all, 营销/marketing, 来信/inbound.`);
+          fail('INVALID_SCOPE', `Scope "${scopeText}" is not one of 全部/all, 营销/marketing, 来信/inbound.`, { value: scopeText });
           continue;
         }
         scope = found;
@@ -468,7 +471,7 @@ export class NumberLists {
       if (sourceText) {
         const found = SOURCE_WORDS[sourceText.toLowerCase()];
         if (!found) {
-          fail('INVALID_SOURCE', `Source "${sourceText}" is not one of manual, opt-out, complaint, import.`);
+          fail('INVALID_SOURCE', `Source "${sourceText}" is not one of manual, opt-out, complaint, import.`, { value: sourceText });
           continue;
         }
         source = found;
@@ -479,18 +482,18 @@ export class NumberLists {
         const normalised = expiresText.replace(/^(\d{4})-(\d{1,2})-(\d{1,2})$/, (_m, y: string, mo: string, d: string) => `${y}-${mo.padStart(2, '0')}-${d.padStart(2, '0')}`);
         const valid = /^\d{4}-\d{2}-\d{2}$/.test(normalised) && !Number.isNaN(Date.parse(`${normalised}T00:00:00Z`));
         if (!valid) {
-          fail('INVALID_DATE', `Expiry "${cell('expires')}" is not a date; write it as 2026-12-31.`);
+          fail('INVALID_DATE', `Expiry "${cell('expires')}" is not a date; write it as 2026-12-31.`, { value: cell('expires') });
           continue;
         }
         expiresAt = endOfLocalDate(timeZone, normalised);
         if (expiresAt <= now) {
-          fail('EXPIRED', `Expiry ${normalised} has already passed (today is ${localDate(timeZone, now)}).`);
+          fail('EXPIRED', `Expiry ${normalised} has already passed (today is ${localDate(timeZone, now)}).`, { date: normalised, today: localDate(timeZone, now) });
           continue;
         }
       }
       const reason = cell('reason');
       if ([...reason].length > 200) {
-        fail('REASON_TOO_LONG', 'The reason is longer than 200 characters.');
+        fail('REASON_TOO_LONG', 'The reason is longer than 200 characters.', { max: 200 });
         continue;
       }
       seen.set(mobile, rowNumber);

@@ -64,6 +64,15 @@ export default {
       IMPORT_FILE_UNREADABLE: '文件无法读取',
       IMPORT_TOO_LARGE: '文件太大',
     },
+    problems: {
+      INVALID_NUMBER: '不是有效的手机号：请填 11 位手机号，如 13800138000（境外号码加国家代码）',
+      DUPLICATE_NUMBER: '与本文件第 {firstRow} 行的号码重复',
+      INVALID_SCOPE: '范围“{value}”无法识别：请填 全部、营销 或 来信',
+      INVALID_SOURCE: '来源“{value}”无法识别：请填 manual、opt-out、complaint 或 import',
+      INVALID_DATE: '到期日“{value}”不是日期：请写成 2026-12-31',
+      EXPIRED: '到期日 {date} 已过（今天是 {today}）',
+      REASON_TOO_LONG: '原因超过 {max} 个字：请缩短',
+    },
   },
   en: {
     nav: 'Lists',
@@ -129,6 +138,15 @@ export default {
       IMPORT_FORMAT_UNSUPPORTED: 'Unsupported file',
       IMPORT_FILE_UNREADABLE: 'File cannot be read',
       IMPORT_TOO_LARGE: 'File too large',
+    },
+    problems: {
+      INVALID_NUMBER: 'Not a mobile number: enter 11 digits such as 13800138000 (or +country code)',
+      DUPLICATE_NUMBER: 'The same number as row {firstRow} of this file',
+      INVALID_SCOPE: 'Scope “{value}” not understood: write 全部/all, 营销/marketing or 来信/inbound',
+      INVALID_SOURCE: 'Source “{value}” not understood: write manual, opt-out, complaint or import',
+      INVALID_DATE: 'Expiry “{value}” is not a date: write it as 2026-12-31',
+      EXPIRED: 'Expiry {date} has already passed (today is {today})',
+      REASON_TOO_LONG: 'The reason is longer than {max} characters: shorten it',
     },
   },
 };
