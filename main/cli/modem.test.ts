@@ -16,9 +16,9 @@ import { startStandaloneSimulator, type StandaloneSimulator } from '../modem/sim
  */
 
 /** Runs the CLI without blocking this process, whose event loop serves the simulator meanwhile. */
-function storemas(args: string[], timeoutMs = 60_000): Promise<CliRun> {
+function storemas(args: string[], timeoutMs = 60_000, env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, STOREMAS_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, STOREMAS_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -166,12 +166,17 @@ describe('storemas modem', { timeout: 120_000 }, () => {
     expect(JSON.parse(probe.stdout)).toMatchObject({ sim: 'sim-pin' });
     const refused = await storemas(['modem', 'send', '--port', link, '--to', '13800138000', '--text', 'hi']);
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toMatch(/asks for its PIN: give it with --pin <pin>\. \[MODEM_PIN_REQUIRED\]/);
+    expect(refused.stderr).toMatch(/asks for its PIN: set STOREMAS_MODEM_PIN=<pin> \(or give --pin <pin>\)\. \[MODEM_PIN_REQUIRED\]/);
     expect(sim.modem.acceptedLog()).toHaveLength(0);
-    const sent = await storemas(['modem', 'send', '--port', link, '--to', '13800138000', '--text', 'hi', '--pin', '4321']);
+    // From the environment (kept out of the process list) …
+    const sent = await storemas(['modem', 'send', '--port', link, '--to', '13800138000', '--text', 'hi'], 60_000, { STOREMAS_MODEM_PIN: '4321' });
     expect(sent.stderr).toBe('');
     expect(sent.status).toBe(0);
     expect(sim.modem.acceptedLog()).toHaveLength(1);
+    // … or on the command line.
+    const again = await storemas(['modem', 'send', '--port', link, '--to', '13800138000', '--text', 'hi', '--pin', '4321']);
+    expect(again.status).toBe(0);
+    expect(sim.modem.acceptedLog()).toHaveLength(2);
   });
 
   it('send prints a +CMS error classified and exits non-zero', async () => {

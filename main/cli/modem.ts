@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { databasePath } from '../db/connection.js';
 import { ModemError, openModemOnPort, SUPPORTED_BAUD_RATES, DETECT_BAUD_RATES, type SendLimits, type SendResult } from '../modem/index.js';
 import { parseCops, parseCpin, parseCpmsUse, parseCreg, parseCsca, parseCsq, parseImei, parseImsi, parseInfoText } from '../modem/at/parsers.js';
@@ -253,7 +253,8 @@ export function registerModemCommands(program: Command, out: CliOutput): void {
     .requiredOption('--to <number>', 'recipient, e.g. 13800138000 or +8613800138000')
     .requiredOption('--text <text>', 'message text (long texts go in several parts)')
     .option('--baud <rate>', 'baud rate (default: detected)', baudRate)
-    .option('--pin <pin>', 'SIM PIN, when the SIM asks for one')
+    // From the environment the PIN stays out of the process list and the shell history.
+    .addOption(new Option('--pin <pin>', 'SIM PIN, when the SIM asks for one (better: set STOREMAS_MODEM_PIN)').env('STOREMAS_MODEM_PIN'))
     .option('--json', 'print JSON')
     .action(async function (this: Command, options: { port: string; to: string; text: string; baud?: number; pin?: string; json?: boolean }) {
       // A message that cannot be encoded is refused before any port is touched.
@@ -266,7 +267,7 @@ export function registerModemCommands(program: Command, out: CliOutput): void {
       const baud = await answeringBaud(options.port, options.baud);
       const { sim } = await readModemReport(options.port, baud);
       if (sim === 'sim-pin' && !options.pin) {
-        throw new ModemError('MODEM_PIN_REQUIRED', `The SIM in the modem on ${options.port} asks for its PIN: give it with --pin <pin>.`, { status: 400 });
+        throw new ModemError('MODEM_PIN_REQUIRED', `The SIM in the modem on ${options.port} asks for its PIN: set STOREMAS_MODEM_PIN=<pin> (or give --pin <pin>).`, { status: 400 });
       }
       if (sim !== 'ready' && sim !== 'sim-pin') {
         throw new ModemError('MODEM_SIM_NOT_READY', `The modem on ${options.port} cannot send: SIM ${SIM_WORDS[sim] ?? sim}. See "storemas modem probe --port ${options.port}".`);
