@@ -40,7 +40,8 @@ test.describe('短信: send, outbox, inbox', () => {
     const detail = page.getByTestId('outbox-detail');
     await expect(detail.getByTestId('detail-timeline')).toContainText('MR');
     await expect(detail.getByTestId('detail-status')).toHaveText('已送达', { timeout: 30_000 });
-    await expect(detail.getByTestId('detail-timeline')).toContainText('状态报告');
+    await expect(detail.getByTestId('detail-timeline')).toContainText('状态报告：已送达，对方已收到');
+    await expect(detail.getByTestId('detail-timeline')).toContainText('创建（管理界面）');
     await snap(page, 'messages-outbox-timeline');
   });
 
