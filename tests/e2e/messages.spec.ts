@@ -30,6 +30,14 @@ test.describe('短信: send, outbox, inbox', () => {
     await expect(blockedRow).toContainText('已拦截');
     await expect(blockedRow).toContainText('黑名单');
     await snap(page, 'messages-outbox-blocked');
+    // Its detail says why in Chinese; the server's English stays beside it for support.
+    await blockedRow.click();
+    const blockedDetail = page.getByTestId('outbox-detail');
+    await expect(blockedDetail.getByTestId('detail-reason')).toHaveText('被发送策略拦截：黑名单');
+    await expect(blockedDetail.getByTestId('detail-reason-detail')).not.toBeEmpty();
+    await snap(page, 'messages-outbox-blocked-detail');
+    await page.keyboard.press('Escape');
+    await expect(blockedDetail).toBeHidden();
     await page.getByTestId('outbox-status-all').click();
 
     // The simulated modem sends the allowed one; the timeline shows its part, MR and status report.
