@@ -63,6 +63,8 @@ export default {
       MODEM_SEND_CAP_REACHED: '已达到该 SIM 卡的发送上限',
       MODEM_BAD_MESSAGE: '短信内容无法编码发送',
       PDU: '短信内容无法编码发送',
+      PLACEHOLDER_VALUE_MISSING: '该收件人缺少模板占位符所需的资料（如姓名、积分），无法个性化',
+      TEXT_TOO_LONG: '个性化后超过短信条数上限',
     },
     sources: { ui: '管理界面', cli: '命令行', 'auto-reply': '自动回复', resend: '重新发送', api: '接口', campaign: '营销活动' },
     rules: {
@@ -244,6 +246,8 @@ export default {
       MODEM_SEND_CAP_REACHED: 'The SIM has reached its sending cap',
       MODEM_BAD_MESSAGE: 'The text cannot be encoded for sending',
       PDU: 'The text cannot be encoded for sending',
+      PLACEHOLDER_VALUE_MISSING: 'This recipient lacks what a placeholder needs (e.g. name, points), so the text cannot be personalised',
+      TEXT_TOO_LONG: 'Personalised, the text is longer than the part limit',
     },
     sources: { ui: 'admin UI', cli: 'command line', 'auto-reply': 'automatic reply', resend: 'resend', api: 'API', campaign: 'campaign' },
     rules: {
