@@ -41,6 +41,12 @@ test.describe('门店数据 and 库存', () => {
     await page.getByTestId('nav-store').click();
     await expect(page.getByTestId('page-title')).toHaveText('门店数据');
     await expect(page.getByTestId('store-count-members').getByTestId('stat-value')).not.toHaveText('0');
+    // Six counters share one row on a 1366-px screen: every figure is shown whole, none cut to "10,…".
+    const clipped = await page
+      .getByTestId('store-counts')
+      .getByTestId('stat-value')
+      .evaluateAll((values) => values.filter((v) => v.scrollWidth > v.clientWidth).map((v) => v.textContent));
+    expect(clipped).toEqual([]);
 
     // Replace the pre-configured demo connection by one configured by hand.
     await page.getByTestId('store-more-演示POS').click();
@@ -70,6 +76,7 @@ test.describe('门店数据 and 库存', () => {
     await expect(page.getByText('已套用预设')).toBeVisible();
     await page.getByTestId('store-mapping-entities').getByText('会员').click();
     await expect(field(page.locator('body'), 'store-mapping-column-mobile', 'input')).not.toHaveValue('');
+    await expect(page.getByTestId('store-mapping-meaning-birthday_lunar')).toHaveText('生日按农历 · 是/否');
     await page.getByTestId('store-mapping-preview').click();
     const preview = page.getByTestId('store-mapping-preview-table');
     await expect(preview.locator('tbody tr').first()).toBeVisible();

@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MODEM_REASON_CODES } from '../../main/modem/reasons.js';
+import { TARGETS } from '../../main/store/mapping.js';
+import { FIELD_TYPES } from '../../main/store/transforms.js';
 import modemMessages from '../../renderer/src/i18n/messages/modems.js';
+import storeMessages from '../../renderer/src/i18n/messages/store.js';
 
 /**
  * The UI speaks zh-CN first and English second: a key present in one language only shows a raw
@@ -50,5 +53,12 @@ describe('UI strings in both languages', () => {
       const reasons = modemMessages[locale].reasons as Record<string, string>;
       expect(MODEM_REASON_CODES.filter((code) => !reasons[code]?.trim()), locale).toEqual([]);
     }
+  });
+
+  it('names every mirrored field and every kind of value the mapping editor shows', () => {
+    const zh = storeMessages['zh-CN'] as unknown as { targetFields: Record<string, Record<string, string>>; fieldTypes: Record<string, string> };
+    const missing = Object.entries(TARGETS).flatMap(([entity, target]) => Object.keys(target.fields).filter((field) => !zh.targetFields[entity]?.[field]).map((field) => `${entity}.${field}`));
+    expect(missing).toEqual([]);
+    expect(FIELD_TYPES.filter((type) => !zh.fieldTypes[type])).toEqual([]);
   });
 });
