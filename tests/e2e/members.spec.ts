@@ -99,6 +99,12 @@ test.describe('会员', () => {
     };
     await expect.poll(womenOfAge).toBe(true);
     await snap(page, 'members-filtered');
+    // Every column, consent and source included, fits a 1366-px screen without scrolling sideways.
+    const overflow = await page
+      .getByTestId('members-table')
+      .locator('.el-table__body-wrapper .el-scrollbar__wrap')
+      .evaluate((wrap) => wrap.scrollWidth - wrap.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
 
     // Detail drawer with purchases from the mirror.
     await page.getByTestId('members-reset').click();
