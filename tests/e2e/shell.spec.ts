@@ -70,6 +70,22 @@ test.describe('shell', () => {
       await expect(items.nth(i)).toHaveClass(/is-active/);
       await expect(page.getByText('页面不存在')).toHaveCount(0);
       await expect(page.getByText('您的角色无权访问该页面。')).toHaveCount(0);
+      // Each page fits the 1366×768 back-office screen: no table scrolls sideways, no figure is cut.
+      const area = (await items.nth(i).textContent())?.trim();
+      await expect(page.locator('.el-loading-mask:visible')).toHaveCount(0);
+      await expect
+        .poll(
+          async () => [
+            ...(await page
+              .locator('.el-table__body-wrapper .el-scrollbar__wrap')
+              .evaluateAll((wraps) => wraps.filter((wrap) => wrap.scrollWidth > wrap.clientWidth + 1).map(() => 'a table scrolls sideways'))),
+            ...(await page
+              .getByTestId('stat-value')
+              .evaluateAll((values) => values.filter((value) => value.scrollWidth > value.clientWidth).map((value) => `figure cut: ${value.textContent}`))),
+          ],
+          { message: `layout of ${area}` },
+        )
+        .toEqual([]);
     }
   });
 
