@@ -83,6 +83,8 @@ export interface AuditQuery {
 /** Actor for changes made from the command line on the appliance's own machine. */
 export const CLI_ACTOR: AuditActor = { userId: null, username: 'cli', ip: 'local' };
 export const SYSTEM_ACTOR: AuditActor = { userId: null, username: 'system', ip: 'local' };
+/** Names that sign StoreMAS's own changes in the audit log and elsewhere: no user may take them. */
+export const PSEUDO_ACTOR_NAMES: readonly string[] = [CLI_ACTOR.username, SYSTEM_ACTOR.username];
 
 interface AuditRow {
   id: number;

@@ -30,6 +30,10 @@ describe('users, sessions and lockout', () => {
     await expect(users.create(CLI_ACTOR, { username: 'wang', role: 'admin', password: 'Secret123x' })).rejects.toMatchObject({
       code: 'USERNAME_TAKEN',
     });
+    // The names StoreMAS signs its own changes with cannot be taken, in any case.
+    for (const username of ['system', 'CLI']) {
+      await expect(users.create(CLI_ACTOR, { username, role: 'admin', password: 'Secret123x' })).rejects.toMatchObject({ code: 'USERNAME_RESERVED' });
+    }
   });
 
   it('locks the account after 5 wrong passwords for 15 minutes, then lets it in again', async () => {

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { ApplianceConfig } from '../config.js';
 import { AppError, AuthError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
-import type { AuditActor, AuditLog } from './audit.js';
+import { PSEUDO_ACTOR_NAMES, type AuditActor, type AuditLog } from './audit.js';
 import { checkPasswordStrength, generatePassword, hashPassword, verifyPassword } from './passwords.js';
 import { isRole, permissionsOf, type Permission, type Role } from './permissions.js';
 
@@ -106,6 +106,9 @@ export class Users {
       throw new ValidationError(
         'A user name is 2 to 64 letters, digits, dots, dashes or underscores (for example zhang.wei).',
       );
+    }
+    if (PSEUDO_ACTOR_NAMES.includes(username.toLowerCase())) {
+      throw new ConflictError('USERNAME_RESERVED', `The user name "${username}" is reserved: StoreMAS signs its own changes with it. Choose another.`);
     }
     if (!isRole(input.role)) throw new ValidationError(`Unknown role "${input.role}": use admin, manager or operator.`);
     checkPasswordStrength(input.password, username);

@@ -128,6 +128,8 @@ test.describe('名单, 发送策略, 营销库', () => {
     await expect(page.getByTestId('page-title')).toHaveText('短信模板库');
     await page.getByTestId('templates-category-birthday').click();
     await expect(page.getByTestId('template-row-生日祝福')).toBeVisible();
+    // The library StoreMAS ships is signed by StoreMAS itself, said in words.
+    await expect(page.locator('tr', { has: page.getByTestId('template-row-生日祝福') })).toContainText('系统自动');
     await snap(page, 'templates-library');
 
     await page.getByTestId('templates-new').click();

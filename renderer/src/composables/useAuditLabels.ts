@@ -20,5 +20,12 @@ export function useAuditLabels() {
     return 'primary';
   }
 
-  return { label, tone };
+  /** Who did it: StoreMAS's own pseudo-users (system, cli) in words, people by their user name. */
+  function actor(username: string | null | undefined): string {
+    if (!username) return '';
+    const key = `audit.actors.${username}`;
+    return te(key) ? t(key) : username;
+  }
+
+  return { label, tone, actor };
 }

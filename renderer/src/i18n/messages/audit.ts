@@ -19,6 +19,7 @@ export default {
     total: '共 {count} 条',
     lastDays: '最近 {days} 天',
     today: '今天',
+    actors: { system: '系统自动', cli: '命令行' },
     actions: {
       login: '登录',
       logout: '退出登录',
@@ -96,6 +97,7 @@ export default {
     total: '{count} entry | {count} entries',
     lastDays: 'Last {days} days',
     today: 'Today',
+    actors: { system: 'StoreMAS (automatic)', cli: 'Command line' },
     actions: {
       login: 'Sign in',
       logout: 'Sign out',
