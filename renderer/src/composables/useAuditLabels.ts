@@ -1,15 +1,14 @@
-import { useI18n } from 'vue-i18n';
+import { useTextOr } from './useTextOr';
 
 export type AuditTone = 'danger' | 'warning' | 'success' | 'info' | 'primary';
 
 /** How an audit action reads and looks; unknown actions (other areas) show their code. */
 export function useAuditLabels() {
-  const { t, te } = useI18n();
+  const textOr = useTextOr();
 
   function label(action: string): string {
     // Action names have dots (user.create); their labels are keyed with underscores.
-    const key = `audit.actions.${action.replace(/\./g, '_')}`;
-    return te(key) ? t(key) : action;
+    return textOr(`audit.actions.${action.replace(/\./g, '_')}`, action);
   }
 
   function tone(action: string): AuditTone {
@@ -22,9 +21,7 @@ export function useAuditLabels() {
 
   /** Who did it: StoreMAS's own pseudo-users (system, cli) in words, people by their user name. */
   function actor(username: string | null | undefined): string {
-    if (!username) return '';
-    const key = `audit.actors.${username}`;
-    return te(key) ? t(key) : username;
+    return username ? textOr(`audit.actors.${username}`, username) : '';
   }
 
   return { label, tone, actor };
