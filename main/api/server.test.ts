@@ -156,10 +156,14 @@ describe('API conventions', () => {
   it('login errors say what happened', async () => {
     const wrong = await app.server.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'nobody', password: TEST_PASSWORD } });
     expect(wrong.statusCode).toBe(401);
-    expect(wrong.json().error).toEqual({ code: 'LOGIN_FAILED', message: 'Wrong user name or password.' });
+    expect(wrong.json().error).toMatchObject({ code: 'LOGIN_FAILED', details: { maxFailedLogins: 5, lockoutMinutes: 15 } });
     await app.client('operator');
-    for (let i = 0; i < 4; i++) await app.server.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'test-operator', password: 'wrong' } });
-    const locked = await app.server.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'test-operator', password: 'wrong' } });
+    for (let i = 0; i < 5; i++) await app.server.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'test-operator', password: 'wrong' } });
+    // Locked and unknown accounts answer alike to a caller without the password: status, code and text.
+    const lockedWrong = await app.server.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'test-operator', password: 'wrong' } });
+    expect(lockedWrong.statusCode).toBe(wrong.statusCode);
+    expect(lockedWrong.json()).toEqual(wrong.json());
+    const locked = await app.server.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'test-operator', password: TEST_PASSWORD } });
     expect(locked.statusCode).toBe(423);
     // The minutes are structured so the UI can say them in the user's language.
     expect(locked.json().error).toMatchObject({ code: 'ACCOUNT_LOCKED', details: { minutes: 15 } });
