@@ -60,6 +60,23 @@ export default tseslint.config(
       'vue/multiline-html-element-content-newline': 'off',
     },
   },
+  // Every test runs: no focused, skipped or conditional tests (CI also refuses .only).
+  {
+    files: ['**/*.test.ts', 'tests/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression > MemberExpression.callee[object.name=/^(it|test|describe|suite|bench)$/][property.name=/^(only|skip|todo|skipIf|runIf|fixme)$/]",
+          message: 'Tests must run: no .only, .skip, .todo, .skipIf, .runIf or .fixme.',
+        },
+        {
+          selector: "CallExpression > MemberExpression.callee[object.object.name=/^(it|test|describe)$/][property.name=/^(only|skip|todo|fixme)$/]",
+          message: 'Tests must run: no .only, .skip, .todo or .fixme.',
+        },
+      ],
+    },
+  },
   {
     files: ['electron/**/*.ts'],
     rules: {
