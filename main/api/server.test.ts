@@ -145,12 +145,19 @@ describe('API conventions', () => {
 
   it('dashboard shows real figures', async () => {
     const admin = await app.client('admin');
-    await app.client('operator');
-    const body = (await admin.get('/api/dashboard')).json();
-    expect(body.users).toMatchObject({ total: 2, active: 2, byRole: { admin: 1, manager: 0, operator: 1 } });
-    expect(body.databaseBytes).toBeGreaterThan(0);
-    expect(body.activity).toHaveLength(14);
-    expect(body.activity.at(-1).logins).toBe(2);
+    const operator = await app.client('operator');
+    const { system } = (await admin.get('/api/dashboard')).json();
+    expect(system.users).toMatchObject({ total: 2, active: 2, byRole: { admin: 1, manager: 0, operator: 1 } });
+    expect(system.databaseBytes).toBeGreaterThan(0);
+    expect(system.activity).toHaveLength(14);
+    expect(system.activity.at(-1).logins).toBe(2);
+    // System figures (data directory, database size, who signs in) are for administrators only.
+    for (const client of [operator, await app.client('manager')]) {
+      const body = (await client.get('/api/dashboard')).json();
+      expect(body.version).toBe(app.services.version);
+      expect(body.system).toBeUndefined();
+      expect(JSON.stringify(body)).not.toContain(app.dataDir);
+    }
   });
 
   it('login errors say what happened', async () => {

@@ -122,10 +122,11 @@ test.describe('shell', () => {
 
   test('the dashboard shows the appliance’s real figures and the latest audit entries', async ({ adminPage, appliance }) => {
     const page = adminPage;
-    const figures = await (await adminApi(appliance)).get<{
+    const { version, system } = await (await adminApi(appliance)).get<{
       version: string;
-      users: { total: number; byRole: { admin: number } };
+      system: { users: { total: number; byRole: { admin: number } } };
     }>('/dashboard');
+    const figures = { version, users: system.users };
     const stats = page.getByTestId('dashboard-stats');
     await expect(stats).toContainText(figures.version);
     await expect(stats).toContainText(/\d+(\.\d)? (KB|MB)/);
