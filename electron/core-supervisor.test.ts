@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../tests/support/appliance.js';
-import { forkCore } from '../tests/support/forked-core.js';
+import { forkCore, waitForCore } from '../tests/support/forked-core.js';
 import { CoreSupervisor, parseCoreLogLine, restartDelayMs, type CoreSnapshot, type SupervisorOptions } from './core-supervisor.js';
 
 const FAKE_CORE = path.resolve(import.meta.dirname, '../tests/support/fake-core.mjs');
@@ -40,20 +40,7 @@ function supervise(plan: string[], options: Partial<SupervisorOptions> = {}) {
   const states: CoreSnapshot[] = [];
   supervisor.onDidChangeState((snapshot) => states.push(snapshot));
   const starts = () => (fs.existsSync(counter) ? Number(fs.readFileSync(counter, 'utf8')) : 0);
-  const until = (predicate: (snapshot: CoreSnapshot) => boolean, timeoutMs = 10_000) =>
-    new Promise<CoreSnapshot>((resolve, reject) => {
-      if (predicate(supervisor.snapshot())) return resolve(supervisor.snapshot());
-      const timer = setTimeout(() => {
-        off();
-        reject(new Error(`state not reached; states: ${states.map((s) => s.state).join(' → ')}`));
-      }, timeoutMs);
-      const off = supervisor.onDidChangeState((snapshot) => {
-        if (!predicate(snapshot)) return;
-        clearTimeout(timer);
-        off();
-        resolve(snapshot);
-      });
-    });
+  const until = (predicate: (snapshot: CoreSnapshot) => boolean, timeoutMs?: number) => waitForCore(supervisor, predicate, timeoutMs);
   return { supervisor, states, starts, until };
 }
 

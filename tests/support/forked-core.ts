@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import type { CoreProcess } from '../../electron/core-supervisor.js';
+import type { CoreProcess, CoreSnapshot, CoreSupervisor } from '../../electron/core-supervisor.js';
 
 /**
  * child_process.fork standing in for Electron's utilityProcess.fork (whose
@@ -41,4 +41,24 @@ export function forkCore(modulePath: string, options: { env?: NodeJS.ProcessEnv;
         ...(options.cwd ? { cwd: options.cwd } : {}),
       }),
     );
+}
+
+/** Resolves with the first snapshot (current or coming) that satisfies `predicate`. */
+export function waitForCore(supervisor: CoreSupervisor, predicate: (snapshot: CoreSnapshot) => boolean, timeoutMs = 10_000): Promise<CoreSnapshot> {
+  return new Promise((resolve, reject) => {
+    if (predicate(supervisor.snapshot())) return resolve(supervisor.snapshot());
+    const seen: string[] = [];
+    const timer = setTimeout(() => {
+      off();
+      const log = supervisor.log().slice(-15).map((l) => `  ${l.source} ${l.level}: ${l.text}`).join('\n');
+      reject(new Error(`the core did not reach the expected state in ${timeoutMs} ms (went ${seen.join(' → ') || 'nowhere'}); last output:\n${log}`));
+    }, timeoutMs);
+    const off = supervisor.onDidChangeState((snapshot) => {
+      seen.push(snapshot.state);
+      if (!predicate(snapshot)) return;
+      clearTimeout(timer);
+      off();
+      resolve(snapshot);
+    });
+  });
 }
