@@ -26,6 +26,8 @@ function superviseRealCore(dataDir: string, options: { maxCrashes?: number } = {
       env: { ...process.env, STOREMAS_DATA_DIR: dataDir, STOREMAS_PORT: '0', STOREMAS_LOG_LEVEL: 'info' },
     }),
     firstRestartDelayMs: 200,
+    // Loading the core through tsx on a busy test machine can take longer than the 30 s default.
+    hangTimeoutMs: 120_000,
     ...options,
   });
   supervisors.push(supervisor);
@@ -70,7 +72,7 @@ describe('the real core under the supervisor', () => {
     expect(supervisor.snapshot()).toMatchObject({ state: 'stopped', problem: null });
     expect(supervisor.log().map((l) => l.text)).toContain('the core stopped (exit code 0)');
     expect(fs.existsSync(path.join(dataDir, 'storemas.pid'))).toBe(false); // released by the clean stop
-  });
+  }, 180_000);
 
   it('shows why a core refuses to start: its data directory is in use by a live process', async () => {
     const dataDir = path.join(temp.dir, 'taken');
@@ -81,5 +83,5 @@ describe('the real core under the supervisor', () => {
     const stopped = await waitForCore(supervisor, (s) => s.state === 'stopped' && s.gaveUp, 60_000);
     expect(stopped.problem).toMatchObject({ kind: 'refused', code: 'DATA_DIR_IN_USE' });
     expect(stopped.problem).toMatchObject({ message: expect.stringContaining(`process ${process.pid}`) });
-  });
+  }, 120_000);
 });

@@ -32,8 +32,8 @@ function supervise(plan: string[], options: Partial<SupervisorOptions> = {}) {
     fork: forkCore(FAKE_CORE, { env: { ...process.env, FAKE_CORE_PLAN: plan.join(','), FAKE_CORE_COUNTER: counter } }),
     firstRestartDelayMs: 100,
     maxRestartDelayMs: 1_000,
-    stopTimeoutMs: 2_000,
-    hangTimeoutMs: 2_000,
+    stopTimeoutMs: 5_000,
+    hangTimeoutMs: 10_000,
     ...options,
   });
   supervisors.push(supervisor);
@@ -125,14 +125,24 @@ describe('core supervisor (child_process.fork standing in for utilityProcess)', 
   });
 
   it('kills a core whose event loop is blocked (no heartbeat) and starts a new one', async () => {
-    const { supervisor, until } = supervise(['block', 'run'], { hangTimeoutMs: 400 });
+    const { supervisor, until } = supervise(['block', 'run'], { hangTimeoutMs: 1_000 });
     supervisor.start();
     const first = await until((s) => s.state === 'running');
     const waiting = await until((s) => s.state === 'restarting');
-    expect(waiting.problem).toEqual({ kind: 'unresponsive', silentMs: 400 });
+    expect(waiting.problem).toEqual({ kind: 'unresponsive', silentMs: 1_000 });
     expect(alive(first.pid!)).toBe(false);
     const second = await until((s) => s.state === 'running');
     expect(second.url).toBe('http://fake.invalid/2');
+  });
+
+  it('gives a core that has not said anything yet the longer first-message timeout, then kills it too', async () => {
+    const { supervisor, until } = supervise(['silent', 'run'], { hangTimeoutMs: 100, firstMessageTimeoutMs: 800 });
+    supervisor.start();
+    const first = await until((s) => s.state === 'starting');
+    const waiting = await until((s) => s.state === 'restarting');
+    expect(waiting.problem).toEqual({ kind: 'unresponsive', silentMs: 800 });
+    expect(waiting.since - first.since).toBeGreaterThanOrEqual(790);
+    await until((s) => s.state === 'running');
   });
 
   it('kills a core that does not stop within the stop timeout', async () => {

@@ -5,6 +5,7 @@
  * starting → running; an unexpected exit, a refusal to start or a silent event
  * loop (no heartbeat for hangTimeoutMs: the child is killed) is a crash →
  * restarting after a delay that doubles per recent crash (capped) → starting…
+ * (A core that never says anything at all is given firstMessageTimeoutMs.)
  * After maxCrashes within crashWindowMs it gives up: stopped, with the reason,
  * until someone asks for a restart. stop() asks the core to stop cleanly and
  * kills it if it has not exited within stopTimeoutMs.
@@ -80,8 +81,10 @@ export interface SupervisorOptions {
   maxCrashes?: number;
   crashWindowMs?: number;
   stopTimeoutMs?: number;
-  /** No message (heartbeat) from the core for this long: it is stuck and gets killed. */
+  /** No message (heartbeat) from a core that has spoken for this long: it is stuck and gets killed. */
   hangTimeoutMs?: number;
+  /** The same before its first message: loading the core may be slow (a cold disk, a virus scanner). */
+  firstMessageTimeoutMs?: number;
   /** Lines of the core's output kept for the status page. */
   logLines?: number;
 }
@@ -93,6 +96,7 @@ const DEFAULTS = {
   crashWindowMs: 10 * 60_000,
   stopTimeoutMs: 15_000,
   hangTimeoutMs: 30_000,
+  firstMessageTimeoutMs: 120_000,
   logLines: 200,
 } satisfies Omit<Required<SupervisorOptions>, 'fork' | 'clock'>;
 
@@ -139,6 +143,8 @@ export class CoreSupervisor {
   private restartAfterStop = false;
   /** Set just before the exit it explains (a refusal message, a watchdog kill). */
   private pendingProblem: CoreProblem | undefined;
+  /** The running child has sent a message: from then on silence means stuck. */
+  private heard = false;
   private crashTimes: number[] = [];
   private readonly lines: CoreLogLine[] = [];
   private restartTimer: NodeJS.Timeout | undefined;
@@ -218,6 +224,7 @@ export class CoreSupervisor {
     this.exitExpected = false;
     this.restartAfterStop = false;
     this.pendingProblem = undefined;
+    this.heard = false;
     let child: CoreProcess;
     try {
       child = this.options.fork();
@@ -243,6 +250,7 @@ export class CoreSupervisor {
       this.note('warn', 'ignored a malformed message from the core');
       return;
     }
+    this.heard = true;
     if (!this.exitExpected) this.armWatchdog(); // any message proves the event loop turns
     switch (message.type) {
       case 'ready': {
@@ -296,7 +304,7 @@ export class CoreSupervisor {
     }
     const delay = restartDelayMs(recentCrashes, this.options.firstRestartDelayMs, this.options.maxRestartDelayMs);
     this.note('warn', `restarting the core in ${Math.round(delay / 100) / 10} s`);
-    this.setState({ state: 'restarting', url: null, problem, recentCrashes, nextStartAt: now + delay });
+    this.setState({ state: 'restarting', url: null, problem, recentCrashes, nextStartAt: now + delay }, now);
     this.restartTimer = setTimeout(() => this.spawn(), delay);
   }
 
@@ -324,13 +332,13 @@ export class CoreSupervisor {
     this.clearTimer('watchdog');
     const child = this.child;
     if (!child) return;
+    const silentMs = this.heard ? this.options.hangTimeoutMs : this.options.firstMessageTimeoutMs;
     this.watchdog = setTimeout(() => {
       if (child !== this.child || this.exitExpected) return;
-      const silentMs = this.options.hangTimeoutMs;
       this.note('error', `the core has not answered for ${silentMs / 1000} s: ending it`);
       this.pendingProblem = { kind: 'unresponsive', silentMs };
       child.kill();
-    }, this.options.hangTimeoutMs);
+    }, silentMs);
   }
 
   private readLines(stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr'): void {
@@ -350,8 +358,7 @@ export class CoreSupervisor {
     for (const listener of this.logListeners) listener(line);
   }
 
-  private setState(patch: Partial<Omit<CoreSnapshot, 'since' | 'pid'>>): void {
-    const now = this.clock.now();
+  private setState(patch: Partial<Omit<CoreSnapshot, 'since' | 'pid'>>, now = this.clock.now()): void {
     const since = patch.state && patch.state !== this.current.state ? now : this.current.since;
     const recentCrashes = this.crashTimes.filter((time) => now - time < this.options.crashWindowMs).length;
     this.current = { ...this.current, recentCrashes, ...patch, since };

@@ -151,5 +151,5 @@ describe('desktop build', () => {
       await supervisor.stop();
     }
     expect(supervisor.log().map((l) => l.text)).toContain('the core stopped (exit code 0)');
-  });
+  }, 120_000);
 });

@@ -50,6 +50,11 @@ switch (behaviour) {
       }
     }, 100);
     break;
+  case 'silent':
+    // Alive but never says a word (stuck while loading).
+    clearInterval(heartbeat);
+    setInterval(() => undefined, 1_000);
+    break;
   case 'exit-clean':
     ready();
     setTimeout(() => process.exit(0), 50);
