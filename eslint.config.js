@@ -83,4 +83,19 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/renderer/**'], message: 'The shell loads the UI by URL, not by import.' }] }],
     },
   },
+  {
+    // Only the main process and the preload run inside Electron: the supervisor, the core entry
+    // (a utilityProcess) and the pure modules run and are tested under plain Node.
+    files: ['electron/**/*.ts'],
+    ignores: ['electron/main.ts', 'electron/preload.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Only electron/main.ts and electron/preload.ts import electron; this module runs under plain Node too.' }],
+          patterns: [{ group: ['**/renderer/**'], message: 'The shell loads the UI by URL, not by import.' }],
+        },
+      ],
+    },
+  },
 );
