@@ -6,7 +6,9 @@ async function splitWords(page: Page, selector: string): Promise<string[]> {
   return page.locator(selector).evaluateAll((elements) => {
     const split: string[] = [];
     for (const element of elements) {
-      const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+      const document = element.ownerDocument;
+      const SHOW_TEXT = 4; // NodeFilter.SHOW_TEXT (tests compile without the DOM library)
+      const walker = document.createTreeWalker(element, SHOW_TEXT);
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
         const text = node.textContent ?? '';
         for (const match of text.matchAll(/[A-Za-z][A-Za-z'.-]+/g)) {
