@@ -28,6 +28,9 @@ export const PERMISSIONS = [
   'modems.manage',
   'store.read',
   'store.manage',
+  'strategies.read',
+  'strategies.approve',
+  'strategies.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -47,6 +50,9 @@ const MANAGER: readonly Permission[] = [
   'reports.read',
   'modems.read',
   'store.read',
+  'strategies.read',
+  'strategies.approve',
+  'strategies.manage',
 ];
 
 const OPERATOR: readonly Permission[] = [
@@ -57,6 +63,7 @@ const OPERATOR: readonly Permission[] = [
   'lists.read',
   'modems.read',
   'store.read',
+  'strategies.read',
 ];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {

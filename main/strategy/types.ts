@@ -54,7 +54,14 @@ export type StrategyOrigin = 'engine' | 'manual';
 /** Who decided (or typed) a strategy, as shown and audited. */
 export type StrategyActor =
   | { kind: 'user'; actor: AuditActor }
-  | { kind: 'staff'; staffId: number; name: string; mobile: string };
+  | {
+      kind: 'staff';
+      staffId: number;
+      name: string;
+      mobile: string;
+      /** The stores this staff member may decide for; omitted or 'all': every store. */
+      storeCodes?: string[] | 'all';
+    };
 
 export interface StrategyDecider {
   kind: 'user' | 'staff' | 'system';
@@ -97,6 +104,8 @@ export interface Strategy {
   /** The outbox batch of the last push to members. */
   pushBatchId: string | null;
   pushedAt: number | null;
+  /** What is at stake, for ordering: stock value (promotion) or a day's sales (restock), in cents. */
+  priority: number;
   createdAt: number;
   updatedAt: number;
 }
