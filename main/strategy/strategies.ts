@@ -970,8 +970,10 @@ export class Strategies {
     );
     if (result.total === 0) throw new StrategyError('STRATEGY_NO_AUDIENCE', `No member with marketing consent bought this in the last ${AUDIENCE_DAYS} days; there is no one to tell.`, 409);
     const now = this.deps.clock.now();
+    const written = result.queued + result.deferred + Object.values(result.blocked).reduce((a, b) => a + b, 0);
     await this.db.transaction(async (trx) => {
-      await trx('strategies').where({ id }).update({ push_batch_id: result.batchId, pushed_at: now, updated_at: now });
+      // A repeated click that reached no one new keeps pointing at the batch that did.
+      if (written > 0) await trx('strategies').where({ id }).update({ push_batch_id: result.batchId, pushed_at: now, updated_at: now });
       await this.deps.audit.record(actor, 'strategies.push', String(id), { batchId: result.batchId, queued: result.queued, deferred: result.deferred, duplicates: result.duplicates }, trx);
     });
     this.deps.messaging.poke();
