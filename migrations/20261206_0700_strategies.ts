@@ -86,7 +86,6 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('updated_at').notNullable();
     t.unique(['open_key'], { indexName: 'strategies_open_key_unique' });
     t.index(['state', 'priority'], 'strategies_state_priority_index');
-    t.index(['state', 'store_code'], 'strategies_state_store_index');
     t.index(['store_code', 'product_code', 'kind', 'decided_at'], 'strategies_scope_index');
   });
 

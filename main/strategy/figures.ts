@@ -71,29 +71,44 @@ export async function addSalesSlice(
   }
 }
 
-/** A store's stock rows with each product's name, category and whether it is deleted. */
-export async function stockOfStore(db: Knex, storeCode: string): Promise<StockRow[]> {
-  const rows = (await db('inventory as i')
-    .leftJoin('products as p', 'p.code', 'i.product_code')
-    .where('i.store_code', storeCode)
-    .select('i.product_code', 'i.quantity', 'p.name', 'p.category', 'p.deleted_at', 'p.price_cents', 'p.id as product_id')) as Array<{
-    product_code: string;
-    quantity: number | string;
+export interface ProductInfo {
+  name: string | null;
+  category: string | null;
+  priceCents: number | null;
+  deleted: boolean;
+}
+
+/** Every product's name, category, price and whether it is deleted: read once per recompute, used for every store. */
+export async function productsByCode(db: Knex): Promise<Map<string, ProductInfo>> {
+  const rows = (await db('products').select('code', 'name', 'category', 'price_cents', 'deleted_at')) as Array<{
+    code: string;
     name: string | null;
     category: string | null;
-    deleted_at: number | string | null;
     price_cents: number | string | null;
-    product_id: number | null;
+    deleted_at: number | string | null;
   }>;
-  return rows.map((r) => ({
-    productCode: r.product_code,
-    productName: r.name || null,
-    category: r.category || null,
-    stock: Number(r.quantity),
-    priceCents: r.price_cents === null ? null : Number(r.price_cents),
-    deleted: r.deleted_at !== null,
-    known: r.product_id !== null,
-  }));
+  const products = new Map<string, ProductInfo>();
+  for (const r of rows) {
+    products.set(r.code, { name: r.name || null, category: r.category || null, priceCents: r.price_cents === null ? null : Number(r.price_cents), deleted: r.deleted_at !== null });
+  }
+  return products;
+}
+
+/** A store's stock rows with each product's name, category and whether it is deleted. */
+export async function stockOfStore(db: Knex, storeCode: string, products: Map<string, ProductInfo>): Promise<StockRow[]> {
+  const rows = (await db('inventory').where('store_code', storeCode).select('product_code', 'quantity')) as Array<{ product_code: string; quantity: number | string }>;
+  return rows.map((r) => {
+    const product = products.get(r.product_code);
+    return {
+      productCode: r.product_code,
+      productName: product?.name ?? null,
+      category: product?.category ?? null,
+      stock: Number(r.quantity),
+      priceCents: product?.priceCents ?? null,
+      deleted: product?.deleted ?? false,
+      known: product !== undefined,
+    };
+  });
 }
 
 /** Stores with stock in the mirror (a deleted store's stock is not evaluated). */

@@ -8,7 +8,7 @@ import type { Recipient } from '../messaging/outbox/enqueue.js';
 import type { Settings } from '../settings/settings.js';
 import { DAY_MS, decide, lookbackDaysOf, promotionLine, ruleFor, type Decision } from './decide.js';
 import { StrategyError } from './errors.js';
-import { addSalesSlice, slicesOf, stockOfStore, storesWithStock, type ProductSales } from './figures.js';
+import { addSalesSlice, productsByCode, slicesOf, stockOfStore, storesWithStock, type ProductInfo, type ProductSales } from './figures.js';
 import { ruleColumns, scopeLabel, toRule, validateRule, type RuleRow } from './rules.js';
 import {
   STRATEGY_KINDS,
@@ -55,6 +55,8 @@ export const AUDIENCE_DAYS = 90;
 const SWEEP_INTERVAL_MS = 60_000;
 /** Stock rows evaluated (and written) per step: one short transaction each. */
 const EVALUATE_CHUNK = 2_000;
+/** SQLite page cache while recomputing (the sync uses the same). */
+const RECOMPUTE_PAGE_CACHE_KIB = 32_768;
 /** Longest promotion a manager can give. */
 const MAX_PROMOTION_DAYS = 366;
 
@@ -179,6 +181,63 @@ function priorityOf(decision: Decision, priceCents: number | null): number {
 }
 
 class Cancelled extends Error {}
+
+/** Sets SQLite's page cache (negative: KiB) and returns the previous value; other engines ignore it. */
+async function pageCache(db: Knex, value: number): Promise<number | undefined> {
+  if (db.client.config.client !== 'sqlite3') return undefined;
+  try {
+    const rows = (await db.raw('PRAGMA cache_size')) as Array<{ cache_size: number }>;
+    await db.raw(`PRAGMA cache_size = ${Math.trunc(value)}`);
+    return rows[0]?.cache_size;
+  } catch {
+    return undefined;
+  }
+}
+
+const INSERT_COLUMNS = [
+  'kind',
+  'state',
+  'origin',
+  'store_code',
+  'product_code',
+  'product_name',
+  'category',
+  'open_key',
+  'reason_codes',
+  'reason_text',
+  'figures',
+  'discount_percent',
+  'buy_n_get_one',
+  'restock_quantity',
+  'limit_per_customer',
+  'price_rise_percent',
+  'promotion_days',
+  'priority',
+  'created_at',
+  'updated_at',
+] as const;
+const ROWS_PER_INSERT = 400;
+const insertStatements = new Map<number, string>();
+
+/**
+ * New suggestions, many rows per INSERT with the SQL built once per row count
+ * (a first recompute writes hundreds of thousands). A race with another
+ * writer of the same open suggestion keeps the first (the unique open_key).
+ */
+async function insertSuggestions(trx: Knex, rows: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+    let sql = insertStatements.get(chunk.length);
+    if (!sql) {
+      const tuple = `(${INSERT_COLUMNS.map(() => '?').join(',')})`;
+      sql = `INSERT INTO strategies (${INSERT_COLUMNS.join(',')}) VALUES ${new Array(chunk.length).fill(tuple).join(',')} ON CONFLICT (open_key) DO NOTHING`;
+      if (chunk.length === ROWS_PER_INSERT || chunk.length < 50) insertStatements.set(chunk.length, sql);
+    }
+    const bindings: unknown[] = [];
+    for (const row of chunk) for (const column of INSERT_COLUMNS) bindings.push(row[column] ?? null);
+    await trx.raw(sql, bindings as Knex.RawBinding[]);
+  }
+}
 
 /**
  * The strategy engine (营销策略): suggestions from stock thresholds, their
@@ -353,6 +412,8 @@ export class Strategies {
         'strategies.read',
       );
     };
+    // A first recompute writes a suggestion per shelf; index pages fit a 32 MiB cache, given back after.
+    const cacheBefore = await pageCache(this.db, -RECOMPUTE_PAGE_CACHE_KIB);
     try {
       const now = clock.now();
       const swept = await this.sweep(now);
@@ -363,6 +424,7 @@ export class Strategies {
       const windows = [...new Set(rules.map((r) => r.windowDays))].sort((a, b) => a - b);
       const windowStarts = windows.map((days) => now - days * DAY_MS);
       const stores = await storesWithStock(this.db);
+      const products = await productsByCode(this.db);
       const slices = slicesOf(now, lookbackDays);
       const rowsPerStore = new Map(
         ((await this.db('inventory').groupBy('store_code').select('store_code').count({ c: '*' })) as Array<{ store_code: string; c: number | string }>).map((r) => [r.store_code, Number(r.c)]),
@@ -384,7 +446,7 @@ export class Strategies {
           check();
           await yieldNow();
         }
-        await this.evaluateStore(store.code, now, rules, windows, lookbackDays, sales, summary, () => {
+        await this.evaluateStore(store.code, now, rules, windows, lookbackDays, products, sales, summary, () => {
           done += 1;
           report('running');
           check();
@@ -401,6 +463,8 @@ export class Strategies {
         summary.errorMessage = error instanceof Error ? error.message : String(error);
         this.deps.logger.warn({ err: error, runId }, 'strategy recompute failed');
       }
+    } finally {
+      if (cacheBefore !== undefined) await pageCache(this.db, cacheBefore);
     }
     summary.finishedAt = clock.now();
     summary.durationMs = Math.round(performance.now() - began);
@@ -417,16 +481,17 @@ export class Strategies {
     rules: StrategyRule[],
     windows: number[],
     lookbackDays: number,
+    products: Map<string, ProductInfo>,
     sales: Map<string, ProductSales>,
     summary: RecomputeSummary,
     step: () => void,
   ): Promise<void> {
-    const stock = await stockOfStore(this.db, storeCode);
+    const stock = await stockOfStore(this.db, storeCode, products);
     const open = new Map<string, { id: number; state: string; columns: string }>();
     const openRows = (await this.db('strategies')
       .where({ origin: 'engine', store_code: storeCode })
       .whereNotNull('open_key')
-      .select('id', 'state', 'product_code', 'kind', 'reason_codes', 'reason_text', 'figures', 'discount_percent', 'buy_n_get_one', 'restock_quantity', 'limit_per_customer', 'price_rise_percent')) as StrategyRow[];
+      .select('id', 'state', 'product_code', 'kind', 'reason_codes', 'reason_text', 'discount_percent', 'buy_n_get_one', 'restock_quantity', 'limit_per_customer', 'price_rise_percent')) as StrategyRow[];
     for (const row of openRows) {
       open.set(`${row.product_code}|${row.kind}`, { id: row.id, state: row.state, columns: comparable(row) });
     }
@@ -490,9 +555,7 @@ export class Strategies {
         }
       }
       await this.db.transaction(async (trx) => {
-        for (let j = 0; j < inserts.length; j += 200) {
-          await trx('strategies').insert(inserts.slice(j, j + 200)).onConflict('open_key').ignore();
-        }
+        await insertSuggestions(trx, inserts);
         // Only a suggestion still waiting is refreshed: one decided meanwhile keeps its figures.
         for (const update of updates) await trx('strategies').where({ id: update.id, state: 'suggested' }).update(update.columns);
       });
