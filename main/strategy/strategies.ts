@@ -974,7 +974,7 @@ export class Strategies {
     const sample = (await this.audienceQuery(strategy).orderBy('m.id').limit(5).select('m.id', 'm.name', 'm.mobile')) as Array<{ id: number; name: string; mobile: string }>;
     return {
       count: Number(c),
-      sample: sample.map((m) => ({ memberId: m.id, name: m.name, mobile: `${m.mobile.slice(0, 3)}****${m.mobile.slice(-4)}` })),
+      sample: sample.map((m) => ({ memberId: m.id, name: m.name, mobile: maskMobile(m.mobile) })),
       defaultText: this.defaultPushText(strategy),
     };
   }
@@ -1108,6 +1108,12 @@ export class Strategies {
     });
     this.deps.events.publish('strategies.changed', { ids: [], reason: 'rules' }, 'strategies.read');
   }
+}
+
+/** 13912345678 or +8613912345678 → 139****5678: enough to recognise, not to copy. */
+function maskMobile(mobile: string): string {
+  const national = mobile.replace(/^\+86/, '');
+  return `${national.slice(0, 3)}****${national.slice(-4)}`;
 }
 
 /** The decision columns of a row, as one string: equal strings mean nothing to refresh. */
