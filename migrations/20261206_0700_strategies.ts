@@ -67,6 +67,8 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('limit_per_customer').nullable();
     t.integer('price_rise_percent').nullable();
     t.string('promotion_text', 200).nullable();
+    // A hash of the suggestion's reason and action: a recompute rewrites only what changed.
+    t.string('signature', 16).nullable();
     // What is at stake (stock value for a promotion, a day's sales for a restock): the board's order.
     t.double('priority').notNullable().defaultTo(0);
     t.integer('promotion_days').nullable();

@@ -171,7 +171,27 @@ function decisionColumns(decision: Decision): Record<string, unknown> {
     restock_quantity: decision.restockQuantity,
     limit_per_customer: decision.limitPerCustomer,
     price_rise_percent: decision.priceRisePercent,
+    signature: signatureOf(decision),
   };
+}
+
+/**
+ * A short hash of what a manager sees of a suggestion (reason words, action):
+ * equal hashes mean nothing to refresh, so a recompute reads one short column
+ * per open suggestion instead of its text (cyrb53; a collision only skips one refresh).
+ */
+export function signatureOf(decision: Pick<Decision, 'codes' | 'text' | 'discountPercent' | 'buyNGetOne' | 'restockQuantity' | 'limitPerCustomer' | 'priceRisePercent'>): string {
+  const text = [decision.codes.join(','), decision.text, decision.discountPercent, decision.buyNGetOne, decision.restockQuantity, decision.limitPerCustomer, decision.priceRisePercent].join('\u0001');
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }
 
 function priorityOf(decision: Decision, priceCents: number | null): number {
@@ -211,6 +231,7 @@ const INSERT_COLUMNS = [
   'restock_quantity',
   'limit_per_customer',
   'price_rise_percent',
+  'signature',
   'promotion_days',
   'priority',
   'created_at',
@@ -487,13 +508,13 @@ export class Strategies {
     step: () => void,
   ): Promise<void> {
     const stock = await stockOfStore(this.db, storeCode, products);
-    const open = new Map<string, { id: number; state: string; columns: string }>();
+    const open = new Map<string, { id: number; state: string; signature: string | null }>();
     const openRows = (await this.db('strategies')
       .where({ origin: 'engine', store_code: storeCode })
       .whereNotNull('open_key')
-      .select('id', 'state', 'product_code', 'kind', 'reason_codes', 'reason_text', 'discount_percent', 'buy_n_get_one', 'restock_quantity', 'limit_per_customer', 'price_rise_percent')) as StrategyRow[];
+      .select('id', 'state', 'product_code', 'kind', 'signature')) as Array<Pick<StrategyRow, 'id' | 'state' | 'product_code' | 'kind'> & { signature: string | null }>;
     for (const row of openRows) {
-      open.set(`${row.product_code}|${row.kind}`, { id: row.id, state: row.state, columns: comparable(row) });
+      open.set(`${row.product_code}|${row.kind}`, { id: row.id, state: row.state, signature: row.signature });
     }
     const longestCooldown = Math.max(0, ...rules.map((r) => r.rejectCooldownDays));
     const rejectedAt = new Map<string, number>();
@@ -527,7 +548,7 @@ export class Strategies {
           const existing = open.get(key);
           if (existing) {
             seen.add(existing.id);
-            if (existing.state === 'suggested' && existing.columns !== comparable(columns as unknown as StrategyRow)) {
+            if (existing.state === 'suggested' && existing.signature !== columns['signature']) {
               updates.push({ id: existing.id, columns: { ...columns, product_name: row.productName ?? row.productCode, category: row.category, priority: priorityOf(decision, row.priceCents), promotion_days: rule.promotionDays, updated_at: now } });
             }
             continue;
@@ -1114,17 +1135,4 @@ export class Strategies {
 function maskMobile(mobile: string): string {
   const national = mobile.replace(/^\+86/, '');
   return `${national.slice(0, 3)}****${national.slice(-4)}`;
-}
-
-/** The decision columns of a row, as one string: equal strings mean nothing to refresh. */
-function comparable(row: Pick<StrategyRow, 'reason_codes' | 'reason_text' | 'discount_percent' | 'buy_n_get_one' | 'restock_quantity' | 'limit_per_customer' | 'price_rise_percent'>): string {
-  return JSON.stringify([
-    row.reason_codes,
-    row.reason_text,
-    row.discount_percent ?? null,
-    row.buy_n_get_one ?? null,
-    row.restock_quantity === null || row.restock_quantity === undefined ? null : Number(row.restock_quantity),
-    row.limit_per_customer ?? null,
-    row.price_rise_percent ?? null,
-  ]);
 }
