@@ -641,10 +641,18 @@ export class Strategies {
     const [{ c }] = (await this.db('strategies as g').modify(filter).count({ c: '*' })) as [{ c: number | string }];
     const rows = (await this.query()
       .modify(filter)
-      .orderBy([
-        { column: 'g.priority', order: 'desc' },
-        { column: 'g.id', order: 'desc' },
-      ])
+      // Open strategies by what is at stake; history (ended, rejected) newest first.
+      .orderBy(
+        query.states?.length && query.states.every((s) => s === 'ended' || s === 'rejected')
+          ? [
+              { column: 'g.updated_at', order: 'desc' },
+              { column: 'g.id', order: 'desc' },
+            ]
+          : [
+              { column: 'g.priority', order: 'desc' },
+              { column: 'g.id', order: 'desc' },
+            ],
+      )
       .limit(limit)
       .offset((page - 1) * limit)) as StrategyRow[];
     const zone = await this.timeZone();
