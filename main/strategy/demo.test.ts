@@ -19,12 +19,14 @@ describe('strategies on the demo POS', () => {
   let app: TestAppliance;
   let clock: ManualClock;
   let all: Strategy[];
+  let stopStrategies: () => Promise<void>;
 
   beforeAll(async () => {
     const file = path.join(temp.dir, 'pos.sqlite');
     await writeDemoSqlite(file, DEMO);
     clock = new ManualClock(Date.UTC(2026, 10, 22, 2));
     app = await createTestAppliance({ clock });
+    stopStrategies = app.services.strategies.start(); // as the served appliance does
     const connection = await app.services.store.createConnection(CLI_ACTOR, { name: 'demo', client: 'sqlite', settings: { file } });
     await app.services.store.applyPreset(CLI_ACTOR, connection.id, 'demo-pos');
     const { done } = await app.services.store.startSync(CLI_ACTOR, connection.id);
@@ -36,6 +38,7 @@ describe('strategies on the demo POS', () => {
     all = (await app.services.strategies.list({ states: ['suggested'], limit: 500 })).items;
   }, 120_000);
   afterAll(async () => {
+    await stopStrategies();
     await app.close();
     temp.remove();
   });

@@ -170,6 +170,7 @@ export class Strategies {
   private recomputeAgain = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private serving = false;
 
   constructor(private readonly deps: StrategiesDeps) {}
 
@@ -183,8 +184,13 @@ export class Strategies {
 
   // ---- lifetime ----------------------------------------------------------
 
-  /** Starts the date sweep timer; returns the stop function for the composition root. */
+  /**
+   * Starts the date sweep timer and the recompute after each store sync (the
+   * served appliance does; a short CLI command that syncs does not wait for
+   * one). Returns the stop function for the composition root.
+   */
   start(): () => Promise<void> {
+    this.serving = true;
     this.timer = setInterval(() => {
       this.sweep().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'strategy date sweep failed'));
     }, SWEEP_INTERVAL_MS);
@@ -269,7 +275,7 @@ export class Strategies {
    * (it may have read the mirror before the sync's last batch).
    */
   recomputeAfterSync(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.serving) return;
     if (this.running) {
       this.recomputeAgain = true;
       return;
