@@ -88,7 +88,8 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('updated_at').notNullable();
     t.unique(['open_key'], { indexName: 'strategies_open_key_unique' });
     t.index(['state', 'priority'], 'strategies_state_priority_index');
-    t.index(['store_code', 'product_code', 'kind', 'decided_at'], 'strategies_scope_index');
+    // A store's open suggestions (each recompute) and its recent rejections (the cool-down).
+    t.index(['store_code', 'state'], 'strategies_store_state_index');
   });
 
   await knex.schema.createTable('strategy_runs', (t) => {

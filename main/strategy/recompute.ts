@@ -11,7 +11,7 @@ import type { Clock } from '../clock.js';
 import type { EventBus } from '../events/bus.js';
 import { DAY_MS, decide, lookbackDaysOf, ruleFor, type Decision } from './decide.js';
 import { addSalesSlice, productsByCode, slicesOf, stockOfStore, storesWithStock, type ProductInfo, type ProductSales } from './figures.js';
-import type { RecomputeSummary, StrategyKind, StrategyRule } from './types.js';
+import { OPEN_STRATEGY_STATES, type RecomputeSummary, type StrategyKind, type StrategyRule } from './types.js';
 
 export interface RecomputeContext {
   db: Knex;
@@ -254,6 +254,7 @@ ctx: RecomputeContext,
   const open = new Map<string, { id: number; state: string; signature: string | null }>();
   const openRows = (await ctx.db('strategies')
     .where({ origin: 'engine', store_code: storeCode })
+    .whereIn('state', OPEN_STRATEGY_STATES)
     .whereNotNull('open_key')
     .select('id', 'state', 'product_code', 'kind', 'signature')) as Array<{ id: number; state: string; product_code: string | null; kind: string; signature: string | null }>;
   for (const row of openRows) {

@@ -1,7 +1,7 @@
 /**
  * The strategy engine's shared types (营销策略): what the keyword services,
- * the API and the UI import. Types only — no runtime code — so other areas
- * can depend on them without pulling in the engine.
+ * the API and the UI import — types and the constant lists that define them,
+ * nothing else — so other areas can depend on them without pulling in the engine.
  */
 import type { AuditActor } from '../auth/audit.js';
 
