@@ -24,6 +24,7 @@ import type { ApplianceServices } from './services.js';
 import { Settings } from './settings/settings.js';
 import { StoreMirror } from './store/service.js';
 import { Members } from './members/members.js';
+import { Strategies } from './strategy/strategies.js';
 import { VERSION } from './version.js';
 
 export type { ApplianceConfig } from './config.js';
@@ -100,6 +101,9 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     stack.push(() => modems.stop());
     const messaging = new Messaging({ db, clock, audit, events, logger: logger.child({ component: 'messaging' }), settings, lists });
     stack.push(() => messaging.stop());
+    const strategies = new Strategies({ db, clock, audit, events, logger: logger.child({ component: 'strategies' }), settings, messaging });
+    stack.push(() => strategies.stop());
+    stack.push(store.onDidFinishSync(() => strategies.recomputeAfterSync()));
     const services: ApplianceServices = {
       version: VERSION,
       config,
@@ -118,6 +122,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       messaging,
       modems,
       templates: new Templates(db, clock, audit),
+      strategies,
       startedAt: clock.now(),
     };
     return { services, migrationsApplied, close };
@@ -222,6 +227,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         services.store.start(); // scheduled POS syncs; stopped with the core
         await services.modems.start(); // opens the configured modems' ports; stopped with the core
         await services.messaging.start(await defaultOutboundChannel(services)); // the dispatcher; stopped with the core
+        services.strategies.start(); // the strategies' date sweep; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = `http://${shownHost}:${port}/`;
         services.logger.info({ url, host, dataDir: config.dataDir, version: services.version }, 'StoreMAS started');

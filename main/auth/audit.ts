@@ -52,6 +52,17 @@ export const AUDIT_ACTIONS = [
   'store.schedule.update',
   'store.sync.start',
   'store.sync.cancel',
+  'strategies.recompute',
+  'strategies.recompute.cancel',
+  'strategies.approve',
+  'strategies.reject',
+  'strategies.reschedule',
+  'strategies.end',
+  'strategies.promotion.create',
+  'strategies.push',
+  'strategies.rule.create',
+  'strategies.rule.update',
+  'strategies.rule.delete',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -31,6 +31,9 @@ export const PERMISSIONS = [
   'modems.manage',
   'store.read',
   'store.manage',
+  'strategies.read',
+  'strategies.approve',
+  'strategies.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -51,6 +54,9 @@ const MANAGER: readonly Permission[] = [
   'reports.read',
   'modems.read',
   'store.read',
+  'strategies.read',
+  'strategies.approve',
+  'strategies.manage',
 ];
 
 const OPERATOR: readonly Permission[] = [
@@ -61,6 +67,7 @@ const OPERATOR: readonly Permission[] = [
   'lists.read',
   'modems.read',
   'store.read',
+  'strategies.read',
 ];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {

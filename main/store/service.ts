@@ -179,6 +179,7 @@ export class StoreMirror {
   private active: ActiveRun | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly syncListeners = new Set<(run: SyncRun) => void>();
 
   constructor(
     private readonly db: Knex,
@@ -400,6 +401,12 @@ export class StoreMirror {
     return this.active ? { runId: this.active.runId, connectionId: this.active.connectionId } : undefined;
   }
 
+  /** Calls `listener` after each sync that finished (not failed or cancelled); returns the function that unsubscribes. */
+  onDidFinishSync(listener: (run: SyncRun) => void): () => void {
+    this.syncListeners.add(listener);
+    return () => this.syncListeners.delete(listener);
+  }
+
   /** Starts a sync in the background and returns its run id at once. */
   async startSync(actor: AuditActor, connectionId: number, options: { mode?: SyncMode; trigger?: SyncTrigger } = {}): Promise<{ runId: number; done: Promise<SyncRun> }> {
     if (this.stopped) throw new StoreError('SYNC_STOPPED', 'StoreMAS is shutting down; sync again after it restarts.', 503);
@@ -507,7 +514,18 @@ export class StoreMirror {
         'store.read',
       );
       publish(outcome.state, null, outcome);
-      return this.getRun(runId);
+      const run = await this.getRun(runId);
+      // Listeners (the strategy engine) recompute from the mirror; a failed sync changed nothing worth it.
+      if (outcome.state === 'finished') {
+        for (const listener of [...this.syncListeners]) {
+          try {
+            listener(run);
+          } catch (error) {
+            this.logger.warn({ err: error }, 'a sync listener failed');
+          }
+        }
+      }
+      return run;
     })().finally(() => {
       if (this.active?.runId === runId) this.active = undefined;
     });
