@@ -5,6 +5,7 @@ import type { Clock } from '../../clock.js';
 import type { EventBus } from '../../events/bus.js';
 import type { Settings } from '../../settings/settings.js';
 import type { InboundSink } from '../../modem/inbound.js';
+import { withdrawConsentByMobile } from '../../members/consent.js';
 import type { OutboundChannel } from '../channel.js';
 import { Inbox } from '../inbox/inbox.js';
 import { optOutHandler } from '../inbox/opt-out.js';
@@ -79,7 +80,12 @@ export class Messaging {
       policy: cachedPolicy,
       storeName: async () => (await cachedRender()).storeName,
       lookupLists,
-      optOut: (mobile, current, trx) => lists.optOut(mobile, current, trx),
+      // The refusal lands on the list and on the member in the one transaction: both show it at once.
+      optOut: async (mobile, current, trx) => {
+        const result = await lists.optOut(mobile, current, trx);
+        await withdrawConsentByMobile(trx, mobile, clock.now());
+        return result;
+      },
       onQueued: () => this.poke(),
     });
     this.inbox.use(optOutHandler);

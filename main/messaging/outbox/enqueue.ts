@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
 import { AppError } from '../../errors.js';
 import { tryNormalizeMobile } from '../numbers.js';
-import { NOT_LISTED, type MessageCategory } from '../policy/policy.js';
+import { NOT_LISTED, isCommercial, type MessageCategory } from '../policy/policy.js';
 import type { PolicySettings } from '../policy/settings.js';
 import { RenderError, renderMessage, type CompiledTemplate, type RenderMember, type RenderOptions } from '../render/render.js';
-import { recentMarketingSends, type ListLookup, type SendPolicy } from './policy-inputs.js';
+import { recentCommercialSends, type ListLookup, type SendPolicy } from './policy-inputs.js';
 import { priorityOf } from './states.js';
 
 /** One recipient of a send: a number, and the member behind it when known. */
@@ -144,13 +144,13 @@ export async function enqueueBatch(
   dryRun: boolean,
 ): Promise<void> {
   const { now, policy } = context;
-  const marketing = options.category === 'marketing';
+  const commercial = isCommercial(options.category);
   const normalised = recipients.map((r) => tryNormalizeMobile(r.number));
   const valid = normalised.filter((n): n is string => n !== undefined);
   const lists = await context.lookupLists(valid, now, trx);
   const recent =
-    marketing && policy.frequencyCap.enabled
-      ? await recentMarketingSends(trx, valid, now - policy.frequencyCap.windowDays * 86_400_000)
+    commercial && policy.frequencyCap.enabled
+      ? await recentCommercialSends(trx, valid, now - policy.frequencyCap.windowDays * 86_400_000)
       : new Map<string, number>();
   const needMembers = options.matchMembers ? valid.filter((_, i) => recipients[i]?.member === undefined) : [];
   const members = needMembers.length > 0 ? await membersByNumber(trx, needMembers) : new Map<string, MemberFields>();
@@ -201,7 +201,7 @@ export async function enqueueBatch(
     const memberId = recipient.memberId ?? matched?.id ?? null;
     const decision = context.sendPolicy(
       { category: options.category, recipient: number ?? recipient.number, marketingConsent: member?.marketingConsent ?? null, automatic: options.automatic },
-      { now, settings: policy, lists: (number && lists.get(number)) || NOT_LISTED, recentMarketingSends: (number && recent.get(number)) || 0 },
+      { now, settings: policy, lists: (number && lists.get(number)) || NOT_LISTED, recentCommercialSends: (number && recent.get(number)) || 0 },
     );
     let status = 'queued';
     let rule: string | null = null;

@@ -6,11 +6,11 @@ import { AppError, NotFoundError, ValidationError } from '../../errors.js';
 import type { EventBus } from '../../events/bus.js';
 import { encodeSubmit, PduError } from '../../modem/pdu/index.js';
 import { tryNormalizeMobile } from '../numbers.js';
-import { MESSAGE_CATEGORIES, NOT_LISTED, type ListStatus, type MessageCategory } from '../policy/policy.js';
+import { MESSAGE_CATEGORIES, NOT_LISTED, isCommercial, type ListStatus, type MessageCategory } from '../policy/policy.js';
 import type { PolicySettings } from '../policy/settings.js';
 import { compileTemplate, renderMessage, renderOptionsFrom, type CompiledTemplate } from '../render/render.js';
 import { emptyTally, enqueueBatch, type EnqueueOptions, type EnqueueTally, type Recipient } from './enqueue.js';
-import { defaultSendPolicy, recentMarketingSends, type ListLookup, type SendPolicy } from './policy-inputs.js';
+import { defaultSendPolicy, recentCommercialSends, type ListLookup, type SendPolicy } from './policy-inputs.js';
 import {
   toMessage,
   toPart,
@@ -298,7 +298,7 @@ export class Outbox {
         errorMessage = `${to} already had ${this.autoReplyLimit} automatic answers in the last hour; no more, to stop a loop with another auto-responder.`;
       } else {
         const lists = (outer && known) || ((await this.lookupLists([to], now, trx)).get(to) ?? NOT_LISTED);
-        const decision = this.sendPolicy({ category: 'reply', recipient: to, automatic: true }, { now, settings: policy, lists, recentMarketingSends: 0 });
+        const decision = this.sendPolicy({ category: 'reply', recipient: to, automatic: true }, { now, settings: policy, lists, recentCommercialSends: 0 });
         if (!decision.allowed) {
           status = 'blocked';
           rule = decision.rule;
@@ -463,18 +463,19 @@ export class Outbox {
     const policy = await this.settings.policy();
     const lists = (await this.lookupLists([row.recipient], now, trx)).get(row.recipient) ?? NOT_LISTED;
     let consent: boolean | null = null;
-    if (row.member_id !== null && row.category === 'marketing') {
+    const commercial = isCommercial(row.category);
+    if (row.member_id !== null && commercial) {
       const member: { marketing_consent: number | boolean } | undefined = await trx('members').select('marketing_consent').where('id', row.member_id).first();
       consent = member ? Boolean(member.marketing_consent) : null;
     }
     const recent =
-      row.category === 'marketing' && policy.frequencyCap.enabled
-        ? ((await recentMarketingSends(trx, [row.recipient], now - policy.frequencyCap.windowDays * 86_400_000, Number(row.id))).get(row.recipient) ?? 0)
+      commercial && policy.frequencyCap.enabled
+        ? ((await recentCommercialSends(trx, [row.recipient], now - policy.frequencyCap.windowDays * 86_400_000, Number(row.id))).get(row.recipient) ?? 0)
         : 0;
     // Sends after this one was queued count; queued ones ahead of it in the same run do not block it twice.
     const decision = this.sendPolicy(
       { category: row.category, recipient: row.recipient, marketingConsent: consent, automatic: Boolean(row.automatic) },
-      { now, settings: policy, lists, recentMarketingSends: recent },
+      { now, settings: policy, lists, recentCommercialSends: recent },
     );
     if (decision.allowed) return 'allowed';
     if (decision.deferUntil !== undefined) {
