@@ -116,15 +116,18 @@ interface MemberFields {
   card_no: string | null;
   birthday: string | null;
   marketing_consent: number | boolean;
+  store_name: string | null;
 }
 
 async function membersByNumber(trx: Knex, numbers: readonly string[]): Promise<Map<string, MemberFields>> {
   const found = new Map<string, MemberFields>();
   for (let i = 0; i < numbers.length; i += 500) {
-    const rows: MemberFields[] = await trx('members')
-      .select('id', 'mobile', 'name', 'gender', 'points', 'card_no', 'birthday', 'marketing_consent')
-      .whereIn('mobile', numbers.slice(i, i + 500))
-      .whereNull('deleted_at');
+    // {门店} is the member's own store, as the preview shows it: the mirror's name for their store code.
+    const rows: MemberFields[] = await trx('members as m')
+      .leftJoin('stores as s', 's.code', 'm.store_code')
+      .select('m.id', 'm.mobile', 'm.name', 'm.gender', 'm.points', 'm.card_no', 'm.birthday', 'm.marketing_consent', 's.name as store_name')
+      .whereIn('m.mobile', numbers.slice(i, i + 500))
+      .whereNull('m.deleted_at');
     for (const row of rows) if (!found.has(row.mobile)) found.set(row.mobile, row);
   }
   return found;
@@ -195,6 +198,7 @@ export async function enqueueBatch(
             points: Number(matched.points),
             cardNo: matched.card_no,
             birthday: matched.birthday,
+            storeName: matched.store_name,
             marketingConsent: Boolean(matched.marketing_consent),
           }
         : null);
