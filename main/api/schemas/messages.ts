@@ -3,7 +3,7 @@ import { Type, type Static } from 'typebox';
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const enumOf = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
 
-export const MESSAGE_STATUS_VALUES = ['queued', 'sending', 'sent', 'delivered', 'failed', 'expired', 'blocked', 'unknown'] as const;
+export const MESSAGE_STATUS_VALUES = ['queued', 'paused', 'sending', 'sent', 'delivered', 'failed', 'expired', 'blocked', 'cancelled', 'unknown'] as const;
 export const CATEGORY_VALUES = ['reply', 'care', 'transactional', 'marketing'] as const;
 
 export const OutboxMessageSchema = Type.Object({

@@ -32,6 +32,8 @@ export interface EnqueueOptions {
   idempotencyPrefix: string | null;
   /** Find members for bare numbers (pasted lists): personalisation and consent. */
   matchMembers: boolean;
+  /** The batch is paused: rows that would be queued are written paused, and wait for its resume. */
+  hold?: boolean;
 }
 
 export interface EnqueueTally {
@@ -45,9 +47,20 @@ export interface EnqueueTally {
   duplicates: number;
   /** Ids of the rows written (queued and blocked), kept only for the first thousand (the API returns them). */
   messageIds: number[];
+  /** SMS parts of the messages that will go out (queued and deferred): what the modems will send. */
+  parts: number;
+  /** The first few texts as their recipients will read them (the confirmation shows three). */
+  samples: Array<{ recipient: string; text: string; parts: number }>;
 }
 
-export const emptyTally = (): EnqueueTally => ({ total: 0, queued: 0, deferred: 0, blocked: {}, duplicates: 0, messageIds: [] });
+export const emptyTally = (): EnqueueTally => ({ total: 0, queued: 0, deferred: 0, blocked: {}, duplicates: 0, messageIds: [], parts: 0, samples: [] });
+
+const SAMPLES = 3;
+
+/** 138****8000: enough for the person confirming to recognise the list, no more. */
+export function maskNumber(number: string): string {
+  return number.replace(/^(\+86)?(\d{3})\d{4}(\d{4})$/, '$2****$3');
+}
 
 const KEEP_IDS = 1_000;
 
@@ -234,8 +247,13 @@ export async function enqueueBatch(
       }
     }
     if (status === 'blocked') block(rule!);
-    else if (dueAt > now) tally.deferred += 1;
-    else tally.queued += 1;
+    else {
+      if (dueAt > now) tally.deferred += 1;
+      else tally.queued += 1;
+      tally.parts += parts;
+      if (tally.samples.length < SAMPLES) tally.samples.push({ recipient: maskNumber(number ?? recipient.number), text, parts });
+      if (options.hold) status = 'paused';
+    }
     if (dryRun) continue;
     rows.push([
       number ?? recipient.number.slice(0, 24),
@@ -276,7 +294,7 @@ export async function enqueueBatch(
 }
 
 export class EnqueueError extends AppError {
-  constructor(code: string, message: string) {
-    super(code, message, 400);
+  constructor(code: string, message: string, details?: Record<string, unknown>, status = 400) {
+    super(code, message, status, details);
   }
 }
