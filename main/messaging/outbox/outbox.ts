@@ -766,7 +766,9 @@ export class Outbox {
 
   /** A message with its parts and status reports: the timeline the outbox page shows. */
   async detail(id: number): Promise<{ message: OutboxMessage; parts: OutboxPart[]; reports: OutboxStatusReport[] }> {
-    const message = await this.get(id);
+    const row: MessageRow | undefined = await this.db('outbox_messages').where('id', id).first();
+    if (!row) throw new NotFoundError(`Message ${id}`);
+    const [message] = await this.foresee([row]);
     const parts: PartRow[] = await this.db('outbox_parts').where('message_id', id).orderBy('part_number');
     const reports: StatusReportRow[] =
       parts.length === 0
@@ -777,7 +779,7 @@ export class Outbox {
               parts.map((p) => p.id),
             )
             .orderBy('received_at');
-    return { message, parts: parts.map(toPart), reports: reports.map(toStatusReport) };
+    return { message: message!, parts: parts.map(toPart), reports: reports.map(toStatusReport) };
   }
 
   async search(query: OutboxQuery): Promise<{ items: OutboxMessage[]; total: number }> {
@@ -803,7 +805,43 @@ export class Outbox {
       .orderBy('id', 'desc')
       .limit(query.pageSize)
       .offset((query.page - 1) * query.pageSize);
-    return { items: rows.map(toMessage), total: Number(countRow?.n ?? 0) };
+    return { items: await this.foresee(rows), total: Number(countRow?.n ?? 0) };
+  }
+
+  /**
+   * Waiting messages the policy would block if they were dispatched now (the
+   * number opted out, was blacklisted, the member withdrew consent since they
+   * were queued) carry `willBlock`: the page says so at once; the claim
+   * blocks them when their turn comes. Deferrals (quiet hours) and the cap,
+   * which depends on what goes out first, are left to the claim.
+   */
+  private async foresee(rows: MessageRow[]): Promise<OutboxMessage[]> {
+    const messages = rows.map(toMessage);
+    const waiting = rows.filter((r) => r.status === 'queued' || r.status === 'paused');
+    if (waiting.length === 0) return messages;
+    const now = this.clock.now();
+    const policy = await this.settings.policy();
+    const lists = await this.lookupLists([...new Set(waiting.map((r) => r.recipient))], now, this.db);
+    const memberIds = [...new Set(waiting.filter((r) => r.member_id !== null && isCommercial(r.category)).map((r) => Number(r.member_id)))];
+    const consent = new Map<number, boolean>();
+    if (memberIds.length > 0) {
+      const members: Array<{ id: number; marketing_consent: number | boolean }> = await this.db('members').select('id', 'marketing_consent').whereIn('id', memberIds);
+      for (const m of members) consent.set(Number(m.id), Boolean(m.marketing_consent));
+    }
+    const byId = new Map(messages.map((m) => [m.id, m]));
+    for (const row of waiting) {
+      const decision = this.sendPolicy(
+        {
+          category: row.category,
+          recipient: row.recipient,
+          marketingConsent: row.member_id === null ? null : (consent.get(Number(row.member_id)) ?? null),
+          automatic: Boolean(row.automatic),
+        },
+        { now, settings: policy, lists: lists.get(row.recipient) ?? NOT_LISTED, recentCommercialSends: 0 },
+      );
+      if (!decision.allowed && decision.deferUntil === undefined) byId.get(Number(row.id))!.willBlock = { rule: decision.rule, reason: decision.reason };
+    }
+    return messages;
   }
 
   /** Messages per status, and when the next queued one is due. */
