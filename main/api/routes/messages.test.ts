@@ -59,6 +59,8 @@ describe('/api/messages', () => {
     expect(past.statusCode).toBe(400);
     expect(past.json().error).toMatchObject({ code: 'SCHEDULE_IN_PAST' });
     expect((await operator.post('/api/messages', { ...body, notBefore: app.clock.now() - 30_000 })).statusCode).toBe(201);
+    // The form sends null for "now".
+    expect((await operator.post('/api/messages/check', { ...body, notBefore: null })).statusCode).toBe(200);
   });
 
   it('cancels a scheduled batch and a single waiting message', async () => {

@@ -70,8 +70,9 @@ export const messageRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = asyn
         text: body.text,
         category: body.category,
         source: 'ui',
-        notBefore: body.notBefore ?? null,
-        notAfter: body.notAfter ?? null,
+        // The body's null arrives as 0 (the schema coerces types): 0 is "no time", never 1970.
+        notBefore: body.notBefore || null,
+        notAfter: body.notAfter || null,
         pinnedModem,
         batch: { label: (body.batchName?.trim() || body.text).slice(0, 200), kind: 'ui' },
       },
@@ -83,7 +84,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = asyn
     if (result.total === 0) throw new AppError('NO_RECIPIENTS', 'No recipients: the numbers, group or file held no mobile numbers.', 400);
     // What the confirmation shows: when it starts, and how long the modems take at their pace for every part.
     const estimate = estimateSendDuration(result.parts, await modemPaces(services.modems, pinnedModem));
-    return { ...result, category: body.category, sendAt: Math.max(services.clock.now(), body.notBefore ?? 0), estimate, problems: source.problems.slice(0, 500) };
+    return { ...result, category: body.category, sendAt: Math.max(services.clock.now(), body.notBefore || 0), estimate, problems: source.problems.slice(0, 500) };
   };
 
   app.post(
