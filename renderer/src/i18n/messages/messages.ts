@@ -76,7 +76,7 @@ export default {
       TEXT_TOO_LONG: '个性化后超过短信条数上限',
       CANCELLED: '已取消，未交给短信猫的部分已撤回',
     },
-    sources: { ui: '管理界面', cli: '命令行', 'auto-reply': '自动回复', resend: '重新发送', api: '接口', campaign: '营销活动' },
+    sources: { ui: '管理界面', cli: '命令行', 'auto-reply': '自动回复', resend: '重新发送', api: '接口', campaign: '营销活动', reply: '回复顾客' },
     rules: {
       blacklist: '黑名单',
       whitelist: '白名单模式',
@@ -311,7 +311,7 @@ export default {
       TEXT_TOO_LONG: 'Personalised, the text is longer than the part limit',
       CANCELLED: 'Cancelled; what no modem had yet was withdrawn',
     },
-    sources: { ui: 'admin UI', cli: 'command line', 'auto-reply': 'automatic reply', resend: 'resend', api: 'API', campaign: 'campaign' },
+    sources: { ui: 'admin UI', cli: 'command line', 'auto-reply': 'automatic reply', resend: 'resend', api: 'API', campaign: 'campaign', reply: 'reply to a customer' },
     rules: {
       blacklist: 'Blacklist',
       whitelist: 'Whitelist mode',
