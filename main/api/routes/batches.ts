@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { estimateSendDuration, modemPaces } from '../../messaging/batches/estimate.js';
-import { BatchListResponse, BatchParams, BatchSchema, EstimateQuery, EstimateSchema, Pagination } from '../schemas/batches.js';
+import { BatchListResponse, BatchParams, BatchSchema, EstimateQuery, EstimateSchema, BatchListQuery } from '../schemas/batches.js';
 import { standardErrors } from '../schemas/common.js';
 import { actorOf } from '../request-context.js';
 import type { RoutePluginOptions } from '../server.js';
@@ -15,9 +15,9 @@ export const batchRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async 
     '/',
     {
       config: { permission: 'messages.read' },
-      schema: { tags: ['batches'], summary: 'Batches, newest first, with their messages per status', querystring: Pagination, response: { 200: BatchListResponse, ...standardErrors } },
+      schema: { tags: ['batches'], summary: 'Batches, newest first, with their messages per status', querystring: BatchListQuery, response: { 200: BatchListResponse, ...standardErrors } },
     },
-    async (request) => messaging.batches.list({ page: request.query.page ?? 1, limit: request.query.limit ?? 20 }),
+    async (request) => messaging.batches.list({ page: request.query.page ?? 1, pageSize: request.query.pageSize ?? 20 }),
   );
 
   app.get(

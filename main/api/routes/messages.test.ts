@@ -67,7 +67,7 @@ describe('/api/messages', () => {
     const operator = await app.client('operator');
     const later = app.clock.now() + 86_400_000;
     const sent = (await operator.post('/api/messages', { text: '明日特价', category: 'marketing', numbers: '13800138081\n13800138082', notBefore: later })).json();
-    const listed = (await operator.get('/api/batches?page=1&limit=5')).json();
+    const listed = (await operator.get('/api/batches?page=1&pageSize=5')).json();
     expect(listed).toMatchObject({ total: 1, items: [{ id: sent.batchId, name: '明日特价', createdBy: 'test-operator', state: 'active', waiting: 2, nextDueAt: later }] });
     const one = await operator.post(`/api/messages/${sent.messageIds[0]}/cancel`, {});
     expect(one.json()).toMatchObject({ status: 'cancelled' });
@@ -77,7 +77,7 @@ describe('/api/messages', () => {
     expect((await operator.post(`/api/batches/${sent.batchId}/pause`, {})).json()).toMatchObject({ state: 'paused', counts: { paused: 1 } });
     expect((await operator.post(`/api/batches/${sent.batchId}/cancel`, {})).json()).toMatchObject({ state: 'cancelled', counts: { cancelled: 2 } });
     expect((await operator.get('/api/batches/nope')).statusCode).toBe(404);
-    expect((await operator.get('/api/batches?limit=501')).statusCode).toBe(400);
+    expect((await operator.get('/api/batches?pageSize=501')).statusCode).toBe(400);
   });
 
   it('asks for exactly one source of recipients and names what is wrong', async () => {

@@ -3,10 +3,10 @@ import { BATCH_STATES, type BatchState } from '../../messaging/batches/batches.j
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
-/** Paging for lists: page 1..100000, limit 1..500 rows (the shape list routes share). */
-export const Pagination = Type.Object({
+/** Paging for the batch list: page 1..100000, pageSize 1..500 rows (the bounds every list route shares). */
+export const BatchListQuery = Type.Object({
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 20 })),
+  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 20 })),
 });
 
 export const BatchSchema = Type.Object({

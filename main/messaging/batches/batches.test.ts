@@ -38,7 +38,7 @@ describe('batches', () => {
     const many = await outbox().enqueue(numbers(3), { text: '到货', category: 'transactional', source: 'ui', batch: { label: '到货通知', kind: 'ui' } }, actor);
     expect(one.batchId).toEqual(expect.any(String));
     expect(dry.batchId).toBeNull();
-    const { items, total } = await batches().list({ page: 1, limit: 10 });
+    const { items, total } = await batches().list({ page: 1, pageSize: 10 });
     expect(total).toBe(2);
     expect(items.map((b) => b.id).sort()).toEqual([one.batchId, many.batchId].sort());
     expect(await batches().get(many.batchId!)).toMatchObject({ name: '到货通知', kind: 'ui', createdBy: actor.username, state: 'active', total: 3, waiting: 3, done: 0 });

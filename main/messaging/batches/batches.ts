@@ -43,7 +43,7 @@ export interface Batch {
 
 export interface BatchQuery {
   page: number;
-  limit: number;
+  pageSize: number;
 }
 
 export class BatchError extends AppError {
@@ -90,8 +90,8 @@ export class Batches {
       .select('*')
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
-      .limit(query.limit)
-      .offset((query.page - 1) * query.limit);
+      .limit(query.pageSize)
+      .offset((query.page - 1) * query.pageSize);
     return { items: await this.views(rows), total: Number(countRow?.n ?? 0) };
   }
 

@@ -221,7 +221,7 @@ export class Outbox {
       pending = [];
       if (chunk.length === 0) return;
       await this.db.transaction(async (trx) => {
-        if (batchesWritten === 0) {
+        if (!dryRun && batchesWritten === 0) {
           if (batchId !== null) {
             await trx('outbox_batches')
               .insert({

@@ -6,7 +6,7 @@ export type { BatchDto, BatchListDto, EstimateDto };
 export type BatchState = BatchDto['state'];
 
 export const batchesApi = {
-  list: (query: { page: number; limit: number }) => http.get<BatchListDto>('/batches', { query }),
+  list: (query: { page: number; pageSize: number }) => http.get<BatchListDto>('/batches', { query }),
   get: (id: string) => http.get<BatchDto>(`/batches/${encodeURIComponent(id)}`),
   pause: (id: string) => http.post<BatchDto>(`/batches/${encodeURIComponent(id)}/pause`),
   resume: (id: string) => http.post<BatchDto>(`/batches/${encodeURIComponent(id)}/resume`),

@@ -6,7 +6,7 @@ import { batchesApi, type BatchDto } from '../api/batches';
 export const useBatchesStore = defineStore('batches', () => {
   const items = ref<BatchDto[]>([]);
   const total = ref(0);
-  const query = reactive({ page: 1, limit: 20 });
+  const query = reactive({ page: 1, pageSize: 20 });
   const loading = ref(false);
   /** The batch a pause, resume or cancel is running for. */
   const changing = ref<string | null>(null);
