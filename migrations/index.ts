@@ -8,6 +8,7 @@ import * as outboxInbox from './20261122_0410_outbox_inbox.js';
 import * as memberSearchIndexes from './20261122_0420_member_search_indexes.js';
 import * as consentRecord from './20261206_0300_consent_record.js';
 import * as batchState from './20261206_0310_batch_state.js';
+import * as pointsRemindersAreCare from './20261206_0320_points_reminders_are_care.js';
 
 export interface Migration {
   name: string;
@@ -29,4 +30,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0420_member_search_indexes', ...memberSearchIndexes },
   { name: '20261206_0300_consent_record', ...consentRecord },
   { name: '20261206_0310_batch_state', ...batchState },
+  { name: '20261206_0320_points_reminders_are_care', ...pointsRemindersAreCare },
 ];

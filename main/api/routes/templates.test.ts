@@ -23,6 +23,11 @@ describe('templates and policy API', () => {
     );
     expect((await operator.get('/api/templates?category=birthday')).json().total).toBe(2);
     expect((await operator.get('/api/templates?q=积分')).json().items.length).toBeGreaterThan(0);
+    // A points reminder invites the customer back: commercial (care), never a transactional notice.
+    const points = (await operator.get('/api/templates?category=points')).json().items;
+    expect(points.map((t: { messageCategory: string }) => t.messageCategory)).toEqual(['care']);
+    const notices = (await operator.get('/api/templates?category=notice')).json().items;
+    expect(new Set(notices.map((t: { messageCategory: string }) => t.messageCategory))).toEqual(new Set(['transactional']));
   });
 
   it('creates, edits, archives and restores a template; operators may not', async () => {
