@@ -23,6 +23,7 @@ import { templateRoutes } from './routes/templates.js';
 import { policyRoutes } from './routes/policy.js';
 import { memberRoutes } from './routes/members.js';
 import { messageRoutes } from './routes/messages.js';
+import { batchRoutes } from './routes/batches.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { storeRoutes } from './routes/store.js';
 import { modemRoutes } from './routes/modems.js';
@@ -217,6 +218,7 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
       await api.register(policyRoutes, { services, prefix: '/policy' });
       await api.register(memberRoutes, { services, prefix: '/members' });
       await api.register(messageRoutes, { services, prefix: '/messages' });
+      await api.register(batchRoutes, { services, prefix: '/batches' });
       await api.register(inboxRoutes, { services, prefix: '/inbox' });
       await api.register(storeRoutes, { services, prefix: '/store' });
       await api.register(modemRoutes, { services, prefix: '/modems' });

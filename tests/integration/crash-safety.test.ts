@@ -61,12 +61,12 @@ describe('crash safety', () => {
     const queued = await core.services.messaging.outbox.enqueue(
       // Every fifth message is two parts: a kill between parts must not resend the first.
       recipients,
-      { text: '尊敬的会员：本周六会员日，生鲜八折，积分双倍。', category: 'care', source: 'crash-test' },
+      { text: '尊敬的会员：本周六会员日，生鲜八折，积分双倍。', category: 'transactional', source: 'crash-test' },
       SYSTEM_ACTOR,
     );
     const long = await core.services.messaging.outbox.enqueue(
       recipients.filter((_, i) => i % 5 === 0).map((r) => ({ number: r.number.replace('+86137', '+86136') })),
-      { text: '尊敬的会员：本周六会员日全场生鲜八折，积分双倍，满一百元再送十元电子券，凭本短信到服务台另领鸡蛋一盒，欢迎光临好又多超市人民路店。', category: 'care', source: 'crash-test' },
+      { text: '尊敬的会员：本周六会员日全场生鲜八折，积分双倍，满一百元再送十元电子券，凭本短信到服务台另领鸡蛋一盒，欢迎光临好又多超市人民路店。', category: 'transactional', source: 'crash-test' },
       SYSTEM_ACTOR,
     );
     expect(queued.queued + long.queued).toBe(MESSAGES + MESSAGES / 5);

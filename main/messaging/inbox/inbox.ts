@@ -365,6 +365,7 @@ export class Inbox {
         text,
         category: 'reply',
         source: 'ui',
+        batch: { label: text, kind: 'reply' },
         replyModem: conversation.lastModemId,
         inReplyTo: lastIn ? Number(lastIn.id) : null,
       },

@@ -6,11 +6,11 @@ import { AppError, NotFoundError, ValidationError } from '../../errors.js';
 import type { EventBus } from '../../events/bus.js';
 import { encodeSubmit, PduError } from '../../modem/pdu/index.js';
 import { tryNormalizeMobile } from '../numbers.js';
-import { MESSAGE_CATEGORIES, NOT_LISTED, type ListStatus, type MessageCategory } from '../policy/policy.js';
+import { MESSAGE_CATEGORIES, NOT_LISTED, isCommercial, type ListStatus, type MessageCategory } from '../policy/policy.js';
 import type { PolicySettings } from '../policy/settings.js';
 import { compileTemplate, renderMessage, renderOptionsFrom, type CompiledTemplate } from '../render/render.js';
-import { emptyTally, enqueueBatch, type EnqueueOptions, type EnqueueTally, type Recipient } from './enqueue.js';
-import { defaultSendPolicy, recentMarketingSends, type ListLookup, type SendPolicy } from './policy-inputs.js';
+import { emptyTally, enqueueBatch, EnqueueError, type EnqueueOptions, type EnqueueTally, type Recipient } from './enqueue.js';
+import { defaultSendPolicy, recentCommercialSends, type ListLookup, type SendPolicy } from './policy-inputs.js';
 import {
   toMessage,
   toPart,
@@ -24,6 +24,7 @@ import {
 } from './rows.js';
 import {
   DEFAULT_RETRY,
+  FINAL_MESSAGE_STATUSES,
   MESSAGE_STATUSES,
   assertMessageTransition,
   assertPartTransition,
@@ -59,7 +60,7 @@ export interface SendRequest {
   inReplyTo?: number | null | undefined;
   automatic?: boolean | undefined;
   idempotencyPrefix?: string | null | undefined;
-  /** A batch groups a bulk send for progress; omitted: one is made when there is more than one recipient. */
+  /** The batch this send makes or joins (paused, resumed and cancelled as one); omitted: a new one, labelled with the text. */
   batch?: { id?: string | undefined; label: string; kind: string } | undefined;
   matchMembers?: boolean | undefined;
 }
@@ -131,6 +132,9 @@ export interface OutboxOptions {
 
 export class OutboxError extends AppError {}
 
+/** A scheduled time this much in the past is still "now": the form was filled in a minute ago. */
+export const SCHEDULE_GRACE_MS = 60_000;
+
 export const AUTO_REPLY_RULE = 'auto-reply-limit';
 
 /**
@@ -179,14 +183,22 @@ export class Outbox {
     }
     const template = compileTemplate(request.text);
     const now = this.clock.now();
+    if (request.notBefore != null && request.notBefore < now - SCHEDULE_GRACE_MS) {
+      throw new EnqueueError(
+        'SCHEDULE_IN_PAST',
+        `The send time ${new Date(request.notBefore).toISOString()} has already passed; choose a later time, or send now.`,
+        { notBefore: request.notBefore, now },
+      );
+    }
     if (request.notAfter != null && request.notAfter <= Math.max(now, request.notBefore ?? now)) {
-      throw new ValidationError('The expiry time is before the send time; choose a later expiry or none.');
+      throw new EnqueueError('EXPIRY_BEFORE_SEND', 'The expiry time is before the send time; choose a later expiry or none.');
     }
     const policy = await this.settings.policy();
     const render = renderOptionsFrom(await this.settings.renderSettings(), policy, request.category);
     const dryRun = options.dryRun === true;
     const tally = emptyTally();
-    let batchId: string | null = request.batch?.id ?? null;
+    // Every send is a batch (paused, resumed and cancelled as one); a dry run makes none.
+    const batchId: string | null = dryRun ? null : (request.batch?.id ?? randomUUID());
     const enqueueOptions: EnqueueOptions = {
       category: request.category,
       source: request.source,
@@ -208,10 +220,6 @@ export class Outbox {
       const chunk = pending;
       pending = [];
       if (chunk.length === 0) return;
-      if (!dryRun && batchId === null && (request.batch || batchesWritten > 0 || chunk.length > 1)) {
-        batchId = request.batch?.id ?? randomUUID();
-        enqueueOptions.batchId = batchId;
-      }
       await this.db.transaction(async (trx) => {
         if (!dryRun && batchesWritten === 0) {
           if (batchId !== null) {
@@ -234,10 +242,18 @@ export class Outbox {
             notBefore: request.notBefore ?? null,
           }, trx);
         }
+        if (batchId !== null) {
+          // Read per chunk: a batch paused while a large audience streams in holds the rest; a cancelled one takes no more.
+          const batch: { state: string } | undefined = await trx('outbox_batches').select('state').where('id', batchId).first();
+          if (batch?.state === 'cancelled') {
+            throw new EnqueueError('BATCH_CANCELLED', `Batch ${batchId} was cancelled; it takes no more messages. Start a new send.`, { batchId }, 409);
+          }
+          enqueueOptions.hold = batch?.state === 'paused';
+        }
         const before = tally.total - tally.duplicates - sumBlocked(tally);
         const blockedBefore = sumBlocked(tally);
         await enqueueBatch(trx, chunk, enqueueOptions, context, tally, dryRun);
-        if (!dryRun && batchId !== null) {
+        if (batchId !== null) {
           await trx('outbox_batches')
             .where('id', batchId)
             .increment({
@@ -254,6 +270,7 @@ export class Outbox {
       if (pending.length >= this.batchSize) await flush();
     }
     await flush();
+    if (batchId !== null && batchesWritten > 0) this.events.publish('batch.changed', { id: batchId, change: 'created' }, 'messages.read');
     if (!dryRun && tally.queued + tally.deferred > 0) {
       this.events.publish('outbox.queued', { batchId, count: tally.queued + tally.deferred }, 'messages.read');
     }
@@ -298,7 +315,7 @@ export class Outbox {
         errorMessage = `${to} already had ${this.autoReplyLimit} automatic answers in the last hour; no more, to stop a loop with another auto-responder.`;
       } else {
         const lists = (outer && known) || ((await this.lookupLists([to], now, trx)).get(to) ?? NOT_LISTED);
-        const decision = this.sendPolicy({ category: 'reply', recipient: to, automatic: true }, { now, settings: policy, lists, recentMarketingSends: 0 });
+        const decision = this.sendPolicy({ category: 'reply', recipient: to, automatic: true }, { now, settings: policy, lists, recentCommercialSends: 0 });
         if (!decision.allowed) {
           status = 'blocked';
           rule = decision.rule;
@@ -360,6 +377,12 @@ export class Outbox {
           return { done: false as const };
         }
         const existingParts: PartRow[] = await trx('outbox_parts').where('message_id', id).orderBy('part_number');
+        if (existingParts.some((p) => p.status === 'cancelled')) {
+          // Withdrawn while a worker held it, then handed back (a stop or a retry): what is left stays withdrawn.
+          await trx('outbox_parts').where({ message_id: id, status: 'pending' }).update({ status: 'cancelled', updated_at: now });
+          await this.moveMessage(trx, row, 'cancelled', withdrawnFields(existingParts));
+          return { done: false as const };
+        }
         const anyAccepted = existingParts.some((p) => p.status !== 'pending');
         if (!anyAccepted) {
           const verdict = await this.recheckPolicy(trx, row, now);
@@ -463,18 +486,19 @@ export class Outbox {
     const policy = await this.settings.policy();
     const lists = (await this.lookupLists([row.recipient], now, trx)).get(row.recipient) ?? NOT_LISTED;
     let consent: boolean | null = null;
-    if (row.member_id !== null && row.category === 'marketing') {
+    const commercial = isCommercial(row.category);
+    if (row.member_id !== null && commercial) {
       const member: { marketing_consent: number | boolean } | undefined = await trx('members').select('marketing_consent').where('id', row.member_id).first();
       consent = member ? Boolean(member.marketing_consent) : null;
     }
     const recent =
-      row.category === 'marketing' && policy.frequencyCap.enabled
-        ? ((await recentMarketingSends(trx, [row.recipient], now - policy.frequencyCap.windowDays * 86_400_000, Number(row.id))).get(row.recipient) ?? 0)
+      commercial && policy.frequencyCap.enabled
+        ? ((await recentCommercialSends(trx, [row.recipient], now - policy.frequencyCap.windowDays * 86_400_000, Number(row.id))).get(row.recipient) ?? 0)
         : 0;
     // Sends after this one was queued count; queued ones ahead of it in the same run do not block it twice.
     const decision = this.sendPolicy(
       { category: row.category, recipient: row.recipient, marketingConsent: consent, automatic: Boolean(row.automatic) },
-      { now, settings: policy, lists, recentMarketingSends: recent },
+      { now, settings: policy, lists, recentCommercialSends: recent },
     );
     if (decision.allowed) return 'allowed';
     if (decision.deferUntil !== undefined) {
@@ -485,13 +509,34 @@ export class Outbox {
     return 'blocked';
   }
 
-  /** The part goes `sending` (committed) before its bytes go to the modem. One conditional UPDATE: no read first. */
-  async beginPart(partId: number, modemId: string): Promise<void> {
+  /**
+   * The part goes `sending` (committed) before its bytes go to the modem. One
+   * conditional UPDATE: no read first. False when the part was withdrawn (its
+   * message or batch cancelled) since it was claimed: it must not be sent.
+   */
+  async beginPart(partId: number, modemId: string): Promise<boolean> {
     const now = this.clock.now();
     const changed = await this.db('outbox_parts')
       .where({ id: partId, status: 'pending' })
       .update({ status: 'sending', modem_id: modemId, attempts: this.db.raw('attempts + 1'), sending_at: now, updated_at: now });
-    if (Number(changed) !== 1) await this.refuseMove(partId, 'sending');
+    if (Number(changed) === 1) return true;
+    if ((await this.partRow(this.db, partId)).status === 'cancelled') return false;
+    return this.refuseMove(partId, 'sending');
+  }
+
+  /**
+   * A worker found the next part of its message withdrawn: the parts already
+   * handed to a modem stay as they are, the message ends cancelled (unless
+   * the cancel already moved it).
+   */
+  async settleWithdrawn(message: Pick<ClaimedMessage, 'id'>): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      const row: MessageRow | undefined = await trx('outbox_messages').where('id', message.id).first();
+      if (!row || row.status !== 'sending') return;
+      const parts: PartRow[] = await trx('outbox_parts').where('message_id', message.id);
+      if (parts.some((p) => p.status === 'sending')) return;
+      await this.moveMessage(trx, row, 'cancelled', withdrawnFields(parts));
+    });
   }
 
   /** The modem answered +CMGS with this MR: the part is out and will never be sent again. */
@@ -721,7 +766,9 @@ export class Outbox {
 
   /** A message with its parts and status reports: the timeline the outbox page shows. */
   async detail(id: number): Promise<{ message: OutboxMessage; parts: OutboxPart[]; reports: OutboxStatusReport[] }> {
-    const message = await this.get(id);
+    const row: MessageRow | undefined = await this.db('outbox_messages').where('id', id).first();
+    if (!row) throw new NotFoundError(`Message ${id}`);
+    const [message] = await this.foresee([row]);
     const parts: PartRow[] = await this.db('outbox_parts').where('message_id', id).orderBy('part_number');
     const reports: StatusReportRow[] =
       parts.length === 0
@@ -732,7 +779,7 @@ export class Outbox {
               parts.map((p) => p.id),
             )
             .orderBy('received_at');
-    return { message, parts: parts.map(toPart), reports: reports.map(toStatusReport) };
+    return { message: message!, parts: parts.map(toPart), reports: reports.map(toStatusReport) };
   }
 
   async search(query: OutboxQuery): Promise<{ items: OutboxMessage[]; total: number }> {
@@ -758,7 +805,43 @@ export class Outbox {
       .orderBy('id', 'desc')
       .limit(query.pageSize)
       .offset((query.page - 1) * query.pageSize);
-    return { items: rows.map(toMessage), total: Number(countRow?.n ?? 0) };
+    return { items: await this.foresee(rows), total: Number(countRow?.n ?? 0) };
+  }
+
+  /**
+   * Waiting messages the policy would block if they were dispatched now (the
+   * number opted out, was blacklisted, the member withdrew consent since they
+   * were queued) carry `willBlock`: the page says so at once; the claim
+   * blocks them when their turn comes. Deferrals (quiet hours) and the cap,
+   * which depends on what goes out first, are left to the claim.
+   */
+  private async foresee(rows: MessageRow[]): Promise<OutboxMessage[]> {
+    const messages = rows.map(toMessage);
+    const waiting = rows.filter((r) => r.status === 'queued' || r.status === 'paused');
+    if (waiting.length === 0) return messages;
+    const now = this.clock.now();
+    const policy = await this.settings.policy();
+    const lists = await this.lookupLists([...new Set(waiting.map((r) => r.recipient))], now, this.db);
+    const memberIds = [...new Set(waiting.filter((r) => r.member_id !== null && isCommercial(r.category)).map((r) => Number(r.member_id)))];
+    const consent = new Map<number, boolean>();
+    if (memberIds.length > 0) {
+      const members: Array<{ id: number; marketing_consent: number | boolean }> = await this.db('members').select('id', 'marketing_consent').whereIn('id', memberIds);
+      for (const m of members) consent.set(Number(m.id), Boolean(m.marketing_consent));
+    }
+    const byId = new Map(messages.map((m) => [m.id, m]));
+    for (const row of waiting) {
+      const decision = this.sendPolicy(
+        {
+          category: row.category,
+          recipient: row.recipient,
+          marketingConsent: row.member_id === null ? null : (consent.get(Number(row.member_id)) ?? null),
+          automatic: Boolean(row.automatic),
+        },
+        { now, settings: policy, lists: lists.get(row.recipient) ?? NOT_LISTED, recentCommercialSends: 0 },
+      );
+      if (!decision.allowed && decision.deferUntil === undefined) byId.get(Number(row.id))!.willBlock = { rule: decision.rule, reason: decision.reason };
+    }
+    return messages;
   }
 
   /** Messages per status, and when the next queued one is due. */
@@ -786,7 +869,7 @@ export class Outbox {
       const n = Number(row.n);
       counts[row.status] = n;
       total += n;
-      if (row.status !== 'queued' && row.status !== 'sending') done += n;
+      if (row.status !== 'queued' && row.status !== 'paused' && row.status !== 'sending') done += n;
     }
     return { label: batch.label, kind: batch.kind, total, done, counts };
   }
@@ -801,7 +884,7 @@ export class Outbox {
   private async moveMessage(trx: Knex, row: MessageRow, to: MessageStatus, fields: Record<string, unknown> = {}, publish = true): Promise<void> {
     assertMessageTransition(Number(row.id), row.status, to);
     const now = this.clock.now();
-    const final = to === 'delivered' || to === 'failed' || to === 'expired' || to === 'blocked';
+    const final = FINAL_MESSAGE_STATUSES.includes(to);
     const changed = await trx('outbox_messages')
       .where({ id: row.id, status: row.status })
       .update({ ...fields, status: to, updated_at: now, ...(final ? { finished_at: now } : {}) });
@@ -811,6 +894,16 @@ export class Outbox {
       this.events.publish('outbox.message', { id: Number(row.id), status: to, recipient: row.recipient, batchId: row.batch_id }, 'messages.read');
     }
   }
+}
+
+/** Why a message ends cancelled, and how much of it had gone out before. */
+export function withdrawnFields(parts: ReadonlyArray<{ status: string }>): Record<string, string> {
+  const out = parts.filter((p) => p.status !== 'pending' && p.status !== 'cancelled').length;
+  return {
+    error_code: 'CANCELLED',
+    error_message:
+      out === 0 ? 'Cancelled before any modem had it.' : `Cancelled while being sent: ${out} of ${parts.length} parts had gone out; the rest were withdrawn.`,
+  };
 }
 
 function sumBlocked(tally: EnqueueTally): number {

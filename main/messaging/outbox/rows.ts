@@ -101,6 +101,8 @@ export interface OutboxMessage {
   resolvedAt: number | null;
   resentAs: number | null;
   inReplyTo: number | null;
+  /** Waiting, but the policy would block it now (the number opted out since it was queued …); set by the outbox list. */
+  willBlock?: { rule: string; reason: string } | null;
 }
 
 export interface OutboxPart {

@@ -66,7 +66,10 @@ export default {
     yes: '是',
     no: '否',
     empty: '没有符合条件的会员',
+    consentSources: { 'sms-opt-out': '短信退订', staff: '店员修改', import: '导入' },
     detail: {
+      consentRecord: '营销：{value}（{source}，{at}）',
+      optedOut: '已短信退订',
       title: '会员详情',
       profile: '基本资料',
       purchases: '消费记录',
@@ -209,7 +212,10 @@ export default {
     yes: 'Yes',
     no: 'No',
     empty: 'No members match',
+    consentSources: { 'sms-opt-out': 'SMS opt-out', staff: 'changed by staff', import: 'import' },
     detail: {
+      consentRecord: 'Marketing: {value} ({source}, {at})',
+      optedOut: 'Opted out by SMS',
       title: 'Member',
       profile: 'Profile',
       purchases: 'Purchases',
