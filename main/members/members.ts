@@ -24,6 +24,7 @@ export interface MemberRow {
   id_number_enc: string | null;
   id_number_last4: string | null;
   mobile: string | null;
+  phone: string | null;
   last_purchase_at: number | string | null;
   last_purchase_cents: number | string | null;
   total_spent_cents: number | string;
@@ -209,6 +210,7 @@ export class Members {
     return {
       ...summary!,
       sourceKey: row.source_key,
+      phone: row.phone,
       storeName,
       idNumber: options.revealIdNumber && row.id_number_enc ? decryptIdNumber(this.secrets, row.id_number_enc) : null,
       notes: row.notes,
@@ -453,6 +455,8 @@ export class Members {
       const clashes = await this.clashes(values, id, trx);
       if (clashes.length > 0) throw duplicate(clashes);
       const columns = this.columnsOf(values);
+      // A person decided: from now on the POS's consent value no longer changes it (mirror.ts).
+      if (values.marketingConsent !== undefined) columns.consent_source = 'storemas';
       await trx('members')
         .where({ id })
         .update({ ...columns, updated_at: this.clock.now() });

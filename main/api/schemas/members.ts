@@ -33,6 +33,7 @@ export const MemberDetailSchema = Type.Intersect([
   MemberSummarySchema,
   Type.Object({
     sourceKey: Nullable(Type.String()),
+    phone: Nullable(Type.String({ description: 'A landline or service number from the POS (E.164); it cannot receive SMS' })),
     storeName: Nullable(Type.String()),
     idNumber: Nullable(Type.String({ description: 'Full ID number: only for roles with members.viewIdNumber, else null' })),
     notes: Type.String(),
