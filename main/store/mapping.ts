@@ -360,6 +360,7 @@ export function convertRow(entity: Entity, mapping: MappingDefinition, row: Reco
       values[name] = null;
     }
   }
-  if (landline !== undefined && entity === 'members' && (values['phone'] === null || values['phone'] === undefined)) values['phone'] = landline;
+  // A landline from the mobile column is the phone, unless the POS has a phone column of its own that says otherwise.
+  if (entity === 'members' && mapping.fields['mobile'] && (values['phone'] === null || values['phone'] === undefined)) values['phone'] = landline ?? null;
   return notMobile ? { values, errors, rejected, notMobile } : { values, errors, rejected };
 }
