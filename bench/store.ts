@@ -65,7 +65,9 @@ async function baseline(source: Knex, target: Knex): Promise<number> {
     const query = buildSelect(mapping, quote);
     const fields = Object.entries(mapping.fields);
     const table = entity;
-    const columns = fields.map(([name]) => (entity === 'members' && name === 'id_number' ? 'id_number_last4' : name));
+    // Raw values into the column each lands in: the ID number's last four, the POS's own consent flag (nullable).
+    const rename: Record<string, string> = entity === 'members' ? { id_number: 'id_number_last4', marketing_consent: 'pos_marketing_consent' } : {};
+    const columns = fields.map(([name]) => rename[name] ?? name);
     const fixed = entity === 'members' ? { source: 'pos', created_at: 0, updated_at: 0 } : { updated_at: 0 };
     const allColumns = [...columns, ...Object.keys(fixed)];
     const placeholder = `(${allColumns.map(() => '?').join(',')})`;

@@ -9,6 +9,7 @@ import * as memberSearchIndexes from './20261122_0420_member_search_indexes.js';
 import * as consentRecord from './20261206_0300_consent_record.js';
 import * as batchState from './20261206_0310_batch_state.js';
 import * as pointsRemindersAreCare from './20261206_0320_points_reminders_are_care.js';
+import * as memberPhoneConsent from './20261206_0400_member_phone_consent.js';
 import * as strategies from './20261206_0700_strategies.js';
 
 export interface Migration {
@@ -32,5 +33,6 @@ export const migrations: readonly Migration[] = [
   { name: '20261206_0300_consent_record', ...consentRecord },
   { name: '20261206_0310_batch_state', ...batchState },
   { name: '20261206_0320_points_reminders_are_care', ...pointsRemindersAreCare },
+  { name: '20261206_0400_member_phone_consent', ...memberPhoneConsent },
   { name: '20261206_0700_strategies', ...strategies },
 ];

@@ -67,6 +67,10 @@ describe('members API', () => {
     expect(bad.json().error.message).toMatch(/mobile.*11 digits/);
     expect(bad.json().error.message).toMatch(/check character/);
     expect(bad.json().error.message).toMatch(/future/);
+    // A landline is a real number, but not one that can be texted: the form says so.
+    const landline = await manager.post('/api/members', { name: '丁', mobile: '0755-8302 1449' });
+    expect(landline.statusCode).toBe(400);
+    expect(landline.json().error.details.problems).toEqual([expect.objectContaining({ field: 'mobile', code: 'MOBILE_IS_LANDLINE' })]);
 
     await addPosMember('乙', '+8613800000001');
     const duplicate = await manager.post('/api/members', { name: '丙', mobile: '13800000001' });

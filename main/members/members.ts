@@ -25,6 +25,7 @@ export interface MemberRow {
   id_number_enc: string | null;
   id_number_last4: string | null;
   mobile: string | null;
+  phone: string | null;
   last_purchase_at: number | string | null;
   last_purchase_cents: number | string | null;
   total_spent_cents: number | string;
@@ -212,6 +213,7 @@ export class Members {
     return {
       ...summary!,
       sourceKey: row.source_key,
+      phone: row.phone,
       storeName,
       marketingConsentSource: (row.marketing_consent_source ?? null) as ConsentSource | null,
       marketingConsentAt: num(row.marketing_consent_at ?? null),

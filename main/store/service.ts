@@ -85,7 +85,9 @@ export interface SyncRun {
   rowsRejected: number;
   errorCode: string | null;
   errorMessage: string | null;
-  detail: { counts: Partial<Record<Entity, EntityCounts>>; rejected: unknown[]; fieldErrors: unknown[] } | null;
+  /** Members whose POS mobile was a landline or service number (from the detail; 0 for older runs). */
+  rowsNotMobile: number;
+  detail: { counts: Partial<Record<Entity, EntityCounts>>; rejected: unknown[]; fieldErrors: unknown[]; notMobile?: unknown[] } | null;
 }
 
 export interface PreviewRow {
@@ -468,7 +470,7 @@ export class StoreMirror {
         });
       } catch (error) {
         const appError = isAppError(error) ? error : classifySourceError(error, connection.name);
-        outcome = { state: 'failed', counts: {}, rowsRead: 0, rowsWritten: 0, rowsRejected: 0, rowsDeleted: 0, durationMs: 0, errorCode: appError.code, errorMessage: appError.message, rejected: [], fieldErrors: [] };
+        outcome = { state: 'failed', counts: {}, rowsRead: 0, rowsWritten: 0, rowsRejected: 0, rowsDeleted: 0, durationMs: 0, errorCode: appError.code, errorMessage: appError.message, rejected: [], fieldErrors: [], notMobile: [] };
       } finally {
         await source.close().catch(() => undefined);
         if (cacheBefore !== undefined) await this.pageCache(cacheBefore).catch(() => undefined);
@@ -487,7 +489,7 @@ export class StoreMirror {
             rows_rejected: outcome.rowsRejected,
             error_code: outcome.errorCode,
             error_message: outcome.errorMessage,
-            detail: JSON.stringify({ counts: outcome.counts, rejected: outcome.rejected, fieldErrors: outcome.fieldErrors }),
+            detail: JSON.stringify({ counts: outcome.counts, rejected: outcome.rejected, fieldErrors: outcome.fieldErrors, notMobile: outcome.notMobile }),
           });
         if (outcome.state !== 'failed') {
           // A first sync read everything: it counts as the first full comparison too.
@@ -654,7 +656,10 @@ export class StoreMirror {
   async counts(): Promise<Record<string, number>> {
     const result: Record<string, number> = {};
     for (const table of ['stores', 'products', 'inventory', 'sales', 'sale_lines']) {
-      const [{ n }] = (await this.db(table).count({ n: '*' })) as [{ n: number | string }];
+      // Stores and products gone from the POS stay in the mirror marked deleted: they are not counted.
+      const query = this.db(table);
+      if (table === 'stores' || table === 'products') query.whereNull('deleted_at');
+      const [{ n }] = (await query.count({ n: '*' })) as [{ n: number | string }];
       result[table] = Number(n);
     }
     const [{ n }] = (await this.db('members').where('source', 'pos').whereNull('deleted_at').count({ n: '*' })) as [{ n: number | string }];
@@ -784,6 +789,7 @@ interface RunRow {
 }
 
 function toRun(r: RunRow): SyncRun {
+  const detail = r.detail ? (JSON.parse(r.detail) as NonNullable<SyncRun['detail']>) : null;
   return {
     id: r.id,
     connectionId: r.connection_id,
@@ -800,6 +806,7 @@ function toRun(r: RunRow): SyncRun {
     rowsRejected: r.rows_rejected,
     errorCode: r.error_code,
     errorMessage: r.error_message,
-    detail: r.detail ? (JSON.parse(r.detail) as SyncRun['detail']) : null,
+    rowsNotMobile: Object.values(detail?.counts ?? {}).reduce((sum, c) => sum + ((c as Partial<EntityCounts>).notMobile ?? 0), 0),
+    detail,
   };
 }

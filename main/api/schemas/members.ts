@@ -35,6 +35,7 @@ export const MemberDetailSchema = Type.Intersect([
   MemberSummarySchema,
   Type.Object({
     sourceKey: Nullable(Type.String()),
+    phone: Nullable(Type.String({ description: 'A landline or service number from the POS (E.164); it cannot receive SMS' })),
     storeName: Nullable(Type.String()),
     /** Where the marketing consent last came from (sms-opt-out: the customer texted TD) and when; null: as created. */
     marketingConsentSource: Nullable(Type.Unsafe<ConsentSource>({ type: 'string', enum: [...CONSENT_SOURCES] })),

@@ -120,7 +120,15 @@ export const PreviewSchema = Type.Object({
 });
 export type PreviewDto = Static<typeof PreviewSchema>;
 
-export const EntityCountsSchema = Type.Object({ read: Type.Integer(), written: Type.Integer(), rejected: Type.Integer(), deleted: Type.Integer(), fieldErrors: Type.Integer(), compared: Type.Boolean() });
+export const EntityCountsSchema = Type.Object({
+  read: Type.Integer(),
+  written: Type.Integer(),
+  rejected: Type.Integer(),
+  deleted: Type.Integer(),
+  fieldErrors: Type.Integer(),
+  notMobile: Type.Optional(Type.Integer({ description: 'Members whose mobile column held a landline or service number (kept as their phone); absent in runs before this count existed' })),
+  compared: Type.Boolean(),
+});
 export const RowProblemSchema = Type.Object({ entity: EntitySchema, key: Type.String(), errors: Type.Array(FieldErrorSchema) });
 
 export const RunSchema = Type.Object({
@@ -139,7 +147,15 @@ export const RunSchema = Type.Object({
   rowsRejected: Type.Integer(),
   errorCode: Nullable(Type.String()),
   errorMessage: Nullable(Type.String()),
-  detail: Nullable(Type.Object({ counts: Type.Record(Type.String(), EntityCountsSchema), rejected: Type.Array(RowProblemSchema), fieldErrors: Type.Array(RowProblemSchema) })),
+  rowsNotMobile: Type.Integer({ description: 'Members whose POS mobile was a landline or service number: kept as their phone, no SMS' }),
+  detail: Nullable(
+    Type.Object({
+      counts: Type.Record(Type.String(), EntityCountsSchema),
+      rejected: Type.Array(RowProblemSchema),
+      fieldErrors: Type.Array(RowProblemSchema),
+      notMobile: Type.Optional(Type.Array(RowProblemSchema)),
+    }),
+  ),
 });
 export type RunDto = Static<typeof RunSchema>;
 
@@ -163,7 +179,7 @@ export const PresetsSchema = Type.Array(Type.Object({ name: Type.String(), label
 
 export const StatusSchema = Type.Object({
   running: Nullable(Type.Object({ runId: Type.Integer(), connectionId: Type.Integer() })),
-  counts: Type.Record(Type.String(), Type.Integer(), { description: 'Rows in the mirror: stores, products, inventory, sales, sale_lines, members' }),
+  counts: Type.Record(Type.String(), Type.Integer(), { description: 'Rows in the mirror: stores, products, inventory, sales, sale_lines, members (stores, products and members without those deleted at the source)' }),
 });
 export type StoreStatusDto = Static<typeof StatusSchema>;
 

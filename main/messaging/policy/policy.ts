@@ -75,8 +75,6 @@ export type PolicyDecision =
       deferUntil?: number;
     };
 
-const E164_CN_MOBILE = /^\+861[3-9]\d{9}$/;
-
 const active = (entry: { expiresAt: number | null } | null, now: number): boolean =>
   entry !== null && (entry.expiresAt === null || entry.expiresAt > now);
 
@@ -91,8 +89,8 @@ const active = (entry: { expiresAt: number | null } | null, now: number): boolea
  */
 export function decide(message: PolicyMessage, context: PolicyContext): PolicyDecision {
   const { settings, now } = context;
-  // Already-normalised mainland numbers (what the outbox stores) skip the parser: decide() runs per message.
-  const recipient = E164_CN_MOBILE.test(message.recipient) ? message.recipient : tryNormalizeMobile(message.recipient);
+  // The shared number rule; already-normalised mainland mobiles take its fast path (decide() runs per message).
+  const recipient = tryNormalizeMobile(message.recipient);
   if (!recipient) {
     return { allowed: false, rule: 'invalid-number', reason: `"${message.recipient}" is not a valid mobile number.` };
   }
