@@ -337,7 +337,7 @@ export class ModemPool {
   /** A test message from the Modems page or the CLI, audited. */
   async testSend(id: string, to: string, text: string, actor: AuditActor): Promise<SendResult> {
     const result = await this.send({ to, text, reference: `test:${id}` }, { modemId: id });
-    await this.deps.audit.record(actor, 'modems.test-send', `modem ${id}`, { to, ok: result.ok, parts: result.parts.length });
+    await this.deps.audit.record(actor, 'modems.test-send', `modem ${id}`, { to, ok: result.ok, uncertain: result.uncertain, parts: result.parts.length });
     return result;
   }
 

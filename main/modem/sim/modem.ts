@@ -182,6 +182,8 @@ export class SimulatedModem {
   private nextMr: number;
   private concatReference = 0;
   private sendsSinceFaults = 0;
+  /** Set when an accepted send is to be followed by a pulled cable (the unplugAfterSend fault). */
+  private pullCableBeforeReply = false;
   private readonly log: AcceptedPdu[] = [];
 
   /** Timers of the device itself (replies, boot): cancelled by a power cycle. */
@@ -498,6 +500,12 @@ export class SimulatedModem {
     this.later(delayMs, () => {
       let out = this.faultSet.garbage ? this.garbage() : '';
       out += this.block(producers.flatMap((p) => (typeof p === 'function' ? p() : p)));
+      if (this.pullCableBeforeReply) {
+        // The network has the part; the host never hears of it.
+        this.pullCableBeforeReply = false;
+        this.unplug();
+        return;
+      }
       out += this.block(this.takeInterleaved());
       out += this.block([this.finalText(final)]);
       this.emit(out);
@@ -637,7 +645,7 @@ export class SimulatedModem {
   private applyFaults(next: SimFaults, change: Partial<SimFaults>): SimFaults {
     const previous = this.faultSet;
     this.faultSet = next;
-    if ('sendErrors' in change) this.sendsSinceFaults = 0;
+    if ('sendErrors' in change || 'unplugAfterSend' in change) this.sendsSinceFaults = 0;
     this.storage.full = next.storageFull;
     if (next.storageFull && !previous.storageFull) {
       this.fullNotified = true;
@@ -782,6 +790,7 @@ export class SimulatedModem {
     if (!check.ok) return cms(CMS.invalidPduParameter);
     if (!this.registered()) return cms(CMS.noNetworkService);
     this.sendsSinceFaults++;
+    const sendNumber = this.sendsSinceFaults;
     const extraMs = this.draw(this.latency.sendMs);
     const injected = this.faultSet.sendErrors.find((entry) => entry.onSend === this.sendsSinceFaults);
     if (injected) return { ...cms(injected.code), extraMs };
@@ -800,6 +809,7 @@ export class SimulatedModem {
         via,
       };
       this.log.push(entry);
+      if (this.faultSet.unplugAfterSend === sendNumber) this.pullCableBeforeReply = true;
       for (const listener of [...this.acceptedListeners]) listener(entry);
       onAccepted?.();
       if (check.statusReportRequested) this.scheduleStatusReport(mr, check.recipient, now);
