@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   'messages.resolve.mark-sent',
   'messages.resolve.mark-failed',
   'messages.resolve.resend',
+  'messages.resolve.by-report',
   'inbox.handled',
   'lists.black.add',
   'lists.black.update',

@@ -96,7 +96,9 @@ export class Messaging {
           status: r.status,
           outcome: r.outcome,
           detail: r.reason,
+          submittedAt: r.submittedAt,
           dischargeAt: r.dischargedAt,
+          sendReference: r.matched?.reference ?? null,
         });
       },
     };

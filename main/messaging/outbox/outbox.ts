@@ -153,8 +153,8 @@ export class Outbox {
     this.batchSize = options.batchSize ?? 2_000;
     this.autoReplyLimit = options.autoReplyLimit ?? 5;
     const move: MoveMessage = (trx, row, to, fields, publish) => this.moveMessage(trx, row, to, fields, publish);
-    this.reports = new StatusReports(db, clock, events, move);
-    this.recovery = new CrashRecovery(db, clock, audit, move, (id) => this.get(id));
+    this.recovery = new CrashRecovery(db, clock, audit, events, move, (id) => this.get(id));
+    this.reports = new StatusReports(db, clock, events, move, (trx, report) => this.recovery.resolveByReport(trx, report));
   }
 
   /** Status reports: matching to parts (status-reports.ts). */
