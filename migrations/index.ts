@@ -7,6 +7,7 @@ import * as listsTemplates from './20261122_0400_lists_templates.js';
 import * as outboxInbox from './20261122_0410_outbox_inbox.js';
 import * as memberSearchIndexes from './20261122_0420_member_search_indexes.js';
 import * as reportEvidence from './20261206_0200_report_evidence.js';
+import * as inboundParts from './20261206_0210_inbound_parts.js';
 
 export interface Migration {
   name: string;
@@ -27,4 +28,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0410_outbox_inbox', ...outboxInbox },
   { name: '20261122_0420_member_search_indexes', ...memberSearchIndexes },
   { name: '20261206_0200_report_evidence', ...reportEvidence },
+  { name: '20261206_0210_inbound_parts', ...inboundParts },
 ];

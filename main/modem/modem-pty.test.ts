@@ -109,6 +109,17 @@ describe('driver ↔ PTY ↔ simulator process', () => {
     expect(Object.values(status.storage).every((s) => s.used === 0)).toBe(true);
   }, 30_000);
 
+  it('gets a 33-part text whole on a 30-slot SIM: each part is stored before it leaves the SIM', async () => {
+    const status = await control.status();
+    expect(status.storage.SM).toMatchObject({ used: 0, total: 30 });
+    const text = '长'.repeat(67 * 33);
+    const { pdus } = await control.inject({ from: '+8613911113333', text });
+    expect(pdus).toHaveLength(33);
+    await sink.waitFor(() => sink.messages.some((m) => m.from === '+8613911113333'), 20_000);
+    expect(sink.messages.find((m) => m.from === '+8613911113333')).toMatchObject({ text, partial: false, concat: { total: 33 } });
+    expect((await control.status()).waitingInNetwork).toBe(0);
+  }, 30_000);
+
   it('retries a +CMS ERROR the table calls retryable and fails a permanent one at once', async () => {
     await control.setFaults({ sendErrors: [{ onSend: 1, code: 332 }] });
     const retried = await modem.send({ to: '+8613800138000', text: 'retry me' });

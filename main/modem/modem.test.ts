@@ -21,10 +21,10 @@ const FAST: Partial<ModemSettings> = {
 };
 
 function setup(
-  options: { sim?: SimulatorOptions; modem?: Partial<ModemSettings>; clock?: Clock } = {},
+  options: { sim?: SimulatorOptions; modem?: Partial<ModemSettings>; clock?: Clock; sink?: MemoryInboundSink } = {},
 ): { modem: Modem; sim: SimulatedModem; sink: MemoryInboundSink; events: ModemEvent[] } {
   const sim = new SimulatedModem({ latency: 'zero', statusReports: { delayMs: [0, 0] }, ...options.sim });
-  const sink = new MemoryInboundSink();
+  const sink = options.sink ?? new MemoryInboundSink();
   const events: ModemEvent[] = [];
   const modem = new Modem(
     { id: 'm1', name: 'Counter 1', ...FAST, ...options.modem },
@@ -259,24 +259,37 @@ describe('receiving', () => {
     expect(sent.ok).toBe(true);
   });
 
-  it('detects a full SIM and frees it by releasing the parts that wait for their siblings', async () => {
-    const clock = new ManualClock(Date.UTC(2026, 10, 22, 8, 0, 0));
-    const { modem, sim, sink } = setup({ clock, sim: { storage: { sm: 2 } } });
+  it('stores each part of a long text before deleting it, so a SIM with fewer slots than parts still gets it whole', async () => {
+    const { modem, sim, sink } = setup({ sim: { storage: { sm: 2 } } });
     await inState(modem, 'ready');
-    const parts = encodeDeliverParts({ from: '+8613911112222', text: '满'.repeat(150), timestamp: clock.now(), reference: 9 });
-    sim.injectPdu(parts[0]!.pdu);
-    sim.injectPdu(parts[1]!.pdu);
-    // Two waiting parts fill the two slots: the message is released early, flagged partial, and the SIM freed.
+    const text = '满'.repeat(300);
+    sim.injectInbound({ from: '+8613911112222', text });
+    await sink.waitFor(() => sink.messages.length === 1, 5_000);
+    expect(sink.messages[0]).toMatchObject({ text, partial: false, concat: { total: 5, received: [1, 2, 3, 4, 5] } });
+    expect(sink.partsStored).toBe(5);
+    // Delivered: the stored parts are dropped, the SIM is empty.
+    await until(() => sink.parts.size === 0, 3_000, 'parts dropped');
+    await until(() => Object.values(sim.status().storage).every((s) => s.used === 0), 3_000, 'SIM emptied');
+  });
+
+  it('finishes a long text whose first parts were stored before a restart', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 22, 8, 0, 0));
+    const parts = encodeDeliverParts({ from: '+8613911112222', text: '续'.repeat(150), timestamp: clock.now(), reference: 9 });
+    const sink = new MemoryInboundSink();
+    // A previous run stored parts 1 and 2 (and deleted them from the SIM), then stopped.
+    const first = setup({ clock, sink });
+    await inState(first.modem, 'ready');
+    first.sim.injectPdu(parts[0]!.pdu);
+    first.sim.injectPdu(parts[1]!.pdu);
+    await until(() => sink.parts.size === 2, 3_000, 'two parts stored');
+    await first.modem.stop();
+    clock.advance(5 * 60_000);
+    const second = setup({ clock, sink });
+    await inState(second.modem, 'ready');
+    second.sim.injectPdu(parts[2]!.pdu);
     await sink.waitFor(() => sink.messages.length === 1, 3_000);
-    expect(sink.messages[0]).toMatchObject({ partial: true, concat: { total: 3, received: [1, 2] } });
-    await until(() => Object.values(sim.status().storage).every((s) => s.used === 0), 3_000, 'SIM freed');
-    sim.injectPdu(parts[2]!.pdu);
-    await until(() => modem.status().storage?.used === 1, 3_000, 'third part held');
-    expect(sink.messages).toHaveLength(1);
-    clock.advance(10 * 60_000);
-    modem.poke();
-    await sink.waitFor(() => sink.messages.length === 2, 3_000);
-    expect(sink.messages[1]).toMatchObject({ partial: true, concat: { received: [3] } });
+    expect(sink.messages[0]).toMatchObject({ text: '续'.repeat(150), partial: false, concat: { reference: 9, total: 3, received: [1, 2, 3] } });
+    await until(() => sink.parts.size === 0, 3_000, 'parts dropped');
   });
 
   it('delivers a partial message, flagged, when the reassembly window ends', async () => {
@@ -287,7 +300,8 @@ describe('receiving', () => {
     expect(parts.length).toBe(3);
     sim.injectPdu(parts[0]!.pdu);
     sim.injectPdu(parts[2]!.pdu);
-    await until(() => Object.values(sim.status().storage).some((s) => s.used === 2), 3_000, 'parts stored');
+    await until(() => sink.parts.size === 2, 3_000, 'parts stored');
+    expect(Object.values(sim.status().storage).every((s) => s.used === 0)).toBe(true);
     await new Promise((r) => setTimeout(r, 100));
     expect(sink.messages).toHaveLength(0);
     clock.advance(10 * 60_000);

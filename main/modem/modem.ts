@@ -27,9 +27,9 @@ import { AtSession, AtTimeoutError, PortClosedError, type AtReply } from './at/s
 import type { Unsolicited } from './at/unsolicited.js';
 import { GENERIC, quirksFor, type VendorQuirks } from './at/vendors/index.js';
 import { ModemError, isModemError } from './errors.js';
-import type { InboundMessage, InboundSink } from './inbound.js';
+import { partKey, type InboundMessage, type InboundPart, type InboundSink } from './inbound.js';
 import { decodePdu, encodeSubmit, PduError, type DecodedDeliver, type DecodedStatusReport, type EncodedPart } from './pdu/index.js';
-import { DEFAULT_REASSEMBLY_WINDOW_MS, Reassembler, nationalDigits } from './reassembly.js';
+import { DEFAULT_REASSEMBLY_WINDOW_MS, Reassembler, nationalDigits, type AssembledMessage } from './reassembly.js';
 import { classifySendFailure, type FailureScope } from './send-errors.js';
 import { DEFAULT_SEND_LIMITS, SendCapError, SendLedger, validateLimits, type SendLimits } from './send-ledger.js';
 import { Wakeable, realSleep, type Sleep } from './sleep.js';
@@ -222,6 +222,7 @@ type SubmitOutcome =
   | { ok: true; mr: number }
   | { ok: false; failure: PduFailure & { cmsCode: number | null; scope: FailureScope } };
 
+/** Where a received PDU sits: a storage slot, or nowhere (delivered directly, +CMT/+CDS). */
 type StoredToken = { storage: string | null; index: number; pdu: string };
 
 type InboundWork =
@@ -231,6 +232,10 @@ type InboundWork =
   | { kind: 'direct-report'; pdu: string };
 
 const DAY_MS = 24 * 3_600_000;
+/** How soon a long message the inbox did not take is offered again. */
+const UNDELIVERED_RETRY_MS = 30_000;
+/** Part keys remembered after their message was stored (see deliveredParts). */
+const DELIVERED_PARTS_KEPT = 2_000;
 
 const silentLogger: ModemLogger = { info: () => undefined, warn: () => undefined, debug: () => undefined };
 
@@ -257,7 +262,14 @@ export class Modem {
   private readonly sleep: Sleep;
   private readonly logger: ModemLogger;
   private readonly ledger: SendLedger;
-  private reassembler: Reassembler<StoredToken>;
+  /** Parts of long messages, persisted and off the SIM, waiting for their siblings. */
+  private readonly reassembler: Reassembler<InboundPart>;
+  /** The parts kept in the inbox's store were read back once, after the start. */
+  private partsLoaded = false;
+  /** Whole messages the inbox did not take yet: tried again on the next pass. */
+  private readonly undelivered: AssembledMessage<InboundPart>[] = [];
+  /** Keys of parts whose message was stored lately: a copy left on the SIM (CMGD refused) is deleted, not reassembled again. */
+  private readonly deliveredParts = new Set<string>();
   private readonly wakeable: Wakeable;
   private session: AtSession | undefined;
   private abort = new AbortController();
@@ -380,7 +392,7 @@ export class Modem {
   updateSettings(patch: Partial<Omit<ModemSettings, 'id'>>): void {
     const next = resolveSettings({ ...this.settings, ...patch, limits: { ...this.settings.limits, ...(patch.limits ?? {}) } });
     if (next.pin !== this.settings.pin) this.pinRejected = false;
-    if (next.reassemblyWindowMs !== this.settings.reassemblyWindowMs) this.reassembler = new Reassembler(this.clock, next.reassemblyWindowMs);
+    if (next.reassemblyWindowMs !== this.settings.reassemblyWindowMs) this.reassembler.windowMs = next.reassemblyWindowMs;
     this.settings = next;
     this.ledger.limits = next.limits;
     this.stat.name = next.name;
@@ -535,6 +547,7 @@ export class Modem {
     const csca = await this.at('AT+CSCA?');
     this.stat.smsc = parseCsca(csca.lines)?.address ?? null;
     await this.pollHealth();
+    await this.inboundStep(() => this.loadWaitingParts());
     await this.listStored();
     this.nextHealthAt = this.clock.now() + this.settings.healthIntervalMs;
     this.nextListingAt = this.clock.now() + this.settings.listingIntervalMs;
@@ -650,10 +663,12 @@ export class Modem {
         await this.listStored();
         this.nextListingAt = this.clock.now() + this.settings.listingIntervalMs;
       }
-      for (const message of this.reassembler.expire()) await this.inboundStep(() => this.deliverAssembled(message));
+      if (!this.partsLoaded) await this.inboundStep(() => this.loadWaitingParts());
+      for (const message of [...this.undelivered.splice(0), ...this.reassembler.expire()]) await this.inboundStep(() => this.deliverAssembled(message));
       if (this.fault) throw this.fault;
       if (this.work.length > 0) continue;
-      const deadlines = [this.nextHealthAt, this.nextListingAt, this.reassembler.nextDeadline() ?? Infinity];
+      const retryAt = this.undelivered.length > 0 ? this.clock.now() + UNDELIVERED_RETRY_MS : Infinity;
+      const deadlines = [this.nextHealthAt, this.nextListingAt, this.reassembler.nextDeadline() ?? Infinity, retryAt];
       const waitMs = Math.max(0, Math.min(...deadlines) - this.clock.now());
       await this.wakeable.wait(Math.min(waitMs, this.settings.healthIntervalMs), this.signal);
     }
@@ -717,10 +732,10 @@ export class Modem {
         this.logger.warn({ modem: this.id, err: error instanceof Error ? error.message : String(error) }, 'inbound handling failed; left on the SIM for the next listing');
       }
     }
-    // Parts waiting for their siblings stay on the SIM: see whether it filled up.
+    // A storage that filled up all the same (+CMTI stops coming): list and empty it on the next pass.
     if (stored > 0 && !this.fault && !this.signal.aborted) {
       try {
-        await this.checkStorage();
+        if (await this.readStorageUse()) this.storageFull = true;
       } catch (error) {
         if (error instanceof AtTimeoutError || error instanceof PortClosedError) this.raiseFault(error);
         else throw error;
@@ -767,6 +782,7 @@ export class Modem {
   }
 
   private async listStored(): Promise<void> {
+    this.storageFull = false;
     for (const storage of [this.readStorage, ...this.reportStorages]) {
       await this.withStorage(storage, async () => {
         const reply = await this.at('AT+CMGL=4', { timeoutMs: Math.max(this.settings.commandTimeoutMs, 30_000) });
@@ -774,26 +790,31 @@ export class Modem {
         for (const entry of parseCmgl(reply.lines)) await this.inboundStep(() => this.handleEntry(entry, storage));
       });
     }
-    await this.checkStorage();
+    // Everything readable was stored and deleted: what still fills the storage is not ours to free.
+    if (await this.readStorageUse()) this.logger.warn({ modem: this.id, storage: this.stat.storage }, 'message storage still full after reading every message');
   }
 
-  /** Storage full: release the oldest waiting partial messages so their slots are freed. */
-  private async checkStorage(): Promise<void> {
+  /** Reads the storage use (AT+CPMS?) into the status; true when it is full. */
+  private async readStorageUse(): Promise<boolean> {
     const reply = await this.at('AT+CPMS?');
     const use = parseCpmsUse(reply.lines)?.[0];
-    if (use) this.stat.storage = { name: use.storage ?? this.readStorage, used: use.used, total: use.total };
-    const full = use ? use.total > 0 && use.used >= use.total : this.storageFull;
-    if (full) {
-      this.logger.warn({ modem: this.id, storage: this.stat.storage }, 'message storage full; releasing waiting parts');
-      const oldest = this.reassembler.releaseOldest();
-      if (oldest) await this.inboundStep(() => this.deliverAssembled(oldest));
+    if (!use) return false;
+    this.stat.storage = { name: use.storage ?? this.readStorage, used: use.used, total: use.total };
+    return use.total > 0 && use.used >= use.total;
+  }
+
+  /** After the start: parts persisted before a restart wait again (a message whose parts were all stored completes now). */
+  private async loadWaitingParts(): Promise<void> {
+    if (this.partsLoaded) return;
+    for (const part of await this.sink.waitingParts(this.id)) {
+      const assembled = this.reassembler.add({ ...part, token: part });
+      if (assembled) this.undelivered.push(assembled);
     }
-    this.storageFull = false;
+    this.partsLoaded = true;
   }
 
   private async handleEntry(entry: StoredPdu, storage: string): Promise<void> {
     const token: StoredToken = { storage, index: entry.index, pdu: entry.pdu };
-    if (this.heldTokens.has(tokenKey(token))) return;
     // Stored unsent/sent messages (stat 2/3) are not ours to receive.
     if (entry.stat === 2 || entry.stat === 3) return;
     let decoded;
@@ -814,22 +835,32 @@ export class Modem {
     await this.receiveDeliver(decoded, token);
   }
 
-  /** Indices of parts waiting for their siblings: kept on the SIM until the whole message is stored. */
-  private readonly heldTokens = new Set<string>();
-
+  /**
+   * A received SMS-DELIVER. A whole message is stored, then deleted. A part of
+   * a long one is stored as a part (persist before delete) and deleted at once,
+   * so a long text never fills the SIM while it waits for its siblings; the
+   * message is put together from the stored parts.
+   */
   private async receiveDeliver(decoded: DecodedDeliver, token: StoredToken): Promise<void> {
     const concat = decoded.concat;
     if (concat && concat.total > 1) {
-      if (token.storage !== null) this.heldTokens.add(tokenKey(token));
-      this.partMeta.set(tokenKey(token), { sentAt: decoded.timestamp, flash: decoded.messageClass === 0 });
-      const assembled = this.reassembler.add({
+      const part: InboundPart = {
+        modemId: this.id,
+        key: partKey(token.pdu),
         sender: decoded.sender.number,
         reference: concat.reference,
         total: concat.total,
         sequence: concat.sequence,
         text: decoded.text,
-        token,
-      });
+        pdu: token.pdu,
+        sentAt: decoded.timestamp,
+        flash: decoded.messageClass === 0,
+        receivedAt: this.clock.now(),
+      };
+      if (!this.deliveredParts.has(part.key)) await this.sink.storePart(part);
+      if (token.storage !== null) await this.deleteStored(token.storage, token.index);
+      if (this.deliveredParts.has(part.key)) return;
+      const assembled = this.reassembler.add({ ...part, token: part });
       if (assembled) await this.deliverAssembled(assembled);
       return;
     }
@@ -838,34 +869,29 @@ export class Modem {
     if (token.storage !== null) await this.deleteStored(token.storage, token.index);
   }
 
-  private readonly partMeta = new Map<string, { sentAt: number; flash: boolean }>();
-
-  private async deliverAssembled(assembled: ReturnType<Reassembler<StoredToken>['expire']>[number]): Promise<void> {
-    const first = this.partMeta.get(tokenKey(assembled.tokens[0]!));
+  /** A long message put together (or given up waiting for, partial): to the inbox, then its stored parts are dropped. */
+  private async deliverAssembled(assembled: AssembledMessage<InboundPart>): Promise<void> {
+    const first = assembled.tokens[0]!;
     const message = this.inboundMessage(
       assembled.sender,
       assembled.text,
-      first?.sentAt ?? assembled.firstSeenAt,
+      first.sentAt,
       { reference: assembled.reference, total: assembled.total, received: assembled.received },
       assembled.partial,
-      first?.flash ?? false,
+      first.flash,
       assembled.tokens.map((t) => t.pdu),
     );
     try {
       await this.store(message);
     } catch (error) {
-      // Not stored: the parts stay on the SIM and come back with the next listing.
-      for (const t of assembled.tokens) {
-        this.heldTokens.delete(tokenKey(t));
-        this.partMeta.delete(tokenKey(t));
-      }
+      // Its parts are safe in the store: the message is tried again on the next pass.
+      this.undelivered.push(assembled);
       throw error;
     }
-    for (const t of assembled.tokens) {
-      this.partMeta.delete(tokenKey(t));
-      this.heldTokens.delete(tokenKey(t));
-      if (t.storage !== null) await this.deleteStored(t.storage, t.index);
-    }
+    const keys = assembled.tokens.map((t) => t.key);
+    for (const key of keys) this.deliveredParts.add(key);
+    while (this.deliveredParts.size > DELIVERED_PARTS_KEPT) this.deliveredParts.delete(this.deliveredParts.values().next().value!);
+    await this.sink.dropParts(this.id, keys);
   }
 
   private inboundMessage(
@@ -1217,6 +1243,4 @@ function sentKey(mr: number, recipientDigits: string): string {
   return `${mr}|${recipientDigits}`;
 }
 
-function tokenKey(token: StoredToken): string {
-  return token.storage === null ? `direct:${token.pdu}` : `${token.storage}:${token.index}`;
-}
+

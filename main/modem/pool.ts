@@ -750,4 +750,7 @@ export async function openModemOnPort(options: {
 const LEAVE_ON_SIM: InboundSink = {
   storeInbound: () => Promise.reject(new ModemError('MODEM_NO_INBOX', 'No inbox in this process: the message stays on the SIM for the StoreMAS service.')),
   storeStatusReport: () => Promise.reject(new ModemError('MODEM_NO_INBOX', 'No inbox in this process: the report stays on the SIM for the StoreMAS service.')),
+  storePart: () => Promise.reject(new ModemError('MODEM_NO_INBOX', 'No inbox in this process: the part stays on the SIM for the StoreMAS service.')),
+  waitingParts: async () => [],
+  dropParts: async () => undefined,
 };

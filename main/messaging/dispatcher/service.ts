@@ -6,6 +6,7 @@ import type { EventBus } from '../../events/bus.js';
 import type { Settings } from '../../settings/settings.js';
 import type { InboundSink } from '../../modem/inbound.js';
 import type { OutboundChannel } from '../channel.js';
+import { InboundParts } from '../inbox/inbound-parts.js';
 import { Inbox } from '../inbox/inbox.js';
 import { optOutHandler } from '../inbox/opt-out.js';
 import type { NumberLists } from '../lists/lists.js';
@@ -84,7 +85,11 @@ export class Messaging {
     });
     this.inbox.use(optOutHandler);
     this.dispatcherOptions = options.dispatcher ?? {};
+    const parts = new InboundParts(db);
     this.sink = {
+      storePart: (part) => parts.store(part),
+      waitingParts: (modemId) => parts.waiting(modemId),
+      dropParts: (modemId, keys) => parts.drop(modemId, keys),
       storeInbound: async (m) => {
         await this.inbox.storeInbound({ modemId: m.modemId, sender: m.from, text: m.text, sentAt: m.sentAt, partial: m.partial, key: m.key });
       },
