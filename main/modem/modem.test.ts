@@ -272,6 +272,18 @@ describe('receiving', () => {
     await until(() => Object.values(sim.status().storage).every((s) => s.used === 0), 3_000, 'SIM emptied');
   });
 
+  it('empties a SIM that filled up with parts while nobody listened, and the long text still arrives whole', async () => {
+    const { modem, sim, sink } = setup({ sim: { storage: { sm: 4, me: 0 } } });
+    const text = '满'.repeat(67 * 6);
+    sim.injectInbound({ from: '+8613911112222', text });
+    // Full before the driver is ready: no +CMTI will come for what waits in the network.
+    expect(sim.status()).toMatchObject({ storage: { SM: { used: 4, total: 4 } }, waitingInNetwork: 2 });
+    await inState(modem, 'ready');
+    await sink.waitFor(() => sink.messages.length === 1, 5_000);
+    expect(sink.messages[0]).toMatchObject({ text, partial: false, concat: { total: 6 } });
+    expect(sim.status().waitingInNetwork).toBe(0);
+  });
+
   it('finishes a long text whose first parts were stored before a restart', async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 22, 8, 0, 0));
     const parts = encodeDeliverParts({ from: '+8613911112222', text: '续'.repeat(150), timestamp: clock.now(), reference: 9 });
