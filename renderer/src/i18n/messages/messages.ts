@@ -150,7 +150,7 @@ export default {
       unknownExplain:
         '这些短信发送时系统中断，无法确定是否已发到手机。收到能唯一对应的状态报告时，系统会自动确认；其余请核实后标记为已发出、失败，或重新发送（作为新短信）。系统不会自动重发。',
       resolveTitle: '处理待确认短信',
-      resolve: { 'mark-sent': '标记已发出', 'mark-failed': '标记失败', resend: '重新发送', 'by-report': '凭状态报告自动确认' },
+      resolve: { 'mark-sent': '标记已发出', 'mark-failed': '标记失败', resend: '重新发送' },
       resolveConfirm: {
         'mark-sent': '确认发给 {recipient} 的短信已收到？',
         'mark-failed': '确认发给 {recipient} 的短信未发出？',
@@ -336,7 +336,7 @@ export default {
       unknownExplain:
         'StoreMAS stopped while these were being sent, so nobody knows whether they reached the phone. A status report that fits only one of them settles it by itself; check the rest, then mark them sent or failed, or send again as a new message. They are never resent automatically.',
       resolveTitle: 'Resolve an unknown message',
-      resolve: { 'mark-sent': 'Mark sent', 'mark-failed': 'Mark failed', resend: 'Send again', 'by-report': 'Settled by its status report' },
+      resolve: { 'mark-sent': 'Mark sent', 'mark-failed': 'Mark failed', resend: 'Send again' },
       resolveConfirm: {
         'mark-sent': 'Did {recipient} receive the message?',
         'mark-failed': 'Was the message to {recipient} not sent?',
