@@ -96,7 +96,13 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       audit,
       secrets,
       logger: logger.child({ component: 'modems' }),
-      sink: { storeInbound: (m) => messaging.sink.storeInbound(m), storeStatusReport: (r) => messaging.sink.storeStatusReport(r) },
+      sink: {
+        storeInbound: (m) => messaging.sink.storeInbound(m),
+        storeStatusReport: (r) => messaging.sink.storeStatusReport(r),
+        storePart: (p) => messaging.sink.storePart(p),
+        waitingParts: (modemId) => messaging.sink.waitingParts(modemId),
+        dropParts: (modemId, keys) => messaging.sink.dropParts(modemId, keys),
+      },
     });
     stack.push(() => modems.stop());
     const messaging = new Messaging({ db, clock, audit, events, logger: logger.child({ component: 'messaging' }), settings, lists });

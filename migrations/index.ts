@@ -6,6 +6,8 @@ import * as storeMirror from './20261122_0310_store_mirror.js';
 import * as listsTemplates from './20261122_0400_lists_templates.js';
 import * as outboxInbox from './20261122_0410_outbox_inbox.js';
 import * as memberSearchIndexes from './20261122_0420_member_search_indexes.js';
+import * as reportEvidence from './20261206_0200_report_evidence.js';
+import * as inboundParts from './20261206_0210_inbound_parts.js';
 import * as consentRecord from './20261206_0300_consent_record.js';
 import * as batchState from './20261206_0310_batch_state.js';
 import * as pointsRemindersAreCare from './20261206_0320_points_reminders_are_care.js';
@@ -30,6 +32,8 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0400_lists_templates', ...listsTemplates },
   { name: '20261122_0410_outbox_inbox', ...outboxInbox },
   { name: '20261122_0420_member_search_indexes', ...memberSearchIndexes },
+  { name: '20261206_0200_report_evidence', ...reportEvidence },
+  { name: '20261206_0210_inbound_parts', ...inboundParts },
   { name: '20261206_0300_consent_record', ...consentRecord },
   { name: '20261206_0310_batch_state', ...batchState },
   { name: '20261206_0320_points_reminders_are_care', ...pointsRemindersAreCare },

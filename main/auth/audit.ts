@@ -30,6 +30,7 @@ export const AUDIT_ACTIONS = [
   'batches.pause',
   'batches.resume',
   'batches.cancel',
+  'messages.resolve.by-report',
   'inbox.handled',
   'lists.black.add',
   'lists.black.update',

@@ -69,11 +69,18 @@ export const StatusReportSchema = Type.Object({
   partId: Nullable(Type.Integer()),
   modemId: Type.String(),
   mr: Type.Integer(),
+  recipient: Type.String(),
   status: Type.Integer(),
   outcome: Type.String(),
   detail: Type.String(),
+  /** When the service centre took the part (SCTS). */
+  submittedAt: Nullable(Type.Number()),
   dischargeAt: Nullable(Type.Number()),
   receivedAt: Type.Number(),
+  /** resolved: it settled a part a crash left unknown; candidate: it fits this unknown part and others (alsoFits). */
+  evidence: Nullable(enumOf(['resolved', 'candidate'] as const)),
+  /** For a candidate: the other unknown messages it fits. */
+  alsoFits: Type.Array(Type.Integer()),
 });
 
 export const MessageDetailSchema = Type.Object({

@@ -8,6 +8,7 @@ import type { InboundSink } from '../../modem/inbound.js';
 import { withdrawConsentByMobile } from '../../members/consent.js';
 import type { OutboundChannel } from '../channel.js';
 import { Batches } from '../batches/batches.js';
+import { InboundParts } from '../inbox/inbound-parts.js';
 import { Inbox } from '../inbox/inbox.js';
 import { optOutHandler } from '../inbox/opt-out.js';
 import type { NumberLists } from '../lists/lists.js';
@@ -94,7 +95,11 @@ export class Messaging {
     });
     this.inbox.use(optOutHandler);
     this.dispatcherOptions = options.dispatcher ?? {};
+    const parts = new InboundParts(db);
     this.sink = {
+      storePart: (part) => parts.store(part),
+      waitingParts: (modemId) => parts.waiting(modemId),
+      dropParts: (modemId, keys) => parts.drop(modemId, keys),
       storeInbound: async (m) => {
         await this.inbox.storeInbound({ modemId: m.modemId, sender: m.from, text: m.text, sentAt: m.sentAt, partial: m.partial, key: m.key });
       },
@@ -106,7 +111,9 @@ export class Messaging {
           status: r.status,
           outcome: r.outcome,
           detail: r.reason,
+          submittedAt: r.submittedAt,
           dischargeAt: r.dischargedAt,
+          sendReference: r.matched?.reference ?? null,
         });
       },
     };

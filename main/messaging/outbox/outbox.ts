@@ -2,26 +2,27 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AuditActor, AuditLog } from '../../auth/audit.js';
 import type { Clock } from '../../clock.js';
-import { AppError, NotFoundError, ValidationError } from '../../errors.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
 import type { EventBus } from '../../events/bus.js';
 import { encodeSubmit, PduError } from '../../modem/pdu/index.js';
 import { tryNormalizeMobile } from '../numbers.js';
 import { MESSAGE_CATEGORIES, NOT_LISTED, isCommercial, type ListStatus, type MessageCategory } from '../policy/policy.js';
 import type { PolicySettings } from '../policy/settings.js';
 import { compileTemplate, renderMessage, renderOptionsFrom, type CompiledTemplate } from '../render/render.js';
+import { CrashRecovery, type UnknownResolution } from './crash-recovery.js';
 import { emptyTally, enqueueBatch, EnqueueError, type EnqueueOptions, type EnqueueTally, type Recipient } from './enqueue.js';
+import { OutboxError } from './errors.js';
 import { defaultSendPolicy, recentCommercialSends, type ListLookup, type SendPolicy } from './policy-inputs.js';
 import {
   toMessage,
   toPart,
-  toStatusReport,
   type MessageRow,
   type OutboxMessage,
   type OutboxPart,
   type OutboxStatusReport,
   type PartRow,
-  type StatusReportRow,
 } from './rows.js';
+import { StatusReports, type StatusReportInput } from './status-reports.js';
 import {
   DEFAULT_RETRY,
   FINAL_MESSAGE_STATUSES,
@@ -97,18 +98,6 @@ export interface PartFailure {
   message: string;
 }
 
-export interface StatusReportInput {
-  modemId: string;
-  mr: number;
-  recipient: string;
-  status: number;
-  outcome: 'delivered' | 'pending' | 'failed';
-  detail?: string;
-  dischargeAt?: number | null;
-}
-
-export type UnknownResolution = 'mark-sent' | 'mark-failed' | 'resend';
-
 export interface OutboxQuery {
   status?: MessageStatus | undefined;
   category?: MessageCategory | undefined;
@@ -130,7 +119,11 @@ export interface OutboxOptions {
   autoReplyLimit?: number;
 }
 
-export class OutboxError extends AppError {}
+export { OutboxError };
+export type { StatusReportInput, UnknownResolution };
+
+/** The one way a message's status changes (checked against the state machine), for the outbox's parts. */
+export type MoveMessage = (trx: Knex, row: MessageRow, to: MessageStatus, fields?: Record<string, unknown>, publish?: boolean) => Promise<void>;
 
 /** A scheduled time this much in the past is still "now": the form was filled in a minute ago. */
 export const SCHEDULE_GRACE_MS = 60_000;
@@ -164,7 +157,15 @@ export class Outbox {
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.batchSize = options.batchSize ?? 2_000;
     this.autoReplyLimit = options.autoReplyLimit ?? 5;
+    const move: MoveMessage = (trx, row, to, fields, publish) => this.moveMessage(trx, row, to, fields, publish);
+    this.recovery = new CrashRecovery(db, clock, audit, events, move, (id) => this.get(id));
+    this.reports = new StatusReports(db, clock, events, move, (trx, report) => this.recovery.resolveByReport(trx, report));
   }
+
+  /** Status reports: matching to parts (status-reports.ts). */
+  readonly reports: StatusReports;
+  /** Unknown parts after a restart and how they are resolved (crash-recovery.ts). */
+  readonly recovery: CrashRecovery;
 
   /**
    * Queues one text for many recipients, streaming: recipients are read, decided,
@@ -627,135 +628,19 @@ export class Outbox {
     });
   }
 
-  /**
-   * On start-up, before the dispatcher runs: a part found `sending` may or may
-   * not have reached a modem (the appliance stopped in between), so it and its
-   * message become `unknown` and are never resent by themselves. A message
-   * found `sending` with no part in flight simply goes back to the queue.
-   */
-  async recoverAfterRestart(): Promise<{ unknown: number; requeued: number }> {
-    return this.db.transaction(async (trx) => {
-      const now = this.clock.now();
-      const inFlight: Array<{ message_id: number }> = await trx('outbox_parts').distinct('message_id').where('status', 'sending');
-      const unknownIds = inFlight.map((r) => Number(r.message_id));
-      for (let i = 0; i < unknownIds.length; i += 500) {
-        const chunk = unknownIds.slice(i, i + 500);
-        await trx('outbox_parts').whereIn('message_id', chunk).andWhere('status', 'sending').update({
-          status: 'unknown',
-          error_code: 'INTERRUPTED',
-          error_message: 'StoreMAS stopped while this part was being sent; it may or may not have reached the phone.',
-          updated_at: now,
-        });
-        await trx('outbox_messages').whereIn('id', chunk).andWhere('status', 'sending').update({
-          status: 'unknown',
-          error_code: 'INTERRUPTED',
-          error_message: 'StoreMAS stopped while this message was being sent. Check with the recipient, then mark it sent, failed, or send it again.',
-          updated_at: now,
-        });
-      }
-      const requeued = await trx('outbox_messages').where('status', 'sending').update({ status: 'queued', modem_id: null, updated_at: now });
-      return { unknown: unknownIds.length, requeued: Number(requeued) };
-    });
+  /** See CrashRecovery.recoverAfterRestart. */
+  recoverAfterRestart(): Promise<{ unknown: number; requeued: number }> {
+    return this.recovery.recoverAfterRestart();
   }
 
-  /** An operator decides what happened to an `unknown` message; audited. */
-  async resolveUnknown(actor: AuditActor, id: number, resolution: UnknownResolution): Promise<OutboxMessage> {
-    let resentAs: number | null = null;
-    await this.db.transaction(async (trx) => {
-      const row: MessageRow | undefined = await trx('outbox_messages').where('id', id).first();
-      if (!row) throw new NotFoundError(`Message ${id}`);
-      if (row.status !== 'unknown') {
-        throw new OutboxError('MESSAGE_NOT_UNKNOWN', `Message ${id} is ${row.status}, not unknown; only unknown messages are resolved by hand.`, 409);
-      }
-      const now = this.clock.now();
-      const fields = { resolution: resolution, resolved_by: actor.username, resolved_at: now };
-      if (resolution === 'mark-sent') {
-        await trx('outbox_parts').where({ message_id: id, status: 'unknown' }).update({ status: 'sent', updated_at: now });
-        await trx('outbox_parts').where({ message_id: id, status: 'pending' }).update({ status: 'failed', updated_at: now });
-        await this.moveMessage(trx, row, 'sent', { ...fields, sent_at: now });
-      } else {
-        await trx('outbox_parts').where({ message_id: id }).whereIn('status', ['unknown', 'pending']).update({ status: 'failed', updated_at: now });
-        if (resolution === 'resend') {
-          const [inserted] = await trx('outbox_messages')
-            .insert({
-              recipient: row.recipient,
-              text: row.text,
-              category: row.category,
-              priority: row.priority,
-              status: 'queued',
-              member_id: row.member_id,
-              batch_id: row.batch_id,
-              source: 'resend',
-              pinned_modem: row.pinned_modem,
-              reply_modem: row.reply_modem,
-              in_reply_to: row.in_reply_to,
-              automatic: false,
-              due_at: now,
-              not_after: row.not_after,
-              created_at: now,
-              created_by: actor.username,
-              updated_at: now,
-            })
-            .returning('id');
-          resentAs = Number(typeof inserted === 'object' ? (inserted as { id: number }).id : inserted);
-        }
-        await this.moveMessage(trx, row, 'failed', {
-          ...fields,
-          resent_as: resentAs,
-          error_message: resolution === 'resend' ? `Sent again as message ${resentAs}.` : row.error_message,
-        });
-      }
-      await this.audit.record(actor, `messages.resolve.${resolution}`, String(id), { recipient: row.recipient, resentAs }, trx);
-    });
-    return this.get(id);
+  /** See CrashRecovery.resolveUnknown. */
+  resolveUnknown(actor: AuditActor, id: number, resolution: UnknownResolution): Promise<OutboxMessage> {
+    return this.recovery.resolveUnknown(actor, id, resolution);
   }
 
-  /**
-   * A status report from a modem: matched to the most recent part that modem
-   * sent with this MR to this recipient (MRs wrap at 256, so older parts with
-   * the same MR are left alone). Unmatched reports are kept for the record.
-   */
-  async storeStatusReport(input: StatusReportInput): Promise<{ partId: number | null; messageStatus: MessageStatus | null }> {
-    const recipient = tryNormalizeMobile(input.recipient) ?? input.recipient;
-    let published: { id: number; status: MessageStatus; recipient: string; batchId: string | null } | undefined;
-    const result = await this.db.transaction(async (trx) => {
-      const now = this.clock.now();
-      const candidates: Array<PartRow & { recipient: string }> = await trx('outbox_parts as p')
-        .join('outbox_messages as m', 'm.id', 'p.message_id')
-        .select('p.*', 'm.recipient')
-        .where({ 'p.modem_id': input.modemId, 'p.mr': input.mr })
-        .whereIn('p.status', ['sent', 'delivered', 'failed', 'unknown'])
-        .orderBy('p.sent_at', 'desc')
-        .limit(20);
-      const part = candidates.find((c) => c.recipient === recipient);
-      await trx('status_reports').insert({
-        modem_id: input.modemId,
-        mr: input.mr,
-        recipient,
-        status: input.status,
-        outcome: input.outcome,
-        detail: (input.detail ?? '').slice(0, 200),
-        discharge_at: input.dischargeAt ?? null,
-        received_at: now,
-        part_id: part ? part.id : null,
-      });
-      if (!part) return { partId: null, messageStatus: null };
-      await trx('outbox_parts').where('id', part.id).update({ report_status: input.status, report_at: now, updated_at: now });
-      if (input.outcome === 'pending' || part.status !== 'sent') return { partId: Number(part.id), messageStatus: null };
-      await trx('outbox_parts').where('id', part.id).update({ status: input.outcome });
-      const row: MessageRow = await trx('outbox_messages').where('id', part.message_id).first();
-      if (row.status !== 'sent') return { partId: Number(part.id), messageStatus: row.status };
-      const parts: Array<{ status: PartStatus }> = await trx('outbox_parts').select('status').where('message_id', part.message_id);
-      const derived = messageStatusFromParts(parts.map((p) => p.status));
-      if (derived === 'delivered' || derived === 'failed') {
-        await this.moveMessage(trx, row, derived, derived === 'failed' ? { error_code: 'DELIVERY_FAILED', error_message: input.detail ?? 'The network could not deliver the message.' } : {}, false);
-        published = { id: Number(row.id), status: derived, recipient: row.recipient, batchId: row.batch_id };
-        return { partId: Number(part.id), messageStatus: derived };
-      }
-      return { partId: Number(part.id), messageStatus: row.status };
-    });
-    if (published) this.events.publish('outbox.message', published, 'messages.read');
-    return result;
+  /** See StatusReports.store. */
+  storeStatusReport(input: StatusReportInput): Promise<{ partId: number | null; messageStatus: MessageStatus | null }> {
+    return this.reports.store(input);
   }
 
   async get(id: number): Promise<OutboxMessage> {
@@ -770,16 +655,8 @@ export class Outbox {
     if (!row) throw new NotFoundError(`Message ${id}`);
     const [message] = await this.foresee([row]);
     const parts: PartRow[] = await this.db('outbox_parts').where('message_id', id).orderBy('part_number');
-    const reports: StatusReportRow[] =
-      parts.length === 0
-        ? []
-        : await this.db('status_reports')
-            .whereIn(
-              'part_id',
-              parts.map((p) => p.id),
-            )
-            .orderBy('received_at');
-    return { message: message!, parts: parts.map(toPart), reports: reports.map(toStatusReport) };
+    const reports = await this.reports.forParts(parts.map((p) => Number(p.id)));
+    return { message: message!, parts: parts.map(toPart), reports };
   }
 
   async search(query: OutboxQuery): Promise<{ items: OutboxMessage[]; total: number }> {

@@ -168,7 +168,8 @@ export default {
       part: '分条',
       sentAt: '发出时间',
       timeline: '时间线',
-      unknownExplain: '这些短信发送时系统中断，无法确定是否已发到手机。请核实后标记为已发出、失败，或重新发送（作为新短信）。系统不会自动重发。',
+      unknownExplain:
+        '这些短信发送时系统中断，无法确定是否已发到手机。收到能唯一对应的状态报告时，系统会自动确认；其余请核实后标记为已发出、失败，或重新发送（作为新短信）。系统不会自动重发。',
       resolveTitle: '处理待确认短信',
       resolve: { 'mark-sent': '标记已发出', 'mark-failed': '标记失败', resend: '重新发送' },
       resolveConfirm: {
@@ -214,6 +215,8 @@ export default {
       partSending: '第 {part}/{count} 条交给 {modem}',
       partSent: '第 {part}/{count} 条已发出，MR {mr}（{modem}）',
       report: '第 {part} 条状态报告：{outcome}，{detail}（MR {mr}）',
+      resolvedByReport: '第 {part} 条自动确认：{at} 收到 {recipient} 的状态报告（MR {mr}，{outcome}），没有其他已记录的短信持有此 MR',
+      reportCandidate: '可能的证据：{at} 收到 {recipient} 的状态报告（MR {mr}，{outcome}），但它也可能属于短信 {others}，请核实后处理',
       resolved: '{by}：{action}',
     },
     inbox: {
@@ -404,7 +407,7 @@ export default {
       sentAt: 'Sent',
       timeline: 'Timeline',
       unknownExplain:
-        'StoreMAS stopped while these were being sent, so nobody knows whether they reached the phone. Check, then mark them sent or failed, or send again as a new message. They are never resent automatically.',
+        'StoreMAS stopped while these were being sent, so nobody knows whether they reached the phone. A status report that fits only one of them settles it by itself; check the rest, then mark them sent or failed, or send again as a new message. They are never resent automatically.',
       resolveTitle: 'Resolve an unknown message',
       resolve: { 'mark-sent': 'Mark sent', 'mark-failed': 'Mark failed', resend: 'Send again' },
       resolveConfirm: {
@@ -450,6 +453,8 @@ export default {
       partSending: 'Part {part}/{count} handed to {modem}',
       partSent: 'Part {part}/{count} sent, MR {mr} ({modem})',
       report: 'Status report for part {part}: {outcome}, {detail} (MR {mr})',
+      resolvedByReport: 'Part {part} resolved automatically: status report MR {mr} from {recipient} at {at} ({outcome}); no other recorded message holds that MR',
+      reportCandidate: 'Possible evidence: status report MR {mr} from {recipient} at {at} ({outcome}), but it may also belong to message {others}; check, then decide',
       resolved: '{by}: {action}',
     },
     inbox: {
