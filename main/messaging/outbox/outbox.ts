@@ -5,7 +5,6 @@ import type { Clock } from '../../clock.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import type { EventBus } from '../../events/bus.js';
 import { encodeSubmit, PduError } from '../../modem/pdu/index.js';
-import { tryNormalizeMobile } from '../numbers.js';
 import { MESSAGE_CATEGORIES, NOT_LISTED, isCommercial, type ListStatus, type MessageCategory } from '../policy/policy.js';
 import type { PolicySettings } from '../policy/settings.js';
 import { compileTemplate, renderMessage, renderOptionsFrom, type CompiledTemplate } from '../render/render.js';
