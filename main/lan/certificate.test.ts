@@ -114,6 +114,23 @@ describe('the LAN certificate', () => {
     ]);
   });
 
+  it('appears in 设置 as soon as LAN access is switched on, before the restart, so its fingerprint can be handed out', async () => {
+    const other = await createTestAppliance({ clock });
+    try {
+      const admin = await other.client('admin');
+      expect((await admin.get('/api/settings/lan-certificate')).json()).toEqual({ certificate: null });
+      await admin.put('/api/settings', { lanAccess: true });
+      const shown = (await admin.get('/api/settings/lan-certificate')).json() as { certificate: { source: string; fingerprint256: string } };
+      expect(shown.certificate).toMatchObject({ source: 'generated', fingerprint256: other.services.lanCertificate.info()!.fingerprint256 });
+      expect(fs.existsSync(path.join(other.dataDir, 'tls', 'generated.crt'))).toBe(true);
+      const manager = await other.client('manager');
+      expect((await manager.get('/api/settings/lan-certificate')).statusCode).toBe(200);
+      expect((await manager.delete('/api/settings/lan-certificate')).statusCode).toBe(403);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('refuses a key file others can read, as it does for the secret key', async () => {
     const keyFile = path.join(app.dataDir, 'tls', 'generated.key');
     fs.chmodSync(keyFile, 0o644);
