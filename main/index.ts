@@ -16,7 +16,7 @@ import { EventBus } from './events/bus.js';
 import { existingInitialPasswordFile, writeInitialPasswordFile } from './first-run.js';
 import { isLoopbackAddress, lanUrls } from './lan/addresses.js';
 import { LanCertificate } from './lan/certificate.js';
-import { serveHttpsAndLocalHttp } from './lan/listener.js';
+import { serveHttpsAndLocalHttp, type LanListener } from './lan/listener.js';
 import { createLogger } from './logging.js';
 import { NumberLists } from './messaging/lists/lists.js';
 import { Messaging } from './messaging/dispatcher/service.js';
@@ -160,12 +160,14 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
   const config = validateConfig(rawConfig);
   let core: OpenedCore | undefined;
   let server: FastifyInstance | undefined;
+  let lanListener: LanListener | undefined;
   const timers: NodeJS.Timeout[] = [];
   let stopping: Promise<void> | undefined;
 
   const stop = async () => {
     stopping ??= (async () => {
       for (const timer of timers) clearInterval(timer);
+      lanListener?.close(); // connections not yet handed to HTTP: the graceful close below would wait for them
       if (server) await server.close();
       if (core) {
         core.services.logger.info('StoreMAS stopped');
@@ -206,6 +208,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
           const { lanCertificate } = services;
           await lanCertificate.ensure();
           const listener = serveHttpsAndLocalHttp(server.server, { certificate: lanCertificate.pair(), logger: services.logger.child({ component: 'lan' }) });
+          lanListener = listener;
           lanCertificate.onDidChange((pair) => listener.setCertificate(pair));
           timers.push(
             setInterval(() => {

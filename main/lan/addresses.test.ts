@@ -5,7 +5,7 @@ import { hostnameOf } from './listener.js';
 
 describe('which peers are this machine', () => {
   it('counts 127.0.0.0/8 and ::1 (also IPv4-mapped) as loopback, nothing else', () => {
-    for (const address of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1', '0:0:0:0:0:0:0:1']) expect(isLoopbackAddress(address), address).toBe(true);
+    for (const address of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1', '0:0:0:0:0:0:0:1', 'localhost']) expect(isLoopbackAddress(address), address).toBe(true);
     for (const address of ['192.168.1.20', '10.0.0.1', '::ffff:192.168.1.20', 'fd00::2', '0.0.0.0', '::', '128.0.0.1', '', undefined]) {
       expect(isLoopbackAddress(address), String(address)).toBe(false);
     }

@@ -9,6 +9,7 @@ import os from 'node:os';
 export function isLoopbackAddress(address: string | undefined): boolean {
   if (!address) return false;
   const plain = address.toLowerCase().replace(/^::ffff:/, '');
+  if (plain === 'localhost') return true; // a listen address given by name
   if (net.isIPv4(plain)) return plain.startsWith('127.');
   return plain === '::1' || plain === '0:0:0:0:0:0:0:1';
 }

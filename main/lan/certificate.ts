@@ -63,6 +63,8 @@ export class LanCertificate {
   private current: Loaded | undefined;
   private readonly listeners = new Set<(pair: { cert: string; key: string }) => void>();
   private pending: Promise<LanCertificateInfo> | undefined;
+  /** The fingerprint listeners were last told about (they start with what pair() gave them). */
+  private announced: string | undefined;
 
   constructor(private readonly deps: LanCertificateDeps) {
     this.dir = path.join(deps.dataDir, 'tls');
@@ -77,6 +79,7 @@ export class LanCertificate {
   pair(): { cert: string; key: string } {
     const loaded = this.current ?? this.load();
     if (!loaded) throw new Error('The LAN certificate has not been set up yet (call ensure() first).');
+    this.announced = loaded.info.fingerprint256;
     return { cert: loaded.cert, key: loaded.key };
   }
 
@@ -151,13 +154,15 @@ export class LanCertificate {
     this.current = undefined;
     await this.deps.audit.record(actor, 'settings.lan-certificate.reset', previous?.subject ?? '', { removed: previous?.fingerprint256 ?? null });
     const info = await this.ensure();
-    // ensure() announces only a new generated pair; an existing one becomes current again here.
-    this.changed(this.current ?? this.load()!);
+    this.changed(this.current ?? this.load()!); // an existing generated pair is served again
     return info;
   }
 
+  /** Makes `loaded` current and tells the listeners, once per certificate. */
   private changed(loaded: Loaded): void {
     this.current = loaded;
+    if (loaded.info.fingerprint256 === this.announced) return;
+    this.announced = loaded.info.fingerprint256;
     for (const listener of this.listeners) listener({ cert: loaded.cert, key: loaded.key });
     this.deps.events.publish('settings.changed', { keys: [CHANGED_KEY] });
   }

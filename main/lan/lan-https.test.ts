@@ -155,6 +155,24 @@ describe('LAN access over HTTPS (a real appliance on all interfaces)', () => {
     expect(JSON.parse(reset.body)).toMatchObject({ certificate: { source: 'generated', fingerprint256: generated } });
     expect(await presentedFingerprint('127.0.0.1', started.port)).toBe(generated);
   });
+
+  it('stops without waiting for connections that never said anything or never finished their handshake', async () => {
+    const connect = (bytes?: Buffer) =>
+      new Promise<net.Socket>((resolve) => {
+        const socket = net.connect(started.port, '127.0.0.1', () => {
+          if (bytes) socket.write(bytes);
+          resolve(socket);
+        });
+        socket.on('error', () => undefined);
+      });
+    const silent = await connect();
+    const halfHandshake = await connect(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]));
+    const closed = Promise.all([silent, halfHandshake].map((socket) => new Promise((resolve) => socket.once('close', resolve))));
+    // Unsorted connections would otherwise hold the graceful close for their 30 s first-byte / 15 s handshake timeouts.
+    const outcome = await Promise.race([appliance.stop().then(() => 'stopped'), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 10_000))]);
+    expect(outcome).toBe('stopped');
+    await closed;
+  });
 });
 
 describe('the LAN listener (one port: TLS for everyone, plain HTTP for this machine)', () => {

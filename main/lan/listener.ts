@@ -34,6 +34,12 @@ export interface LanListenerOptions {
 export interface LanListener {
   /** Serves a new certificate to new connections from now on. */
   setCertificate(certificate: { cert: string; key: string }): void;
+  /**
+   * Closes the connections the HTTP server does not know yet (silent, mid-handshake, being
+   * refused) and every new one: call before closing the server, whose graceful close would
+   * otherwise wait for them.
+   */
+  close(): void;
 }
 
 const TLS_HANDSHAKE = 0x16;
@@ -51,7 +57,14 @@ export function serveHttpsAndLocalHttp(server: http.Server, options: LanListener
   };
 
   const tlsServer = tls.createServer({ ...options.certificate, ALPNProtocols: ['http/1.1'], handshakeTimeout: 15_000 });
-  tlsServer.on('secureConnection', (socket: tls.TLSSocket) => serveHttp(socket));
+  tlsServer.on('secureConnection', (socket: tls.TLSSocket) => {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    unsorted.delete(peerKey(socket)); // the same TCP connection as its raw socket: same peer address and port
+    serveHttp(socket);
+  });
   tlsServer.on('tlsClientError', (error: Error & { code?: string }, socket: tls.TLSSocket) => {
     // A browser that has not accepted the certificate yet closes the handshake: routine, not an error.
     logger.debug({ err: error, remoteAddress: socket.remoteAddress }, 'TLS handshake not completed');
@@ -59,8 +72,20 @@ export function serveHttpsAndLocalHttp(server: http.Server, options: LanListener
   });
 
   const refusals = http.createServer({ requestTimeout: REFUSAL_TIMEOUT_MS }, refusePlainHttp);
+  // Raw sockets until the HTTP server has them (directly, or decrypted), by peer: its graceful close does not know them.
+  const unsorted = new Map<string, net.Socket>();
+  let closing = false;
 
   server.on('connection', (socket: net.Socket) => {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    const key = peerKey(socket);
+    unsorted.set(key, socket);
+    socket.once('close', () => {
+      if (unsorted.get(key) === socket) unsorted.delete(key);
+    });
     socket.setTimeout(firstByteTimeoutMs, () => socket.destroy());
     socket.on('error', () => socket.destroy());
     socket.once('data', (chunk: Buffer) => {
@@ -72,6 +97,7 @@ export function serveHttpsAndLocalHttp(server: http.Server, options: LanListener
         return;
       }
       if (isLocalPeer(socket.remoteAddress)) {
+        unsorted.delete(key);
         serveHttp(socket);
       } else {
         logger.debug({ remoteAddress: socket.remoteAddress }, 'plain HTTP from another machine refused');
@@ -85,7 +111,16 @@ export function serveHttpsAndLocalHttp(server: http.Server, options: LanListener
 
   return {
     setCertificate: (certificate) => tlsServer.setSecureContext({ ...certificate }),
+    close: () => {
+      closing = true;
+      for (const socket of unsorted.values()) socket.destroy();
+      unsorted.clear();
+    },
   };
+}
+
+function peerKey(socket: net.Socket): string {
+  return `${socket.remoteAddress ?? ''}|${socket.remotePort ?? ''}`;
 }
 
 /** Plain HTTP from another machine: a browser is sent to the https address; anything else is refused. */
