@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
-import { generate } from 'selfsigned';
 import type { AuditActor, AuditLog } from '../auth/audit.js';
 import type { Clock } from '../clock.js';
 import { parseCertificates, summarizeCertificate, type CertificateSummary } from '../crypto/certificates.js';
@@ -200,6 +199,8 @@ export class LanCertificate {
     const machine = this.deps.machine?.() ?? { hostname: os.hostname(), addresses: lanIPv4Addresses() };
     const dnsNames = [...new Set([machine.hostname, 'localhost'].filter((name) => /^[A-Za-z0-9.-]+$/.test(name)))];
     const ips = [...new Set(['127.0.0.1', ...machine.addresses])];
+    // Loaded only when a certificate is made: selfsigned brings two X.509 libraries every CLI command would load otherwise.
+    const { generate } = await import('selfsigned');
     const pems = await generate([{ name: 'commonName', value: `StoreMAS ${machine.hostname}`.slice(0, 64) }, { name: 'organizationName', value: 'StoreMAS' }], {
       keyType: 'ec',
       curve: 'P-256',
