@@ -14,6 +14,9 @@ import { migrateToLatest } from './db/migrate.js';
 import { StartupError, isAppError, systemErrorCode } from './errors.js';
 import { EventBus } from './events/bus.js';
 import { existingInitialPasswordFile, writeInitialPasswordFile } from './first-run.js';
+import { isLoopbackAddress, lanUrls } from './lan/addresses.js';
+import { LanCertificate } from './lan/certificate.js';
+import { serveHttpsAndLocalHttp, type LanListener } from './lan/listener.js';
 import { createLogger } from './logging.js';
 import { NumberLists } from './messaging/lists/lists.js';
 import { Messaging } from './messaging/dispatcher/service.js';
@@ -129,6 +132,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       modems,
       templates: new Templates(db, clock, audit),
       strategies,
+      lanCertificate: new LanCertificate({ dataDir: config.dataDir, clock, audit, events, logger: logger.child({ component: 'lan' }) }),
       startedAt: clock.now(),
     };
     return { services, migrationsApplied, close };
@@ -139,9 +143,12 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
 }
 
 export interface StartResult {
+  /** Where this machine opens the admin UI (plain HTTP on loopback: the desktop window loads it). */
   url: string;
   host: string;
   port: number;
+  /** With LAN access on: the https addresses other machines use and the certificate staff check. */
+  lan: { urls: string[]; fingerprint256: string } | undefined;
   /** Set only on the very first start: show it once, it is never logged. */
   initialAdminPassword: string | undefined;
   initialPasswordFile: string | undefined;
@@ -156,11 +163,15 @@ export interface Appliance {
   readonly logger: Logger;
 }
 
+/** How often a running appliance checks whether its generated LAN certificate is due for renewal. */
+const CERTIFICATE_CHECK_INTERVAL_MS = 12 * 3600_000;
+
 /** The composition root: everything the appliance runs, wired explicitly. */
 export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions = {}): Appliance {
   const config = validateConfig(rawConfig);
   let core: OpenedCore | undefined;
   let server: FastifyInstance | undefined;
+  let lanListener: LanListener | undefined;
   const timers: NodeJS.Timeout[] = [];
   let stopping: Promise<void> | undefined;
 
@@ -173,6 +184,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
     stopping ??= (async () => {
       process.off('unhandledRejection', onUnhandledRejection);
       for (const timer of timers) clearInterval(timer);
+      lanListener?.close(); // connections not yet handed to HTTP: the graceful close below would wait for them
       if (server) await server.close();
       if (core) {
         core.services.logger.info('StoreMAS stopped');
@@ -208,8 +220,27 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         server = await buildServer(services);
         const lanAccess = config.lanAccessOverride ?? (await services.settings.get('lanAccess'));
         const host = lanAccess ? '0.0.0.0' : config.host;
+        // Reachable from other machines (LAN access, or --host set to a LAN address): HTTPS for them.
+        const servesLan = !isLoopbackAddress(host);
+        if (servesLan) {
+          const { lanCertificate } = services;
+          await lanCertificate.ensure();
+          const listener = serveHttpsAndLocalHttp(server.server, { certificate: lanCertificate.pair(), logger: services.logger.child({ component: 'lan' }) });
+          lanListener = listener;
+          lanCertificate.onDidChange((pair) => listener.setCertificate(pair));
+          timers.push(
+            setInterval(() => {
+              lanCertificate.ensure().catch((error: unknown) => services.logger.error({ err: error }, 'LAN certificate renewal failed'));
+            }, CERTIFICATE_CHECK_INTERVAL_MS),
+          );
+        }
         try {
-          await server.listen({ host, port: config.port });
+          await server.listen({
+            host,
+            port: config.port,
+            // Fastify names every address http://; other machines are served HTTPS only.
+            listenTextResolver: (address) => `Server listening at ${isLoopbackAddress(new URL(address).hostname.replace(/^\[|\]$/g, '')) ? address : address.replace(/^http:/, 'https:')}`,
+          });
         } catch (error) {
           if (systemErrorCode(error) === 'EADDRINUSE') {
             throw new StartupError(
@@ -235,9 +266,13 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         await services.messaging.start(await defaultOutboundChannel(services)); // the dispatcher; stopped with the core
         services.strategies.start(); // the strategies' date sweep; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
-        const url = `http://${shownHost}:${port}/`;
-        services.logger.info({ url, host, dataDir: config.dataDir, version: services.version }, 'StoreMAS started');
-        return { url, host, port, initialAdminPassword, initialPasswordFile };
+        const url = servesLan && host !== '0.0.0.0' ? `https://${host}:${port}/` : `http://${shownHost}:${port}/`;
+        const certificate = servesLan ? services.lanCertificate.info() : undefined;
+        const lan = certificate
+          ? { urls: host === '0.0.0.0' ? lanUrls(port) : [`https://${host}:${port}/`], fingerprint256: certificate.fingerprint256 }
+          : undefined;
+        services.logger.info({ url, host, lan, dataDir: config.dataDir, version: services.version }, 'StoreMAS started');
+        return { url, host, port, lan, initialAdminPassword, initialPasswordFile };
       } catch (error) {
         await stop();
         throw error;

@@ -6,6 +6,7 @@ import type { Clock } from './clock.js';
 import type { ApplianceConfig } from './config.js';
 import type { SecretBox } from './crypto/secret-box.js';
 import type { EventBus } from './events/bus.js';
+import type { LanCertificate } from './lan/certificate.js';
 import type { Messaging } from './messaging/dispatcher/service.js';
 import type { NumberLists } from './messaging/lists/lists.js';
 import type { Templates } from './messaging/templates/templates.js';
@@ -47,5 +48,7 @@ export interface ApplianceServices {
   readonly templates: Templates;
   /** The strategy engine (营销策略): suggestions from stock thresholds, active promotions, pushes to members. */
   readonly strategies: Strategies;
+  /** The HTTPS certificate for LAN access: generated on first use or uploaded; its fingerprint for staff. */
+  readonly lanCertificate: LanCertificate;
   readonly startedAt: number;
 }

@@ -6,6 +6,7 @@ import * as storeMirror from './20261122_0310_store_mirror.js';
 import * as listsTemplates from './20261122_0400_lists_templates.js';
 import * as outboxInbox from './20261122_0410_outbox_inbox.js';
 import * as memberSearchIndexes from './20261122_0420_member_search_indexes.js';
+import * as storeConnectionTls from './20261206_0100_store_connection_tls.js';
 import * as reportEvidence from './20261206_0200_report_evidence.js';
 import * as inboundParts from './20261206_0210_inbound_parts.js';
 import * as consentRecord from './20261206_0300_consent_record.js';
@@ -32,6 +33,7 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0400_lists_templates', ...listsTemplates },
   { name: '20261122_0410_outbox_inbox', ...outboxInbox },
   { name: '20261122_0420_member_search_indexes', ...memberSearchIndexes },
+  { name: '20261206_0100_store_connection_tls', ...storeConnectionTls },
   { name: '20261206_0200_report_evidence', ...reportEvidence },
   { name: '20261206_0210_inbound_parts', ...inboundParts },
   { name: '20261206_0300_consent_record', ...consentRecord },

@@ -17,6 +17,8 @@ export const AUDIT_ACTIONS = [
   'user.reset-password',
   'user.change-password',
   'settings.update',
+  'settings.lan-certificate.upload',
+  'settings.lan-certificate.reset',
   'members.create',
   'members.update',
   'members.import',

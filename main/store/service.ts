@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, isAppError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { SOURCE_CLIENTS, openSource, validateSettings, type ConnectionSettings, type SourceClient, type SourceDatabase, type SourceInfo } from './connectors.js';
 import { StoreError, classifySourceError } from './errors.js';
+import { describeTls, normalizeTls } from './tls.js';
 import { ENTITIES, buildSelect, convertRow, validateMapping, type Entity, type FieldError, type MappingDefinition } from './mapping.js';
 import { PRESETS, type PresetName } from './presets.js';
 import { DEFAULT_BATCH_SIZE, runSync, type EntityCounts, type EntityPlan, type RunOutcome, type RunState, type SyncMode } from './sync.js';
@@ -150,9 +151,11 @@ function toConnection(row: ConnectionRow): StoreConnection {
 
 function cleanSettings(client: SourceClient, settings: ConnectionSettings): ConnectionSettings {
   const allowed: Array<keyof ConnectionSettings> =
-    client === 'sqlite' ? ['file', 'idleTimeoutMs'] : ['host', 'port', 'database', 'user', 'ssl', 'trustServerCertificate', 'connectTimeoutMs', 'idleTimeoutMs'];
+    client === 'sqlite' ? ['file', 'idleTimeoutMs'] : ['host', 'port', 'database', 'user', 'connectTimeoutMs', 'idleTimeoutMs'];
   const clean: Record<string, unknown> = {};
   for (const key of allowed) if (settings[key] !== undefined && settings[key] !== '') clean[key] = settings[key];
+  // Stored explicitly (verified TLS when not given), the trusted certificate's fingerprint computed here.
+  if (client !== 'sqlite') clean['tls'] = normalizeTls(settings.tls);
   return clean as ConnectionSettings;
 }
 
@@ -250,7 +253,7 @@ export class StoreMirror {
       // The first connection keeps the POS keys as they are; later ones get "<id>:" so keys cannot collide.
       const others = await trx('store_connections').whereNot('id', newId).where('key_prefix', '').first();
       if (others) await trx('store_connections').where('id', newId).update({ key_prefix: `${newId}:` });
-      await this.audit.record(actor, 'store.connection.create', input.name.trim(), { client: input.client }, trx);
+      await this.audit.record(actor, 'store.connection.create', input.name.trim(), { client: input.client, tls: describeTls(cleanSettings(input.client, input.settings).tls) }, trx);
       return newId;
     });
     return this.getConnection(id);
@@ -274,7 +277,13 @@ export class StoreMirror {
       if (input.scheduleMinutes !== undefined) update['schedule_minutes'] = input.scheduleMinutes;
       if (input.fullCompareHours !== undefined) update['full_compare_hours'] = input.fullCompareHours;
       await trx('store_connections').where({ id }).update(update);
-      await this.audit.record(actor, 'store.connection.update', current.name, { client: input.client, passwordChanged: input.password !== undefined }, trx);
+      await this.audit.record(
+        actor,
+        'store.connection.update',
+        current.name,
+        { client: input.client, passwordChanged: input.password !== undefined, tls: describeTls(cleanSettings(input.client, input.settings).tls) },
+        trx,
+      );
     });
     return this.getConnection(id);
   }
@@ -292,18 +301,23 @@ export class StoreMirror {
     return row.password_enc ? this.secrets.open(row.password_enc, PASSWORD_AD) : undefined;
   }
 
-  private async openConnection(id: number): Promise<{ connection: StoreConnection; source: SourceDatabase }> {
+  private async openConnection(id: number, tls?: ConnectionSettings['tls']): Promise<{ connection: StoreConnection; source: SourceDatabase }> {
     const row = (await this.db('store_connections').where({ id }).first()) as ConnectionRow | undefined;
     if (!row) throw new NotFoundError(`Store connection ${id}`);
     const connection = toConnection(row);
-    return { connection, source: openSource(connection.name, connection.client, connection.settings, this.passwordOf(row)) };
+    const settings = tls === undefined || connection.client === 'sqlite' ? connection.settings : { ...connection.settings, tls: normalizeTls(tls) };
+    return { connection, source: openSource(connection.name, connection.client, settings, this.passwordOf(row)) };
   }
 
-  /** Connects and reports the server version, whether the session is read-only, and the visible tables. */
-  async testConnection(target: number | ConnectionInput): Promise<SourceInfo> {
+  /**
+   * Connects and reports the server version, whether the session is read-only, and the visible tables.
+   * A saved connection may be tried with other encryption settings (a certificate just trusted in the
+   * dialog); its host and user stay the saved ones, so the stored password goes nowhere else.
+   */
+  async testConnection(target: number | ConnectionInput, options: { tls?: ConnectionSettings['tls'] } = {}): Promise<SourceInfo> {
     let source: SourceDatabase;
     if (typeof target === 'number') {
-      ({ source } = await this.openConnection(target));
+      ({ source } = await this.openConnection(target, options.tls));
     } else {
       this.validateInput(target);
       source = openSource(target.name, target.client, target.settings, target.password);
