@@ -22,7 +22,7 @@ export const TrustedCertificateSchema = Type.Object({
   pem: Type.String({ maxLength: 16 * 1024, description: 'The certificate, PEM' }),
   fingerprint256: Type.Optional(Type.String({ description: 'Computed by StoreMAS; when sent, it must match the PEM (what the administrator confirmed)' })),
   subject: Type.Optional(Type.String({ description: 'Computed by StoreMAS' })),
-  validTo: Type.Optional(Type.Number({ description: 'Computed by StoreMAS' })),
+  validTo: Type.Optional(EpochMs({ description: 'Computed by StoreMAS' })),
 });
 
 export const ConnectionTlsSchema = Type.Object(

@@ -1,3 +1,4 @@
+import { EpochMs, Pagination } from './common.js';
 import { Type, type Static, type TSchema } from 'typebox';
 import { FAST_SELLER_ACTIONS, PROMOTION_TYPES, REASON_CODES, STRATEGY_KINDS, STRATEGY_STATES } from '../../strategy/types.js';
 import { literalUnion } from './lists.js';
@@ -64,8 +65,7 @@ export const StrategyListQuery = Type.Object({
   kinds: Type.Optional(Type.Array(StrategyKindSchema)),
   storeCodes: Type.Optional(Type.Array(Type.String({ maxLength: 32 }))),
   q: Type.Optional(Type.String({ maxLength: 64, description: 'Part of the product name or code' })),
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  ...Pagination(),
 });
 
 export const StrategyPage = Type.Object({ items: Type.Array(StrategySchema), total: Type.Integer() });
@@ -138,7 +138,7 @@ export const RecomputeBody = Type.Object({
 });
 export const RecomputeStarted = Type.Object({ runId: Type.Integer() });
 
-const Time = Type.Number({ minimum: 0, description: 'Epoch milliseconds' });
+const Time = EpochMs({ description: 'Epoch milliseconds' });
 
 export const ApproveBody = Type.Object({
   startsAt: Type.Optional(Time),
@@ -197,25 +197,25 @@ const RuleFields = {
   storeCode: Type.Union([Type.Null(), Type.String({ maxLength: 32 })], { description: 'null: all stores' }),
   category: Type.Union([Type.Null(), Type.String({ maxLength: 64 })], { description: 'null: all categories' }),
   productCode: Type.Union([Type.Null(), Type.String({ maxLength: 64 })], { description: 'Set: this product only' }),
-  windowDays: Type.Integer({ description: 'N: average daily sales over the last N days' }),
-  overstockCoverDays: Type.Union([Type.Null(), Type.Integer()], { description: 'X: overstock above X days of cover' }),
-  maxStock: Type.Union([Type.Null(), Type.Number()]),
-  lowCoverDays: Type.Union([Type.Null(), Type.Integer()], { description: 'Y: low stock below Y days of cover' }),
-  minStock: Type.Union([Type.Null(), Type.Number()]),
-  slowDays: Type.Union([Type.Null(), Type.Integer()], { description: 'Z: slow mover after Z days without a sale' }),
-  targetCoverDays: Type.Integer(),
+  windowDays: Type.Integer({ maximum: 365, description: 'N: average daily sales over the last N days' }),
+  overstockCoverDays: Type.Union([Type.Null(), Type.Integer({ maximum: 3650 })], { description: 'X: overstock above X days of cover' }),
+  maxStock: Type.Union([Type.Null(), Type.Number({ maximum: 1_000_000_000 })]),
+  lowCoverDays: Type.Union([Type.Null(), Type.Integer({ maximum: 365 })], { description: 'Y: low stock below Y days of cover' }),
+  minStock: Type.Union([Type.Null(), Type.Number({ maximum: 1_000_000_000 })]),
+  slowDays: Type.Union([Type.Null(), Type.Integer({ maximum: 365 })], { description: 'Z: slow mover after Z days without a sale' }),
+  targetCoverDays: Type.Integer({ maximum: 365 }),
   promotionType: literalUnion(PROMOTION_TYPES),
-  minDiscountPercent: Type.Integer(),
-  maxDiscountPercent: Type.Integer(),
-  buyN: Type.Integer(),
-  promotionDays: Type.Integer(),
-  rejectCooldownDays: Type.Integer(),
+  minDiscountPercent: Type.Integer({ maximum: 90 }),
+  maxDiscountPercent: Type.Integer({ maximum: 90 }),
+  buyN: Type.Integer({ maximum: 20 }),
+  promotionDays: Type.Integer({ maximum: 90 }),
+  rejectCooldownDays: Type.Integer({ maximum: 365 }),
   fastSellerEnabled: Type.Boolean(),
   fastSellerAction: literalUnion(FAST_SELLER_ACTIONS),
-  fastMinDailySales: Type.Number(),
-  fastCoverDays: Type.Integer(),
-  priceRisePercent: Type.Integer(),
-  limitPerCustomer: Type.Integer(),
+  fastMinDailySales: Type.Number({ maximum: 1_000_000_000 }),
+  fastCoverDays: Type.Integer({ maximum: 60 }),
+  priceRisePercent: Type.Integer({ maximum: 50 }),
+  limitPerCustomer: Type.Integer({ maximum: 99 }),
 };
 
 export const RuleSchema = Type.Object({ id: Type.Integer(), enabled: Type.Boolean(), updatedAt: Type.Number(), updatedBy: Type.String(), ...RuleFields });
