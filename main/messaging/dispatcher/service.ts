@@ -9,7 +9,7 @@ import { withdrawConsentByMobile } from '../../members/consent.js';
 import type { OutboundChannel } from '../channel.js';
 import { Batches } from '../batches/batches.js';
 import { InboundParts } from '../inbox/inbound-parts.js';
-import { Inbox } from '../inbox/inbox.js';
+import { INBOUND_ORDER, Inbox } from '../inbox/inbox.js';
 import { optOutHandler } from '../inbox/opt-out.js';
 import type { NumberLists } from '../lists/lists.js';
 import type { PolicySettings } from '../policy/settings.js';
@@ -93,7 +93,7 @@ export class Messaging {
       },
       onQueued: () => this.poke(),
     });
-    this.inbox.use(optOutHandler);
+    this.inbox.use(optOutHandler, INBOUND_ORDER.optOut);
     this.dispatcherOptions = options.dispatcher ?? {};
     const parts = new InboundParts(db);
     this.sink = {
