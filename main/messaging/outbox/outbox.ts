@@ -4,7 +4,7 @@ import type { AuditActor, AuditLog } from '../../auth/audit.js';
 import type { Clock } from '../../clock.js';
 import { AppError, NotFoundError, ValidationError } from '../../errors.js';
 import type { EventBus } from '../../events/bus.js';
-import { encodeSubmit, PduError } from '../../modem/pdu/index.js';
+import { encodeSubmit, encodeSubmitUserData, PduError, type SubmitUserData } from '../../modem/pdu/index.js';
 import { tryNormalizeMobile } from '../numbers.js';
 import { MESSAGE_CATEGORIES, NOT_LISTED, type ListStatus, type MessageCategory } from '../policy/policy.js';
 import type { PolicySettings } from '../policy/settings.js';
@@ -369,7 +369,9 @@ export class Outbox {
         if (parts.length === 0) {
           let encoded;
           try {
-            encoded = encodeSubmit({ to: row.recipient, text: row.text, concatReference: id % 256, requestStatusReport: true });
+            encoded = row.binary_payload
+              ? [{ ...encodeSubmitUserData({ ...(JSON.parse(row.binary_payload) as SubmitUserData), to: row.recipient }), partNumber: 1, partCount: 1 }]
+              : encodeSubmit({ to: row.recipient, text: row.text, concatReference: id % 256, requestStatusReport: true });
           } catch (error) {
             if (!(error instanceof PduError)) throw error;
             await this.moveMessage(trx, row, 'failed', { error_code: error.code, error_message: error.message });
@@ -644,6 +646,7 @@ export class Outbox {
               pinned_modem: row.pinned_modem,
               reply_modem: row.reply_modem,
               in_reply_to: row.in_reply_to,
+              binary_payload: row.binary_payload,
               automatic: false,
               due_at: now,
               not_after: row.not_after,
