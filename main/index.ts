@@ -24,6 +24,7 @@ import type { ApplianceServices } from './services.js';
 import { Settings } from './settings/settings.js';
 import { StoreMirror } from './store/service.js';
 import { Members } from './members/members.js';
+import { MasDatabaseInterface } from './mas/db/service.js';
 import { VERSION } from './version.js';
 
 export type { ApplianceConfig } from './config.js';
@@ -100,6 +101,19 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     stack.push(() => modems.stop());
     const messaging = new Messaging({ db, clock, audit, events, logger: logger.child({ component: 'messaging' }), settings, lists });
     stack.push(() => messaging.stop());
+    const masDb = new MasDatabaseInterface({
+      db,
+      clock,
+      audit,
+      events,
+      logger: logger.child({ component: 'mas-db' }),
+      secrets,
+      settings,
+      outbox: messaging.outbox,
+      modems,
+      onQueued: () => messaging.poke(),
+    });
+    stack.push(() => masDb.stop());
     const services: ApplianceServices = {
       version: VERSION,
       config,
@@ -117,6 +131,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       lists,
       messaging,
       modems,
+      masDb,
       templates: new Templates(db, clock, audit),
       startedAt: clock.now(),
     };
@@ -222,6 +237,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         services.store.start(); // scheduled POS syncs; stopped with the core
         await services.modems.start(); // opens the configured modems' ports; stopped with the core
         await services.messaging.start(await defaultOutboundChannel(services)); // the dispatcher; stopped with the core
+        await services.masDb.start(); // serves the MAS tables once the outbox sends; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = `http://${shownHost}:${port}/`;
         services.logger.info({ url, host, dataDir: config.dataDir, version: services.version }, 'StoreMAS started');

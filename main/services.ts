@@ -13,6 +13,7 @@ import type { ModemPool } from './modem/pool.js';
 import type { Settings } from './settings/settings.js';
 import type { StoreMirror } from './store/service.js';
 import type { Members } from './members/members.js';
+import type { MasDatabaseInterface } from './mas/db/service.js';
 
 /**
  * What the API and the CLI reach through: the appliance's services, wired once
@@ -42,6 +43,8 @@ export interface ApplianceServices {
   readonly messaging: Messaging;
   /** The GSM modems: configs, live status, routing, counters and health history. */
   readonly modems: ModemPool;
+  /** The MAS database interface (MAS 数据库接口): api_mt/api_mo/api_rpt tables served to the store's existing software. */
+  readonly masDb: MasDatabaseInterface;
   /** SMS template library (营销库). */
   readonly templates: Templates;
   readonly startedAt: number;

@@ -26,6 +26,7 @@ import { messageRoutes } from './routes/messages.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { storeRoutes } from './routes/store.js';
 import { modemRoutes } from './routes/modems.js';
+import { masDbRoutes } from './routes/mas-db.js';
 
 export type ApiServer = FastifyInstance;
 
@@ -219,6 +220,7 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
       await api.register(inboxRoutes, { services, prefix: '/inbox' });
       await api.register(storeRoutes, { services, prefix: '/store' });
       await api.register(modemRoutes, { services, prefix: '/modems' });
+      await api.register(masDbRoutes, { services, prefix: '/mas-db' });
     },
     { prefix: '/api' },
   );

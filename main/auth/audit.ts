@@ -52,6 +52,13 @@ export const AUDIT_ACTIONS = [
   'store.schedule.update',
   'store.sync.start',
   'store.sync.cancel',
+  'masdb.connection.update',
+  'masdb.code.create',
+  'masdb.code.update',
+  'masdb.code.pause',
+  'masdb.code.resume',
+  'masdb.code.delete',
+  'masdb.login.reset',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -31,6 +31,10 @@ export const PERMISSIONS = [
   'modems.manage',
   'store.read',
   'store.manage',
+  /** The 接口 page: MAS database codes, their status and problems. */
+  'integrations.read',
+  /** Connection, codes, pausing, integrators' logins. */
+  'integrations.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -51,6 +55,7 @@ const MANAGER: readonly Permission[] = [
   'reports.read',
   'modems.read',
   'store.read',
+  'integrations.read',
 ];
 
 const OPERATOR: readonly Permission[] = [
