@@ -9,11 +9,13 @@ import iconv from 'iconv-lite';
 import type { Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../main/auth/audit.js';
+import { openSqlite } from '../../main/db/connection.js';
 import { openCore, type OpenedCore } from '../../main/index.js';
 import { decodePdu, type DecodedSubmit } from '../../main/modem/pdu/index.js';
 import { startStandaloneSimulator, type StandaloneSimulator } from '../../main/modem/sim/standalone.js';
 import { startMariaDb, type DbServer } from '../support/dbservers.js';
 import { tempDir, testConfig } from '../support/appliance.js';
+import { startServe } from '../support/cli.js';
 import { tempPtyDir } from '../support/pty.js';
 import { connectPlain, IMAPI_GATEWAY_CONN_ERR, IMAPI_IFSTATUS_INVALID, plainInsert, plainReceive, StockMasClient, type MasLogin } from '../support/mas-clients.js';
 
@@ -26,7 +28,7 @@ beforeAll(async () => {
   await server.exec(
     `CREATE USER '${STOREMAS_USER.user}'@'%' IDENTIFIED BY '${STOREMAS_USER.password}';` +
       `GRANT ALL ON \`mas\`.* TO '${STOREMAS_USER.user}'@'%' WITH GRANT OPTION; GRANT CREATE USER ON *.* TO '${STOREMAS_USER.user}'@'%';` +
-      `GRANT ALL ON \`mas2\`.* TO '${STOREMAS_USER.user}'@'%' WITH GRANT OPTION; GRANT ALL ON \`mas3\`.* TO '${STOREMAS_USER.user}'@'%' WITH GRANT OPTION;`,
+      ['mas2', 'mas3', 'mas4', 'mas5'].map((db) => `GRANT ALL ON \`${db}\`.* TO '${STOREMAS_USER.user}'@'%' WITH GRANT OPTION;`).join(''),
   );
 }, 120_000);
 afterAll(async () => server?.stop());
@@ -49,7 +51,7 @@ interface Rig {
 }
 
 /** A core with one serial modem on a PTY simulator, sending fast, and the MAS interface on `database`. */
-async function rig(database: string, options: { port?: number; statusReports?: Record<string, 'delivered' | 'failed'> } = {}): Promise<Rig> {
+async function rig(database: string, options: { port?: number; statusReports?: Record<string, 'delivered' | 'failed'>; modem?: boolean } = {}): Promise<Rig> {
   const data = tempDir('storemas-masdb-');
   const pty = await tempPtyDir();
   const sim = await startStandaloneSimulator({
@@ -58,7 +60,7 @@ async function rig(database: string, options: { port?: number; statusReports?: R
   });
   const core = await openCore(testConfig(data.dir), { lock: false });
   const { services } = core;
-  await services.modems.add({ name: 'SIM-0', kind: 'serial', portPath: sim.link, limits: { minGapMs: 5, perHour: 100_000, perDay: 100_000 } }, SYSTEM_ACTOR);
+  if (options.modem !== false) await services.modems.add({ name: 'SIM-0', kind: 'serial', portPath: sim.link, limits: { minGapMs: 5, perHour: 100_000, perDay: 100_000 } }, SYSTEM_ACTOR);
   await services.modems.start();
   await services.messaging.start(services.modems);
   await services.masDb.start();
@@ -236,7 +238,7 @@ describe('MAS database interface against MariaDB', () => {
     let direct: Connection | undefined;
     try {
       await masDb.createCode(SYSTEM_ACTOR, { code: 'pos' });
-      await until('connected', async () => (await masDb.status()).state === 'connected');
+      await until('connected, the table made', async () => (await masDb.status()).codes[0]?.waiting === 0);
       direct = await connectPlain(admin);
       await plainInsert(direct, 'pos', { mobiles: '13800138001', content: '第一条' });
       await until('the first text sent', async () => sentTo(r.sim).has('+8613800138001'));
@@ -274,6 +276,52 @@ describe('MAS database interface against MariaDB', () => {
     }
   }, 90_000);
 
+  it('bad rows: each refused into api_rpt with its code, the good ones queued; 20,000 numbers in one row; SEND_TIME honoured', async () => {
+    const r = await rig('mas5', { modem: false });
+    const { masDb, db } = r.core.services;
+    await masDb.createCode(SYSTEM_ACTOR, { code: 'bad', category: 'marketing' });
+    await until('tables', async () => (await masDb.status()).codes[0]?.waiting === 0);
+    const admin = await connectPlain(r.admin);
+    try {
+      const many = Array.from({ length: 20_000 }, (_, i) => `137${String(i).padStart(8, '0')}`).join(',');
+      const insert = (columns: string, values: unknown[]) =>
+        admin.query(`INSERT INTO api_mt_bad (${columns}) VALUES (${values.map(() => '?').join(', ')})`, values);
+      await insert('SM_ID, MOBILES, CONTENT', [1, many, '会员日全场八折']);
+      await insert('SM_ID, MOBILES, CONTENT', [2, '13800138000', '长'.repeat(2_001)]);
+      await insert('SM_ID, MOBILES, CONTENT, SEND_TIME', [3, '13800138000', '定时', '0000-00-00 00:00:00']);
+      await insert('SM_ID, MOBILES, CONTENT, SEND_TIME', [4, '13800138000', '过去的时间', '2020-01-01 08:00:00']);
+      await insert('SM_ID, MOBILES, CONTENT, SEND_TIME', [5, '13800138001', '明年的时间', '2099-01-01 08:00:00']);
+      await insert('SM_ID, MOBILES, CONTENT, SM_TYPE, MSG_FMT', [6, '13800138000', '0605040B8423F', 2, 4]);
+      await insert('SM_ID, MOBILES, CONTENT', [7, ' ', '没有号码']);
+      await r.core.services.lists.add(SYSTEM_ACTOR, 'black', { mobile: '13800138002', scope: 'all', reason: '投诉' });
+      await insert('SM_ID, MOBILES, CONTENT', [8, '13800138002', '黑名单']);
+      const rpt = await until('the refusals and the blocked number in api_rpt_bad', async () => {
+        const [rows] = await admin.query('SELECT SM_ID, MOBILE, RPT_CODE, RPT_DESC FROM api_rpt_bad ORDER BY SM_ID');
+        return (rows as unknown[]).length >= 4 ? (rows as Array<{ SM_ID: number; MOBILE: string; RPT_CODE: number; RPT_DESC: string }>) : undefined;
+      }, 60_000);
+      expect(rpt.map((x) => `${x.SM_ID}|${x.MOBILE}|${x.RPT_CODE}|${x.RPT_DESC}`)).toEqual([
+        '2|13800138000|13|CONTENT_TOO_LONG',
+        '3|13800138000|14|BAD_SEND_TIME',
+        '6|13800138000|15|BAD_PDU',
+        '7||11|EMPTY_MOBILES',
+        '8|13800138002|5|BLACKLIST',
+      ]);
+      const queued: Array<{ n: number }> = await db('outbox_messages').where('source', 'mas-db').whereNot('status', 'blocked').count({ n: '*' });
+      expect(Number(queued[0]!.n)).toBe(20_002);
+      const scheduled: { due_at: number } = await db('outbox_messages').where('recipient', '+8613800138001').first();
+      expect(Number(scheduled.due_at)).toBe(Date.UTC(2099, 0, 1, 0, 0, 0));
+      const now: { due_at: number; created_at: number } = await db('outbox_messages').where({ recipient: '+8613800138000', category: 'marketing' }).whereNot('status', 'blocked').first();
+      expect(Number(now.due_at)).toBeGreaterThanOrEqual(Number(now.created_at)); // a past SEND_TIME sends now (or after quiet hours)
+      const batch: { id: string; kind: string } = await db('outbox_batches').where('kind', 'mas-db').first();
+      expect(batch.id).toMatch(/^mas-db:bad:\d{4}-\d\d-\d\d$/);
+      const [left] = await admin.query('SELECT COUNT(*) AS n FROM api_mt_bad');
+      expect(Number((left as Array<{ n: number }>)[0]!.n)).toBe(0);
+    } finally {
+      await admin.end();
+      await r.close();
+    }
+  }, 90_000);
+
   it('refuses to connect unencrypted when TLS is required, saying what to do', async () => {
     const data = tempDir('storemas-masdb-tls-');
     const core = await openCore(testConfig(data.dir), { lock: false });
@@ -291,6 +339,81 @@ describe('MAS database interface against MariaDB', () => {
       data.remove();
     }
   });
+});
+
+describe('a crash between queueing and deleting', () => {
+  it('StoreMAS killed after the rows are queued but before api_mt is emptied: after the restart nothing is lost and nothing sent twice', async () => {
+    const data = tempDir('storemas-masdb-crash-');
+    const pty = await tempPtyDir();
+    const sim = await startStandaloneSimulator({ link: path.join(pty.dir, 'ttySIM0'), modem: { latency: 'zero', statusReports: { delayMs: [20, 20] } } });
+    const admin = await connectPlain({ host: server.host, port: server.port, user: server.adminUser, password: server.adminPassword, database: 'mysql' });
+    const served: Array<{ stop(signal?: NodeJS.Signals): Promise<number | null> }> = [];
+    let restarted: OpenedCore | undefined;
+    try {
+      // Set up as an installer would: the modem, the connection, the code (its tables made at once).
+      const setup = await openCore(testConfig(data.dir), { lock: false });
+      await setup.services.modems.add({ name: 'SIM-0', kind: 'serial', portPath: sim.link, limits: { minGapMs: 5, perHour: 100_000, perDay: 100_000 } }, SYSTEM_ACTOR);
+      await setup.services.masDb.start();
+      await setup.services.masDb.saveConnection(SYSTEM_ACTOR, { host: server.host, port: server.port, user: STOREMAS_USER.user, password: STOREMAS_USER.password, database: 'mas4', tls: { mode: 'off' } });
+      await setup.services.masDb.createCode(SYSTEM_ACTOR, { code: 'pos' });
+      const login = await setup.services.masDb.resetLogin(SYSTEM_ACTOR, 'pos');
+      await setup.close();
+
+      const client = await connectPlain(login);
+      const numbers = Array.from({ length: 30 }, (_, i) => `1360013${String(i).padStart(4, '0')}`);
+      for (const [i, mobile] of numbers.entries()) await plainInsert(client, 'pos', { mobiles: mobile, content: `订单${i}已发货`, smId: 1000 + i, srcId: 0 });
+
+      // The delete is refused: StoreMAS queues the rows, then cannot remove them — the moment to die.
+      await admin.query("REVOKE DELETE ON `mas4`.* FROM 'storemas'@'%'");
+      const spawned = Date.now();
+      const first = await startServe(['--data-dir', data.dir, '--no-demo'], { STOREMAS_LOG_LEVEL: 'error' });
+      served.push(first);
+      console.log(`mas-db crash: storemas serve up in ${Date.now() - spawned} ms`);
+      const db = openSqlite(path.join(data.dir, 'storemas.sqlite'));
+      try {
+        await until('all 30 queued and sent', async () => sentTo(sim).size === 30, 60_000);
+        console.log(`mas-db crash: all sent ${Date.now() - spawned} ms after spawn`);
+        expect(Number((await db('outbox_messages').count({ n: '*' }))[0]!.n)).toBe(30);
+        await first.stop('SIGKILL');
+        const [waiting] = await client.query('SELECT COUNT(*) AS n FROM api_mt_pos');
+        expect(Number((waiting as Array<{ n: number }>)[0]!.n)).toBe(30);
+
+        await admin.query("GRANT DELETE ON `mas4`.* TO 'storemas'@'%'");
+        // Restarted in this process (what matters is what the killed one left behind).
+        const second = await openCore(testConfig(data.dir), { lock: false });
+        restarted = second;
+        await second.services.modems.start();
+        await second.services.messaging.start(second.services.modems);
+        await second.services.masDb.start();
+        await until('api_mt_pos emptied', async () => {
+          const [rows] = await client.query('SELECT COUNT(*) AS n FROM api_mt_pos');
+          return Number((rows as Array<{ n: number }>)[0]!.n) === 0;
+        }, 60_000);
+        const reports = await until('one report per message', async () => {
+          const [rows] = await client.query('SELECT SM_ID, MOBILE, RPT_CODE FROM api_rpt_pos ORDER BY SM_ID');
+          return (rows as unknown[]).length >= 30 ? (rows as Array<{ SM_ID: number; MOBILE: string; RPT_CODE: number }>) : undefined;
+        }, 60_000);
+        await new Promise((resolve) => setTimeout(resolve, 1_500)); // anything sent twice would show by now
+        await second.close();
+        restarted = undefined;
+        expect(reports.map((r) => `${r.SM_ID}:${r.MOBILE}:${r.RPT_CODE}`)).toEqual(numbers.map((m, i) => `${1000 + i}:${m}:0`));
+        expect(Number((await db('outbox_messages').count({ n: '*' }))[0]!.n)).toBe(30);
+        const sent = sentTo(sim);
+        expect([...sent.values()].filter((list) => list.length !== 1)).toEqual([]);
+        expect([...sent.keys()].sort()).toEqual(numbers.map((m) => `+86${m}`).sort());
+      } finally {
+        await db.destroy();
+        await client.end();
+      }
+    } finally {
+      for (const s of served) await s.stop('SIGKILL').catch(() => undefined);
+      await restarted?.close();
+      await admin.end();
+      await sim.stop();
+      await pty.dispose();
+      data.remove();
+    }
+  }, 150_000);
 });
 
 /** A TCP proxy to the server that the test can cut (every connection reset, none accepted) and restore. */

@@ -191,7 +191,8 @@ export class MasDbRunner {
     if (reports >= 500 || replies.written >= 500) wait = 0;
     if (Date.now() - this.lastPrune > 3_600_000) {
       this.lastPrune = Date.now();
-      await pruneWritten(pool, this.deps.now());
+      // Housekeeping only: a user that may not delete there must not stop the interface.
+      await pruneWritten(pool, this.deps.now()).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'MAS database: could not prune storemas_written'));
     }
     return wait;
   }
