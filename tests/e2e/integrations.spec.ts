@@ -89,6 +89,10 @@ test.describe('接口: MAS database interface', () => {
       // The page fits 1366×768 without a sideways scroll in the codes table.
       const overflow = await page.getByTestId('masdb-codes').locator('.el-scrollbar__wrap').first().evaluate((el) => el.scrollWidth - el.clientWidth);
       expect(overflow).toBeLessThanOrEqual(1);
+      await page.getByTestId('language-switch').click();
+      await page.getByTestId('language-en').click();
+      await expect(page.getByTestId('masdb-paused-003')).toHaveText('Paused');
+      await snap(page, 'integrations-live-en');
     } finally {
       await client.release();
       await other.end();

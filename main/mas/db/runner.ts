@@ -185,8 +185,9 @@ export class MasDbRunner {
     }
     const context = { pool, db: this.deps.db, now: this.deps.now(), timeZone, codes: byCode };
     const reports = await writeReports(context);
-    const replies = await writeReplies(context, await this.deps.inboxCursor());
-    if (replies.cursor !== (await this.deps.inboxCursor())) await this.deps.setInboxCursor(replies.cursor);
+    const cursor = await this.deps.inboxCursor();
+    const replies = await writeReplies(context, cursor);
+    if (replies.cursor !== cursor) await this.deps.setInboxCursor(replies.cursor);
     if (reports > 0 || replies.written > 0) this.deps.onChange();
     if (reports >= 500 || replies.written >= 500) wait = 0;
     if (Date.now() - this.lastPrune > 3_600_000) {

@@ -172,7 +172,7 @@ export default {
     noProblems: 'No texts refused',
     today: {
       taken: 'Taken today',
-      takenHint: 'From api_mt into the outbox',
+      takenHint: 'api_mt → outbox',
       reports: 'Reports today',
       reportsHint: 'Written to api_rpt',
       replies: 'Replies today',
