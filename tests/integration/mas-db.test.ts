@@ -316,6 +316,16 @@ describe('MAS database interface against MariaDB', () => {
       expect(batch.id).toMatch(/^mas-db:bad:\d{4}-\d\d-\d\d$/);
       const [left] = await admin.query('SELECT COUNT(*) AS n FROM api_mt_bad');
       expect(Number((left as Array<{ n: number }>)[0]!.n)).toBe(0);
+
+      // A message left unknown by a crash and sent again by an operator: the new message answers for it, the old one never reports.
+      const old: { id: number } = await db('outbox_messages').where('recipient', '+8613800138001').first();
+      await db('outbox_messages').where('id', old.id).update({ status: 'unknown' });
+      const resent = await r.core.services.messaging.outbox.resolveUnknown(SYSTEM_ACTOR, old.id, 'resend');
+      expect(resent.status).toBe('failed');
+      await until('the link moved to the new message', async () => (await db('mas_db_messages').where('message_id', resent.resentAs!).first()) !== undefined);
+      expect(await db('mas_db_messages').where('message_id', old.id).first()).toBeUndefined();
+      const [forOld] = await admin.query('SELECT COUNT(*) AS n FROM api_rpt_bad WHERE SM_ID = 5');
+      expect(Number((forOld as Array<{ n: number }>)[0]!.n)).toBe(0);
     } finally {
       await admin.end();
       await r.close();
