@@ -1,5 +1,5 @@
 import net from 'node:net';
-import mysql from 'mysql2/promise';
+import mysql, { type Pool, type PoolConnection } from 'mysql2/promise';
 import { AppError } from '../../errors.js';
 
 /**
@@ -89,4 +89,20 @@ export function classifyMysqlError(error: unknown, settings: Pick<MasDbSettings,
     return new MasDbError('MAS_DB_TLS_UNTRUSTED', `${where} presented a certificate StoreMAS cannot verify (${message}). Trust the server's own certificate (paste it under encryption), or give the server one from a trusted authority.`, 502);
   }
   return new MasDbError('MAS_DB_ERROR', `${where} answered with an error: ${message}`, 502, { cause: code });
+}
+
+/** Runs `work` in one MySQL transaction on a connection of the pool: committed whole, or rolled back. */
+export async function inTransaction<T>(pool: Pool, work: (connection: PoolConnection) => Promise<T>): Promise<T> {
+  const connection = await pool.getConnection();
+  try {
+    await connection.beginTransaction();
+    const result = await work(connection);
+    await connection.commit();
+    return result;
+  } catch (error) {
+    await connection.rollback().catch(() => undefined);
+    throw error;
+  } finally {
+    connection.release();
+  }
 }

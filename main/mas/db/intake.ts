@@ -7,6 +7,7 @@ import type { Recipient } from '../../messaging/outbox/enqueue.js';
 import type { SendRequest } from '../../messaging/outbox/outbox.js';
 import { countToday, recordProblems, wallClock, type Problem } from './activity.js';
 import type { MasDbCode } from './config.js';
+import { inTransaction } from './connection.js';
 import { readMtRow, type MtRow } from './mt-rows.js';
 import { REJECTIONS } from './report-codes.js';
 import { mtTable, quote, rptTable } from './schema.js';
@@ -122,9 +123,7 @@ export async function takeRows(ctx: IntakeContext, code: MasDbCode): Promise<Int
   await linkMessages(db, code, generation, links, now);
 
   // Persisted in the outbox: now the rows may go, and the refused ones get their answer, in one MySQL transaction.
-  const connection = await pool.getConnection();
-  try {
-    await connection.beginTransaction();
+  await inTransaction(pool, async (connection) => {
     if (reports.length > 0) {
       const time = wallClock(timeZone, now);
       for (let i = 0; i < reports.length; i += 500) {
@@ -136,13 +135,7 @@ export async function takeRows(ctx: IntakeContext, code: MasDbCode): Promise<Int
       }
     }
     await connection.query(`DELETE FROM ${quote(mtTable(code.code))} WHERE AUTO_SN IN (?)`, [rows.map((r) => r.autoSn)]);
-    await connection.commit();
-  } catch (error) {
-    await connection.rollback().catch(() => undefined);
-    throw error;
-  } finally {
-    connection.release();
-  }
+  });
 
   const lastAutoSn = Math.max(...rows.map((r) => Number(r.autoSn)));
   await db('mas_db_codes')

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { isGsm7 } from '../../modem/pdu/index.js';
 import { countToday, wallClock } from './activity.js';
+import { inTransaction } from './connection.js';
 import { replyEncodingOf, type MasDbCode } from './config.js';
 import { encodeForClient, replyEncodingFor } from './encoding.js';
 import { NO_REPORT_AFTER_MS, reportFor } from './report-codes.js';
@@ -157,20 +158,6 @@ export async function writeReplies(ctx: WriteBackContext, cursor: number): Promi
     written += replies.length;
   }
   return { cursor: Number(texts[texts.length - 1]!.id), written };
-}
-
-async function inTransaction(pool: Pool, work: (connection: PoolConnection) => Promise<void>): Promise<void> {
-  const connection = await pool.getConnection();
-  try {
-    await connection.beginTransaction();
-    await work(connection);
-    await connection.commit();
-  } catch (error) {
-    await connection.rollback().catch(() => undefined);
-    throw error;
-  } finally {
-    connection.release();
-  }
 }
 
 /** The refs of `kind` not written before (locked, so two StoreMAS never write one twice). */

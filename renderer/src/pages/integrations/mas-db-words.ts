@@ -1,4 +1,5 @@
 import { useI18n } from 'vue-i18n';
+import { ElMessage } from 'element-plus';
 import { ApiError } from '../../api/client';
 import type { MasDbCodeStatusDto } from '../../api/mas-db';
 import { useApiError } from '../../composables/useApiError';
@@ -31,5 +32,15 @@ export function useMasDbWords() {
     return seen && te(`masdb.encodings.${seen}`) ? t('masdb.encodings.autoSeen', { seen: t(`masdb.encodings.${seen}`) }) : t('masdb.encodings.autoDefault');
   }
 
-  return { error, errorTitle, problem, encoding };
+  /** Copies a login field or the setup SQL, saying whether it worked (the clipboard needs a secure context). */
+  async function copy(text: string): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(text);
+      ElMessage.success(t('masdb.copied'));
+    } catch {
+      ElMessage.warning(t('masdb.copyFailed'));
+    }
+  }
+
+  return { error, errorTitle, problem, encoding, copy };
 }
