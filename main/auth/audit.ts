@@ -70,6 +70,13 @@ export const AUDIT_ACTIONS = [
   'strategies.rule.create',
   'strategies.rule.update',
   'strategies.rule.delete',
+  'masdb.connection.update',
+  'masdb.code.create',
+  'masdb.code.update',
+  'masdb.code.pause',
+  'masdb.code.resume',
+  'masdb.code.delete',
+  'masdb.login.reset',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
