@@ -24,6 +24,11 @@ import type { ApplianceServices } from './services.js';
 import { Settings } from './settings/settings.js';
 import { StoreMirror } from './store/service.js';
 import { Members } from './members/members.js';
+import { ProductSearch } from './sms-services/product-search.js';
+import { SmsServices } from './sms-services/service.js';
+import { NO_STRATEGIES } from './sms-services/strategy-answers.js';
+import { StaffDirectory } from './staff/staff.js';
+import type { StoreSyncEvent } from './store/service.js';
 import { VERSION } from './version.js';
 
 export type { ApplianceConfig } from './config.js';
@@ -100,6 +105,18 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     stack.push(() => modems.stop());
     const messaging = new Messaging({ db, clock, audit, events, logger: logger.child({ component: 'messaging' }), settings, lists });
     stack.push(() => messaging.stop());
+    const staff = new StaffDirectory(db, clock, audit, events, config.auth.scryptCost);
+    const products = new ProductSearch(db, events, logger.child({ component: 'sms-services' }));
+    stack.push(() => products.stop());
+    // 促销/策略/同意 ask the strategy engine; until it is built in, there are no strategies.
+    const smsServices = new SmsServices({ db, clock, audit, events, logger: logger.child({ component: 'sms-services' }), settings, lists, staff, products, strategies: NO_STRATEGIES });
+    messaging.inbox.use(smsServices.inboundHandler); // after opt-out
+    // The 库存 product index follows the mirror: refreshed after every sync that wrote something.
+    stack.push(
+      events.onDidPublish((event) => {
+        if (event.type === 'store.sync' && ['finished', 'cancelled'].includes((event.data as StoreSyncEvent).state)) products.requestRefresh();
+      }),
+    );
     const services: ApplianceServices = {
       version: VERSION,
       config,
@@ -118,6 +135,8 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       messaging,
       modems,
       templates: new Templates(db, clock, audit),
+      staff,
+      smsServices,
       startedAt: clock.now(),
     };
     return { services, migrationsApplied, close };
@@ -213,6 +232,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
           }, 60_000),
         );
         services.store.start(); // scheduled POS syncs; stopped with the core
+        services.smsServices.requestProductIndexRefresh(); // catches up with a mirror synced before this version
         await services.modems.start(); // opens the configured modems' ports; stopped with the core
         await services.messaging.start(await defaultOutboundChannel(services)); // the dispatcher; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;

@@ -13,6 +13,8 @@ import type { ModemPool } from './modem/pool.js';
 import type { Settings } from './settings/settings.js';
 import type { StoreMirror } from './store/service.js';
 import type { Members } from './members/members.js';
+import type { SmsServices } from './sms-services/service.js';
+import type { StaffDirectory } from './staff/staff.js';
 
 /**
  * What the API and the CLI reach through: the appliance's services, wired once
@@ -44,5 +46,9 @@ export interface ApplianceServices {
   readonly modems: ModemPool;
   /** SMS template library (营销库). */
   readonly templates: Templates;
+  /** The staff directory (员工): who may use the staff SMS services. */
+  readonly staff: StaffDirectory;
+  /** SMS services (短信服务): keywords, answers to texts, lock-out, query log. */
+  readonly smsServices: SmsServices;
   readonly startedAt: number;
 }

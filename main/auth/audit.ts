@@ -51,6 +51,14 @@ export const AUDIT_ACTIONS = [
   'store.schedule.update',
   'store.sync.start',
   'store.sync.cancel',
+  'services.update',
+  'services.settings',
+  'services.lockout',
+  'staff.create',
+  'staff.update',
+  'staff.activate',
+  'staff.deactivate',
+  'staff.import',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -28,6 +28,9 @@ export const PERMISSIONS = [
   'modems.manage',
   'store.read',
   'store.manage',
+  'services.read',
+  'services.manage',
+  'staff.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -47,6 +50,9 @@ const MANAGER: readonly Permission[] = [
   'reports.read',
   'modems.read',
   'store.read',
+  'services.read',
+  'services.manage',
+  'staff.manage',
 ];
 
 const OPERATOR: readonly Permission[] = [
@@ -57,6 +63,7 @@ const OPERATOR: readonly Permission[] = [
   'lists.read',
   'modems.read',
   'store.read',
+  'services.read',
 ];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
