@@ -25,6 +25,8 @@ import { messageRoutes } from './routes/messages.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { storeRoutes } from './routes/store.js';
 import { modemRoutes } from './routes/modems.js';
+import { smsServiceRoutes } from './routes/sms-services.js';
+import { staffRoutes } from './routes/staff.js';
 
 export type ApiServer = FastifyInstance;
 
@@ -201,6 +203,8 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
       await api.register(inboxRoutes, { services, prefix: '/inbox' });
       await api.register(storeRoutes, { services, prefix: '/store' });
       await api.register(modemRoutes, { services, prefix: '/modems' });
+      await api.register(smsServiceRoutes, { services, prefix: '/sms-services' });
+      await api.register(staffRoutes, { services, prefix: '/staff' });
     },
     { prefix: '/api' },
   );

@@ -12,6 +12,7 @@ import { registerListsCommands } from './lists.js';
 import { registerMembersCommands } from './members.js';
 import { registerMessagingCommands } from './messaging.js';
 import { registerStoreCommands } from './store.js';
+import { registerServicesCommands } from './services.js';
 
 /**
  * The `storemas` command line. Each capability registers its subcommands in
@@ -37,6 +38,7 @@ export function buildProgram(out: CliOutput = consoleOutput): Command {
   registerMembersCommands(program, out);
   registerMessagingCommands(program, out);
   registerStoreCommands(program, out);
+  registerServicesCommands(program, out);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
