@@ -203,7 +203,7 @@ describe('SMS services: staff', () => {
     }
     expect(await lastLog()).toMatchObject({ outcome: 'refused', refused_reason: 'not-staff' });
     expect((await t.core.services.lists.statusOf('13700000001')).blacklist).toBeNull();
-    // The fifth refusal is answered too, and locks the number out.
+    // The fifth refusal is queued and locks the number out (the dispatcher then holds that answer back: with-simulator.test).
     expect((await text('13700000001', 'KC 可乐')).reply).toContain('仅限本店员工');
     const status = await t.core.services.lists.statusOf('13700000001');
     expect(status.blacklist).toMatchObject({ scope: 'inbound', source: 'lockout', expiresAt: t.clock.now() + 24 * HOUR });
