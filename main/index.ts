@@ -110,7 +110,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     stack.push(() => products.stop());
     // 促销/策略/同意 ask the strategy engine; until it is built in, there are no strategies.
     const smsServices = new SmsServices({ db, clock, audit, events, logger: logger.child({ component: 'sms-services' }), settings, lists, staff, products, strategies: NO_STRATEGIES });
-    messaging.inbox.use(smsServices.inboundHandler); // after opt-out
+    smsServices.attach(messaging.inbox); // after opt-out
     // The 库存 product index follows the mirror: refreshed after every sync that wrote something.
     stack.push(
       events.onDidPublish((event) => {

@@ -39,7 +39,7 @@ export interface ProductSearchResult {
 const SHIFT = 2 ** 21;
 const INITIALS_RANGE = 2 ** 42;
 /** Candidate rows read for one query at most: bounded whatever the catalogue. */
-const CANDIDATE_CAP = 2_000;
+const CANDIDATE_CAP = 500;
 // Small batches: each is one write transaction, and inbound texts wait for the connection meanwhile.
 const BATCH = 250;
 const ROWS_PER_STATEMENT = 400;

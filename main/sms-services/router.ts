@@ -94,7 +94,7 @@ export class SmsRouter {
   ) {}
 
   /** The answer to one text. Never throws: what goes wrong inside becomes the "system busy" reply. */
-  async answer(from: string, text: string, ctx: AskContext, options: { act: boolean }): Promise<Answer> {
+  async answer(from: string, text: string, ctx: AskContext, options: { act: () => Promise<boolean> }): Promise<Answer> {
     const parsed = parseRequest(text, ctx.table);
     const asker: Asker = { from: tryNormalizeMobile(from) ?? from, members: undefined, staff: undefined };
     const base = { service: parsed.service, argument: parsed.argument.slice(0, 100), refusedReason: null, memberId: null, staffId: null };
@@ -132,7 +132,7 @@ export class SmsRouter {
     return asker.members;
   }
 
-  private async serve(parsed: ParsedRequest, service: ServiceId, asker: Asker, ctx: AskContext, options: { act: boolean }): Promise<Omit<Answer, 'service' | 'argument'>> {
+  private async serve(parsed: ParsedRequest, service: ServiceId, asker: Asker, ctx: AskContext, options: { act: () => Promise<boolean> }): Promise<Omit<Answer, 'service' | 'argument'>> {
     const definition = SERVICES[service];
     const none = { refusedReason: null, memberId: null, staffId: null };
     if (definition.audience === 'member') {
@@ -325,7 +325,7 @@ export class SmsRouter {
   }
 
   /** 同意 n / 拒绝 n: checks the store is the person's, then decides (only when acting for real). */
-  private async decide(action: 'approve' | 'reject', argument: string, staff: StaffMember, ctx: AskContext, options: { act: boolean }): Promise<Pick<Answer, 'outcome' | 'reply' | 'refusedReason'>> {
+  private async decide(action: 'approve' | 'reject', argument: string, staff: StaffMember, ctx: AskContext, options: { act: () => Promise<boolean> }): Promise<Pick<Answer, 'outcome' | 'reply' | 'refusedReason'>> {
     const id = Number(argument);
     const command = action === 'approve' ? '同意' : '拒绝';
     const general = (key: string, values: Record<string, string>) => fitText(ctx.general[key] ?? '', { 指令: command, 编号: String(id), ...values }, this.budget(ctx));
@@ -351,7 +351,7 @@ export class SmsRouter {
       return { outcome: 'answered', refusedReason: null, reply: general('strategyNotPending', { 状态: STRATEGY_STATE_WORDS[strategy.state] ?? strategy.state }) };
     }
     let decided = strategy;
-    if (options.act) {
+    if (await options.act()) {
       const by = { kind: 'staff' as const, staffId: staff.id, name: staff.name, mobile: staff.mobile };
       try {
         decided = action === 'approve' ? await this.strategies().approve(id, by) : await this.strategies().reject(id, by, `短信拒绝（${staff.name}）`);
@@ -372,12 +372,32 @@ export class SmsRouter {
     return row?.name || null;
   }
 
+  private lastSync: { at: number; value: Promise<{ connections: number; last: number | null }> } | undefined;
+
+  /** The mirror's age changes with a sync: read it at most every few seconds, not for every answer. */
+  private syncState(now: number): Promise<{ connections: number; last: number | null }> {
+    if (!this.lastSync || now - this.lastSync.at > 5_000 || now < this.lastSync.at) {
+      const value = (async () => {
+        const row = (await this.db('store_connections').where('enabled', true).max({ last: 'last_sync_at' }).count({ n: '*' }).first()) as { last: number | string | null; n: number | string } | undefined;
+        return { connections: Number(row?.n ?? 0), last: row?.last === null || row?.last === undefined ? null : Number(row.last) };
+      })();
+      this.lastSync = { at: now, value };
+      value.catch(() => (this.lastSync = undefined));
+    }
+    return this.lastSync.value;
+  }
+
+  /** A sync ended: the next answer reads the new age. */
+  forgetSyncState(): void {
+    this.lastSync = undefined;
+  }
+
   /** '（数据更新于 12月5日 14:30）' when the last sync is older than the setting; '' when fresh or no POS is connected. */
   private async dataAge(ctx: AskContext): Promise<string> {
-    const row = (await this.db('store_connections').where('enabled', true).max({ last: 'last_sync_at' }).count({ n: '*' }).first()) as { last: number | string | null; n: number | string } | undefined;
-    if (!row || Number(row.n) === 0) return '';
-    if (row.last === null) return fill(ctx.general['neverSynced'] ?? '', {});
-    const last = Number(row.last);
+    const state = await this.syncState(ctx.now);
+    if (state.connections === 0) return '';
+    if (state.last === null) return fill(ctx.general['neverSynced'] ?? '', {});
+    const last = state.last;
     if (ctx.settings.staleAfterHours <= 0 || ctx.now - last <= ctx.settings.staleAfterHours * 3_600_000) return '';
     return fill(ctx.general['stale'] ?? '', { 更新时间: dateTimeText(ctx.timeZone, last) });
   }

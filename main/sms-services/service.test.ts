@@ -152,10 +152,12 @@ describe('SMS services: customers', () => {
   it('says 数据更新于 … when the last sync is older than the setting', async () => {
     await addMirrorMember(db(), t.clock.now(), { mobile: '+8613900000008', name: '孙丽', gender: 'F', points: 300 });
     await db()('store_connections').update({ last_sync_at: Date.UTC(2026, 10, 20, 6, 5) });
+    t.clock.advance(10_000); // the data age is read at most every 5 s (or after a sync)
     expect((await text('13900000008', '积分')).reply).toBe('尊敬的孙女士，您的会员积分为300分。（数据更新于11月20日 14:05）【好又多超市】');
     await sms().updateSettings(SYSTEM_ACTOR, { staleAfterHours: 72 });
     expect((await text('13900000008', '积分')).reply).toBe('尊敬的孙女士，您的会员积分为300分。【好又多超市】');
     await db()('store_connections').update({ last_sync_at: null });
+    t.clock.advance(10_000);
     expect((await text('13900000008', '积分')).reply).toContain('（门店数据尚未同步）');
   });
 

@@ -155,7 +155,21 @@ export class SmsServices {
     this.router = new SmsRouter(deps.db, deps.staff, deps.products, () => this.strategies, deps.logger);
     deps.events.onDidPublish((event) => {
       if (event.type === 'settings.changed') this.config = undefined;
+      if (event.type === 'store.sync') this.router.forgetSyncState();
     });
+  }
+
+  private detachHandler: (() => void) | undefined;
+
+  /** Joins the inbound chain (after opt-out, which the inbox puts first). */
+  attach(inbox: { use(handler: InboundHandler): () => void }): void {
+    this.detachHandler ??= inbox.use(this.inboundHandler);
+  }
+
+  /** Leaves the chain (the benchmark measures the chain without the services). */
+  detach(): void {
+    this.detachHandler?.();
+    this.detachHandler = undefined;
   }
 
   /** Brings the 库存 product index up to date with the mirror (the CLI does before it asks). */
@@ -396,7 +410,7 @@ export class SmsServices {
     if (isOptOut(text, policy.optOutKeywords)) {
       return { ...base, service: null, outcome: 'silent', reply: null, parts: 0, note: 'An opt-out word: the opt-out answers it, not the SMS services.' };
     }
-    const answer = await this.router.answer(mobile, text, context, { act: false });
+    const answer = await this.router.answer(mobile, text, context, { act: async () => false });
     const lists = (await this.deps.lists.lookup([mobile], context.now)).get(mobile) ?? NOT_LISTED;
     let note: string | null = null;
     let reply = answer.reply;
@@ -443,10 +457,13 @@ export class SmsServices {
     const context = await this.context();
     const policy = await this.deps.settings.get('policy');
     if (isOptOut(message.text, policy.optOutKeywords)) return null;
-    // A number without automatic answers (inbound blacklist, locked out) must not decide strategies either.
-    const lists = (await this.deps.lists.lookup([message.sender], context.now)).get(message.sender) ?? NOT_LISTED;
-    const act = mayAutoAnswer(lists, context.now) && !(await this.lockedOffList(this.deps.db, message.sender, context));
-    const answer = await this.router.answer(message.sender, message.text, context, { act });
+    // A number without automatic answers (inbound blacklist, locked out) must not decide strategies either;
+    // asked only when a decision is due, so answers to customers cost no list look-up here.
+    const mayAct = async () => {
+      const lists = (await this.deps.lists.lookup([message.sender], context.now)).get(message.sender) ?? NOT_LISTED;
+      return mayAutoAnswer(lists, context.now) && !(await this.lockedOffList(this.deps.db, message.sender, context));
+    };
+    const answer = await this.router.answer(message.sender, message.text, context, { act: mayAct });
     return { answer, context, started };
   }
 

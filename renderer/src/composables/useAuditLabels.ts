@@ -12,8 +12,8 @@ export function useAuditLabels() {
   }
 
   function tone(action: string): AuditTone {
-    if (action === 'user.locked' || action === 'login.failed') return 'danger';
-    if (action.endsWith('.disable') || action.endsWith('reset-password') || action.endsWith('.remove') || action.endsWith('.delete') || action.endsWith('.cancel') || action.endsWith('.opt-out')) return 'warning';
+    if (action === 'user.locked' || action === 'login.failed' || action === 'services.lockout') return 'danger';
+    if (action.endsWith('.disable') || action.endsWith('reset-password') || action.endsWith('.remove') || action.endsWith('.delete') || action.endsWith('.cancel') || action.endsWith('.opt-out') || action.endsWith('.deactivate')) return 'warning';
     if (action === 'login' || action === 'logout') return 'info';
     if (action.endsWith('.create') || action.endsWith('.enable')) return 'success';
     return 'primary';
