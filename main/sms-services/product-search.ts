@@ -43,6 +43,7 @@ const CANDIDATE_CAP = 500;
 // Small batches: each is one write transaction, and inbound texts wait for the connection meanwhile.
 const BATCH = 250;
 const ROWS_PER_STATEMENT = 400;
+const GRAMS_PER_STATEMENT = 2_000;
 
 /** Bigrams of a search form (with an end marker) as integers; `base` separates names from initials. */
 export function gramsOf(form: string, base = 0): number[] {
@@ -188,17 +189,19 @@ export class ProductSearch {
         const keep = new Set(addition.grams);
         await this.deleteGrams(trx, addition.row.product_id, addition.old.filter((g) => !keep.has(g)));
       }
-      if (additions.length > 0) {
-        for (let i = 0; i < additions.length; i += ROWS_PER_STATEMENT) {
-          await trx('product_search')
-            .insert(additions.slice(i, i + ROWS_PER_STATEMENT).map((a) => a.row))
-            .onConflict('product_id')
-            .merge(['code', 'name', 'folded', 'initials']);
-        }
-        const gramRows = additions.flatMap((a) => a.grams.map((gram) => ({ gram, product_id: a.row.product_id })));
-        for (let i = 0; i < gramRows.length; i += ROWS_PER_STATEMENT) {
-          await trx('product_grams').insert(gramRows.slice(i, i + ROWS_PER_STATEMENT)).onConflict(['gram', 'product_id']).ignore();
-        }
+      // Plain multi-row VALUES with ON CONFLICT (SQLite and PostgreSQL alike): knex would build a compound SELECT per batch.
+      for (let i = 0; i < additions.length; i += ROWS_PER_STATEMENT) {
+        const chunk = additions.slice(i, i + ROWS_PER_STATEMENT);
+        await trx.raw(
+          `INSERT INTO product_search (product_id, code, name, folded, initials) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}
+           ON CONFLICT (product_id) DO UPDATE SET code = excluded.code, name = excluded.name, folded = excluded.folded, initials = excluded.initials`,
+          chunk.flatMap((a) => [a.row.product_id, a.row.code, a.row.name, a.row.folded, a.row.initials]),
+        );
+      }
+      const gramRows = additions.flatMap((a) => a.grams.map((gram) => [gram, a.row.product_id]));
+      for (let i = 0; i < gramRows.length; i += GRAMS_PER_STATEMENT) {
+        const chunk = gramRows.slice(i, i + GRAMS_PER_STATEMENT);
+        await trx.raw(`INSERT INTO product_grams (gram, product_id) VALUES ${chunk.map(() => '(?, ?)').join(', ')} ON CONFLICT DO NOTHING`, chunk.flat());
       }
       await trx('product_search_state').insert({ key: 'products', updated_at: mark.at, product_id: mark.id }).onConflict('key').merge();
     });
