@@ -60,10 +60,42 @@ export default tseslint.config(
       'vue/multiline-html-element-content-newline': 'off',
     },
   },
+  // Every test runs: no focused, skipped or conditional tests (CI also refuses .only).
+  {
+    files: ['**/*.test.ts', 'tests/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression > MemberExpression.callee[object.name=/^(it|test|describe|suite|bench)$/][property.name=/^(only|skip|todo|skipIf|runIf|fixme)$/]",
+          message: 'Tests must run: no .only, .skip, .todo, .skipIf, .runIf or .fixme.',
+        },
+        {
+          selector: "CallExpression > MemberExpression.callee[object.object.name=/^(it|test|describe)$/][property.name=/^(only|skip|todo|fixme)$/]",
+          message: 'Tests must run: no .only, .skip, .todo or .fixme.',
+        },
+      ],
+    },
+  },
   {
     files: ['electron/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/renderer/**'], message: 'The shell loads the UI by URL, not by import.' }] }],
+    },
+  },
+  {
+    // Only the main process and the preload run inside Electron: the supervisor, the core entry
+    // (a utilityProcess) and the pure modules run and are tested under plain Node.
+    files: ['electron/**/*.ts'],
+    ignores: ['electron/main.ts', 'electron/preload.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Only electron/main.ts and electron/preload.ts import electron; this module runs under plain Node too.' }],
+          patterns: [{ group: ['**/renderer/**'], message: 'The shell loads the UI by URL, not by import.' }],
+        },
+      ],
     },
   },
 );

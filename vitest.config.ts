@@ -2,10 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['main/**/*.test.ts', 'renderer/src/**/*.test.ts', 'tests/integration/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: ['main/**/*.test.ts', 'electron/**/*.test.ts', 'renderer/src/**/*.test.ts', 'tests/integration/**/*.test.ts', 'scripts/**/*.test.ts'],
     exclude: ['tests/e2e/**', 'node_modules/**', 'out/**'],
     // Native modules (sqlite3, serialport) and PTYs: separate processes, not worker threads.
     pool: 'forks',
+    // A focused test left in by mistake fails the run instead of silently skipping the rest.
+    allowOnly: false,
     testTimeout: 30_000,
     hookTimeout: 120_000,
     globalSetup: ['tests/setup/global.ts'],

@@ -172,8 +172,14 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
   const timers: NodeJS.Timeout[] = [];
   let stopping: Promise<void> | undefined;
 
+  // A stray rejected promise (a timer's callback, a stream's write) is logged, never fatal:
+  // nothing a request does may take the store's appliance down.
+  const onUnhandledRejection = (reason: unknown) => {
+    core?.services.logger.error({ err: reason }, 'unhandled promise rejection (kept running)');
+  };
   const stop = async () => {
     stopping ??= (async () => {
+      process.off('unhandledRejection', onUnhandledRejection);
       for (const timer of timers) clearInterval(timer);
       if (server) await server.close();
       if (core) {
@@ -199,6 +205,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
     },
     async start() {
       core = await openCore(config, { ...options, lock: options.lock ?? true });
+      process.on('unhandledRejection', onUnhandledRejection);
       const { services } = core;
       try {
         const initialAdminPassword = await services.users.ensureInitialAdmin();

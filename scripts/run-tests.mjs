@@ -41,7 +41,14 @@ function readJson(file) {
 }
 
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+const STEPS = ['typecheck', 'lint', 'unit', 'e2e'];
 const only = process.argv.slice(2);
+const unknown = only.filter((step) => !STEPS.includes(step));
+if (unknown.length > 0) {
+  // A misspelt step would otherwise run nothing and report success.
+  process.stderr.write(`Unknown test step(s): ${unknown.join(', ')}. Steps: ${STEPS.join(', ')}.\n0 passed, 1 failed\n`);
+  process.exit(2);
+}
 const want = (step) => only.length === 0 || only.includes(step);
 
 if (want('typecheck')) check('typecheck', 'npm', ['run', '--silent', 'typecheck']);
@@ -55,9 +62,22 @@ if (want('unit')) {
   ]);
   const json = readJson(report);
   if (json) {
+    // A skipped or todo test is a test that did not run: it counts as a failure.
+    const skipped = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
     passed += json.numPassedTests ?? 0;
-    failed += (json.numFailedTests ?? 0) + (json.numFailedTestSuites && !json.numFailedTests ? json.numFailedTestSuites : 0);
-    summary.push(`vitest: ${json.numPassedTests} passed, ${json.numFailedTests} failed, ${json.numFailedTestSuites} failed suites (${seconds} s)`);
+    failed += (json.numFailedTests ?? 0) + (json.numFailedTestSuites && !json.numFailedTests ? json.numFailedTestSuites : 0) + skipped;
+    summary.push(
+      `vitest: ${json.numPassedTests} passed, ${json.numFailedTests} failed, ${skipped} skipped, ${json.numFailedTestSuites} failed suites (${seconds} s)`,
+    );
+    if (skipped > 0) {
+      for (const file of json.testResults ?? []) {
+        for (const test of file.assertionResults ?? []) {
+          if (test.status === 'pending' || test.status === 'skipped' || test.status === 'todo') {
+            summary.push(`  skipped: ${path.relative(root, file.name)} › ${test.fullName}`);
+          }
+        }
+      }
+    }
   }
   if (!json || (status !== 0 && (json.numFailedTests ?? 0) === 0 && (json.numFailedTestSuites ?? 0) === 0)) {
     failed += 1;
@@ -79,10 +99,11 @@ if (want('e2e')) {
     const json = readJson(report);
     if (json?.stats) {
       const ok = (json.stats.expected ?? 0) + (json.stats.flaky ?? 0);
-      const bad = (json.stats.unexpected ?? 0) + (json.stats.skipped ?? 0);
+      const skipped = json.stats.skipped ?? 0;
+      const bad = (json.stats.unexpected ?? 0) + skipped;
       passed += ok;
       failed += bad;
-      summary.push(`e2e: ${ok} passed, ${bad} failed or skipped (${seconds} s)`);
+      summary.push(`e2e: ${ok} passed, ${json.stats.unexpected ?? 0} failed, ${skipped} skipped (${seconds} s)`);
     }
     if (!json?.stats || (status !== 0 && (json.stats.unexpected ?? 0) === 0)) {
       failed += 1;

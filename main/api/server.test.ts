@@ -145,21 +145,32 @@ describe('API conventions', () => {
 
   it('dashboard shows real figures', async () => {
     const admin = await app.client('admin');
-    await app.client('operator');
-    const body = (await admin.get('/api/dashboard')).json();
-    expect(body.users).toMatchObject({ total: 2, active: 2, byRole: { admin: 1, manager: 0, operator: 1 } });
-    expect(body.databaseBytes).toBeGreaterThan(0);
-    expect(body.activity).toHaveLength(14);
-    expect(body.activity.at(-1).logins).toBe(2);
+    const operator = await app.client('operator');
+    const { system } = (await admin.get('/api/dashboard')).json();
+    expect(system.users).toMatchObject({ total: 2, active: 2, byRole: { admin: 1, manager: 0, operator: 1 } });
+    expect(system.databaseBytes).toBeGreaterThan(0);
+    expect(system.activity).toHaveLength(14);
+    expect(system.activity.at(-1).logins).toBe(2);
+    // System figures (data directory, database size, who signs in) are for administrators only.
+    for (const client of [operator, await app.client('manager')]) {
+      const body = (await client.get('/api/dashboard')).json();
+      expect(body.version).toBe(app.services.version);
+      expect(body.system).toBeUndefined();
+      expect(JSON.stringify(body)).not.toContain(app.dataDir);
+    }
   });
 
   it('login errors say what happened', async () => {
     const wrong = await app.server.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'nobody', password: TEST_PASSWORD } });
     expect(wrong.statusCode).toBe(401);
-    expect(wrong.json().error).toEqual({ code: 'LOGIN_FAILED', message: 'Wrong user name or password.' });
+    expect(wrong.json().error).toMatchObject({ code: 'LOGIN_FAILED', details: { maxFailedLogins: 5, lockoutMinutes: 15 } });
     await app.client('operator');
-    for (let i = 0; i < 4; i++) await app.server.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'test-operator', password: 'wrong' } });
-    const locked = await app.server.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'test-operator', password: 'wrong' } });
+    for (let i = 0; i < 5; i++) await app.server.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'test-operator', password: 'wrong' } });
+    // Locked and unknown accounts answer alike to a caller without the password: status, code and text.
+    const lockedWrong = await app.server.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'test-operator', password: 'wrong' } });
+    expect(lockedWrong.statusCode).toBe(wrong.statusCode);
+    expect(lockedWrong.json()).toEqual(wrong.json());
+    const locked = await app.server.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'test-operator', password: TEST_PASSWORD } });
     expect(locked.statusCode).toBe(423);
     // The minutes are structured so the UI can say them in the user's language.
     expect(locked.json().error).toMatchObject({ code: 'ACCOUNT_LOCKED', details: { minutes: 15 } });

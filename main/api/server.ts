@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
+import fastifyHelmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { can } from '../auth/permissions.js';
 import { AppError } from '../errors.js';
@@ -30,11 +31,35 @@ import { staffRoutes } from './routes/staff.js';
 
 export type ApiServer = FastifyInstance;
 
+/**
+ * Whether a request line names something under /api in any spelling a router or proxy may
+ * resolve to it: percent-encoding, doubled slashes, dot segments, backslashes, case. The SPA
+ * fallback never answers such a path (an unknown API path is a JSON 404, not the UI's HTML).
+ */
+export function isApiPath(rawUrl: string): boolean {
+  const rawPath = (rawUrl.split('?')[0] ?? '').split('#')[0] ?? '';
+  let decoded = rawPath;
+  try {
+    // Decode until stable: a double-encoded %2561 is still an attempt at /api.
+    for (let i = 0; i < 3; i++) {
+      const next = decodeURIComponent(decoded);
+      if (next === decoded) break;
+      decoded = next;
+    }
+  } catch {
+    return true; // malformed escapes: never hand them the UI
+  }
+  const normalised = path.posix.normalize(`/${decoded.replace(/\\/g, '/')}`).replace(/\/+/g, '/').toLowerCase();
+  return normalised === '/api' || normalised.startsWith('/api/');
+}
+
 export interface RegisteredRoute {
   method: string;
   url: string;
   public: boolean;
   permission: string | undefined;
+  /** The request schemas, so tests can check every route's inputs are bounded. */
+  schema: { params?: unknown; querystring?: unknown; body?: unknown };
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -65,6 +90,7 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
         url: route.url,
         public: route.config?.public === true,
         permission: route.config?.permission,
+        schema: { params: route.schema?.params, querystring: route.schema?.querystring, body: route.schema?.body },
       });
     }
   });
@@ -72,6 +98,31 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
   app.decorateRequest('session', undefined);
   app.decorateRequest('authMethod', undefined);
   app.addSchema(ErrorBody);
+
+  await app.register(fastifyHelmet, {
+    // Every response, API and UI alike. Styles may be inline (Element Plus and ECharts position
+    // with style attributes); scripts only from StoreMAS itself.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    // No HSTS: the desktop window uses plain HTTP on loopback, and a LAN certificate is often
+    // self-signed — HSTS would forbid staff from accepting it after a certificate change.
+    strictTransportSecurity: false,
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+  });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -139,7 +190,7 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
     // file (a script chunk of an older build) gets a 404, never HTML the browser would run as a script.
     const pathname = request.url.split('?')[0] ?? '';
     const looksLikeFile = /\.[A-Za-z0-9]{1,8}$/.test(pathname);
-    if (request.method === 'GET' && !request.url.startsWith('/api') && !looksLikeFile && rendererIndex && fs.existsSync(rendererIndex)) {
+    if (request.method === 'GET' && !isApiPath(request.url) && !looksLikeFile && rendererIndex && fs.existsSync(rendererIndex)) {
       void reply.type('text/html; charset=utf-8').send(fs.createReadStream(rendererIndex));
       return;
     }
@@ -148,45 +199,12 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
     });
   });
 
-  // One gate for every API route: session, CSRF, first-login password change, permission.
-  app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/api')) return;
-    const config = request.routeOptions.config;
-    if (!request.routeOptions.url) return; // not found: the 404 handler answers
-    if (config.public) return;
-    const authorization = request.headers.authorization;
-    let token: string | undefined;
-    if (authorization?.startsWith('Bearer ')) {
-      token = authorization.slice(7).trim();
-      request.authMethod = 'bearer';
-    } else {
-      token = readCookie(request.headers.cookie, SESSION_COOKIE);
-      request.authMethod = token ? 'cookie' : undefined;
-    }
-    const session = token ? await services.users.authenticate(token) : undefined;
-    if (!session) {
-      throw new AppError('AUTH_REQUIRED', 'Sign in first: this needs a valid session (it may have expired).', 401);
-    }
-    request.session = session;
-    if (request.authMethod === 'cookie' && !SAFE_METHODS.has(request.method)) {
-      if (request.headers['x-csrf-token'] !== session.csrfToken) {
-        throw new AppError('CSRF_FAILED', 'The request is missing its X-CSRF-Token header. Reload the page and try again.', 403);
-      }
-    }
-    if (session.user.mustChangePassword && !config.allowDuringPasswordChange) {
-      throw new AppError('PASSWORD_CHANGE_REQUIRED', 'Change your password before doing anything else.', 403);
-    }
-    if (config.permission && !can(session.user.role, config.permission)) {
-      throw new AppError(
-        'FORBIDDEN',
-        `Your role (${session.user.role}) does not allow this (${config.permission}). Ask an administrator.`,
-        403,
-      );
-    }
-  });
-
   await app.register(
     async (api) => {
+      // The gate is a hook of the API's own context, so it runs for every route registered
+      // here however its URL was spelled (/%61pi/…, /ap%69/…): protection belongs to the
+      // matched route, not to the text of the request line.
+      api.addHook('onRequest', apiGate(services));
       await api.register(healthRoutes, { services });
       await api.register(authRoutes, { services, prefix: '/auth' });
       await api.register(userRoutes, { services, prefix: '/users' });
@@ -227,3 +245,45 @@ declare module 'fastify' {
 export interface RoutePluginOptions {
   services: ApplianceServices;
 }
+
+/**
+ * One gate for every API route: session, CSRF, first-login password change, permission.
+ * Deny by default: a route needs a session unless its own config says `public: true`.
+ */
+function apiGate(services: ApplianceServices): onRequestAsyncHookHandler {
+  return async (request) => {
+    const config = request.routeOptions.config;
+    if (!request.routeOptions.url) return; // not found: the 404 handler answers
+    if (config.public) return;
+    const authorization = request.headers.authorization;
+    let token: string | undefined;
+    if (authorization?.startsWith('Bearer ')) {
+      token = authorization.slice(7).trim();
+      request.authMethod = 'bearer';
+    } else {
+      token = readCookie(request.headers.cookie, SESSION_COOKIE);
+      request.authMethod = token ? 'cookie' : undefined;
+    }
+    const session = token ? await services.users.authenticate(token) : undefined;
+    if (!session) {
+      throw new AppError('AUTH_REQUIRED', 'Sign in first: this needs a valid session (it may have expired).', 401);
+    }
+    request.session = session;
+    if (request.authMethod === 'cookie' && !SAFE_METHODS.has(request.method)) {
+      if (request.headers['x-csrf-token'] !== session.csrfToken) {
+        throw new AppError('CSRF_FAILED', 'The request is missing its X-CSRF-Token header. Reload the page and try again.', 403);
+      }
+    }
+    if (session.user.mustChangePassword && !config.allowDuringPasswordChange) {
+      throw new AppError('PASSWORD_CHANGE_REQUIRED', 'Change your password before doing anything else.', 403);
+    }
+    if (config.permission && !can(session.user.role, config.permission)) {
+      throw new AppError(
+        'FORBIDDEN',
+        `Your role (${session.user.role}) does not allow this (${config.permission}). Ask an administrator.`,
+        403,
+      );
+    }
+  };
+}
+

@@ -32,6 +32,7 @@ export const AUDIT_ACTIONS = [
   'lists.black.remove',
   'lists.black.import',
   'lists.black.opt-out',
+  'lists.export',
   'lists.white.add',
   'lists.white.update',
   'lists.white.remove',

@@ -8,6 +8,8 @@ export type Role = (typeof ROLES)[number];
 
 export const PERMISSIONS = [
   'dashboard.read',
+  /** System figures (data directory, database size, sign-in activity): administrators only. */
+  'system.read',
   'users.manage',
   'settings.read',
   'settings.manage',
@@ -22,6 +24,7 @@ export const PERMISSIONS = [
   'campaigns.manage',
   'lists.read',
   'lists.manage',
+  'lists.export',
   'templates.manage',
   'reports.read',
   'modems.read',
@@ -46,6 +49,7 @@ const MANAGER: readonly Permission[] = [
   'campaigns.manage',
   'lists.read',
   'lists.manage',
+  'lists.export',
   'templates.manage',
   'reports.read',
   'modems.read',

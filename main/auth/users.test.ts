@@ -42,9 +42,12 @@ describe('users, sessions and lockout', () => {
     for (let i = 0; i < 4; i++) {
       await expect(app.services.users.login('zhao', 'wrong-1', from)).rejects.toMatchObject({ code: 'LOGIN_FAILED' });
     }
-    await expect(app.services.users.login('zhao', 'wrong-1', from)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED', details: { minutes: 15 } });
-    // Even the right password is refused while locked.
-    await expect(app.services.users.login('zhao', TEST_PASSWORD, from)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
+    // The fifth wrong password locks the account, but a caller without the password is told
+    // only what an unknown user is told: the lockout never reveals that the account exists.
+    await expect(app.services.users.login('zhao', 'wrong-1', from)).rejects.toMatchObject({ code: 'LOGIN_FAILED' });
+    await expect(app.services.users.login('zhao', 'wrong-2', from)).rejects.toMatchObject({ code: 'LOGIN_FAILED' });
+    // The right password is refused while locked, and only its holder learns why.
+    await expect(app.services.users.login('zhao', TEST_PASSWORD, from)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED', details: { minutes: 15 } });
     clock.advance(14 * 60_000);
     // The UI reads the minutes left from the details, not from the English message.
     await expect(app.services.users.login('zhao', TEST_PASSWORD, from)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED', details: { minutes: 1 } });
@@ -62,7 +65,8 @@ describe('users, sessions and lockout', () => {
     await app.services.users.create(CLI_ACTOR, { username: 'qian', role: 'operator', password: TEST_PASSWORD });
     const from = { ip: '127.0.0.1', userAgent: 'test' };
     await expect(app.services.users.login('qian', 'nope', from)).rejects.toMatchObject({ code: 'LOGIN_FAILED' });
-    await expect(app.services.users.login('qian', 'nope', from)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
+    await expect(app.services.users.login('qian', 'nope', from)).rejects.toMatchObject({ code: 'LOGIN_FAILED' });
+    await expect(app.services.users.login('qian', TEST_PASSWORD, from)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED', details: { minutes: 1 } });
     clock.advance(61_000);
     await expect(app.services.users.login('qian', TEST_PASSWORD, from)).resolves.toBeDefined();
   });

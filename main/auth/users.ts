@@ -239,14 +239,40 @@ export class Users {
     const now = this.clock.now();
     const row: UserRow | undefined = await this.db('users').where({ username: username.trim() }).first();
     const actor: AuditActor = { userId: row?.id ?? null, username: username.trim().slice(0, 64), ip: from.ip };
-    const invalid = new AuthError('LOGIN_FAILED', 'Wrong user name or password.', 401);
+    const invalid = new AuthError(
+      'LOGIN_FAILED',
+      `Wrong user name or password. After ${this.authConfig.maxFailedLogins} failed attempts an account is locked for ${this.authConfig.lockoutMinutes} minutes.`,
+      401,
+      { maxFailedLogins: this.authConfig.maxFailedLogins, lockoutMinutes: this.authConfig.lockoutMinutes },
+    );
     if (!row) {
       await hashPassword(password, this.authConfig.scryptCost); // same cost as a real check: timing tells nothing
       await this.audit.record(actor, 'login.failed', username.trim(), { reason: 'unknown-user' });
       throw invalid;
     }
     const lockedUntil = row.locked_until === null ? 0 : Number(row.locked_until);
-    if (lockedUntil > now) {
+    const locked = lockedUntil > now;
+    const ok = await verifyPassword(password, row.password_hash);
+    // To a caller without the password a locked account looks like any wrong login (an unknown
+    // user answers the same), so the lockout never tells an attacker which user names exist.
+    if (!ok) {
+      const failures = locked ? row.failed_logins : (lockedUntil && lockedUntil <= now ? 0 : row.failed_logins) + 1;
+      const lock = !locked && failures >= this.authConfig.maxFailedLogins;
+      if (!locked) {
+        await this.db('users')
+          .where({ id: row.id })
+          .update({
+            failed_logins: lock ? 0 : failures,
+            locked_until: lock ? now + this.authConfig.lockoutMinutes * 60_000 : null,
+          });
+      }
+      await this.audit.record(actor, lock ? 'user.locked' : 'login.failed', row.username, {
+        reason: locked ? 'locked' : 'wrong-password',
+        failures,
+      });
+      throw invalid;
+    }
+    if (locked) {
       const minutes = Math.ceil((lockedUntil - now) / 60_000);
       await this.audit.record(actor, 'login.failed', row.username, { reason: 'locked' });
       throw new AuthError(
@@ -255,30 +281,6 @@ export class Users {
         423,
         { minutes },
       );
-    }
-    const ok = await verifyPassword(password, row.password_hash);
-    if (!ok) {
-      const failures = (lockedUntil && lockedUntil <= now ? 0 : row.failed_logins) + 1;
-      const lock = failures >= this.authConfig.maxFailedLogins;
-      await this.db('users')
-        .where({ id: row.id })
-        .update({
-          failed_logins: lock ? 0 : failures,
-          locked_until: lock ? now + this.authConfig.lockoutMinutes * 60_000 : null,
-        });
-      await this.audit.record(actor, lock ? 'user.locked' : 'login.failed', row.username, {
-        reason: 'wrong-password',
-        failures,
-      });
-      if (lock) {
-        throw new AuthError(
-          'ACCOUNT_LOCKED',
-          `Too many failed logins: this account is locked for ${this.authConfig.lockoutMinutes} minutes.`,
-          423,
-          { minutes: this.authConfig.lockoutMinutes },
-        );
-      }
-      throw invalid;
     }
     if (row.disabled) {
       await this.audit.record(actor, 'login.failed', row.username, { reason: 'disabled' });

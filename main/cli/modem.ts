@@ -9,6 +9,7 @@ import { listPorts, probePort, type ProbeResult } from '../modem/transport/disco
 import { SerialTransport } from '../modem/transport/serial.js';
 import { configFrom, withCore } from './common.js';
 import { table, type CliOutput } from './output.js';
+import { normalizeMobile } from '../messaging/numbers.js';
 
 /**
  * `storemas modem list | probe | send`: one port at a time, straight from the
@@ -257,7 +258,8 @@ export function registerModemCommands(program: Command, out: CliOutput): void {
     .addOption(new Option('--pin <pin>', 'SIM PIN, when the SIM asks for one (better: set STOREMAS_MODEM_PIN)').env('STOREMAS_MODEM_PIN'))
     .option('--json', 'print JSON')
     .action(async function (this: Command, options: { port: string; to: string; text: string; baud?: number; pin?: string; json?: boolean }) {
-      // A message that cannot be encoded is refused before any port is touched.
+      // A number or message that cannot be sent is refused before any port is touched.
+      options.to = normalizeMobile(options.to);
       try {
         encodeSubmit({ to: options.to, text: options.text, concatReference: 0 });
       } catch (error) {

@@ -90,7 +90,8 @@ describe('migrations on PostgreSQL', () => {
     const { token } = await users.login('li.na', 'Shelf2026x', from);
     expect((await users.authenticate(token))?.user.username).toBe('li.na');
     await expect(users.login('li.na', 'wrong', from)).rejects.toMatchObject({ code: 'LOGIN_FAILED' });
-    await expect(users.login('li.na', 'wrong', from)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
+    await expect(users.login('li.na', 'wrong', from)).rejects.toMatchObject({ code: 'LOGIN_FAILED' });
+    await expect(users.login('li.na', 'Shelf2026x', from)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
     await users.setDisabled(CLI_ACTOR, created.id, true);
     expect(await users.authenticate(token)).toBeUndefined();
     const actions = (await audit.search({ username: 'li.na', page: 1, pageSize: 20 })).items.map((e) => e.action);

@@ -12,11 +12,16 @@ import { tryNormalizeMobile } from '../messaging/numbers.js';
  * Every part is optional; parts combine with AND. Ranges are inclusive.
  * Deleted members (removed at the POS) never match.
  */
+/** Bounds of any range value (ages, points, cents): far past real data, inside safe integers. */
+const RANGE_LIMIT = 10_000_000_000_000;
+/** The latest time a filter may name: the end of year 9999 (epoch ms). */
+const LATEST_MS = 253_402_300_799_999;
+
 const Range = (description: string) =>
   Type.Object(
     {
-      min: Type.Optional(Type.Integer({ description: 'inclusive lower bound' })),
-      max: Type.Optional(Type.Integer({ description: 'inclusive upper bound' })),
+      min: Type.Optional(Type.Integer({ minimum: -RANGE_LIMIT, maximum: RANGE_LIMIT, description: 'inclusive lower bound' })),
+      max: Type.Optional(Type.Integer({ minimum: -RANGE_LIMIT, maximum: RANGE_LIMIT, description: 'inclusive upper bound' })),
     },
     { additionalProperties: false, description },
   );
@@ -68,8 +73,8 @@ export const MemberFilterSchema = Type.Object(
     lastPurchase: Type.Optional(
       Type.Object(
         {
-          from: Type.Optional(Type.Integer({ description: 'epoch ms, inclusive' })),
-          to: Type.Optional(Type.Integer({ description: 'epoch ms, inclusive' })),
+          from: Type.Optional(Type.Integer({ minimum: 0, maximum: LATEST_MS, description: 'epoch ms, inclusive' })),
+          to: Type.Optional(Type.Integer({ minimum: 0, maximum: LATEST_MS, description: 'epoch ms, inclusive' })),
           never: Type.Optional(Type.Boolean({ description: 'true: only members who never bought anything' })),
         },
         { additionalProperties: false },

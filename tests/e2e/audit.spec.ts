@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { createUser, uniqueUsername } from './support/api';
+import { adminApi, createUser, uniqueUsername } from './support/api';
 import { expect, snap, test } from './support/fixtures';
 
 async function choose(page: Page, selectTestId: string, optionText: string): Promise<void> {
@@ -36,7 +36,8 @@ test.describe('audit', () => {
     await expect(rows).toHaveCount(20);
     await expect(rows.first()).toContainText('登录失败');
     await expect(rows.first()).toContainText('原因');
-    await expect(rows.first()).toContainText('unknown-user');
+    await expect(rows.first()).toContainText('用户不存在');
+    await expect(rows.first()).not.toContainText('unknown-user');
     await page.locator('.el-pager li', { hasText: '2' }).click();
     await expect(rows).toHaveCount(5);
     await snap(page, 'audit-filtered-page-2');
@@ -63,5 +64,24 @@ test.describe('audit', () => {
     await expect(page.getByTestId('audit-total')).toHaveText('共 0 条');
     await expect(table).toContainText('没有符合条件的记录');
     await snap(page, 'audit-empty-range');
+  });
+
+  test('targets and details read as words and lead to what was changed', async ({ adminPage: page, appliance }) => {
+    const api = await adminApi(appliance);
+    const member = await api.post<{ id: number }>('/members', { name: '审计测试', gender: 'F', mobile: '13900007701', birthday: '1990-05-01' });
+    await page.getByTestId('nav-audit').click();
+    await choose(page, 'audit-action', 'members.create');
+    await page.getByTestId('audit-search').click();
+    const row = page.getByTestId('audit-table').locator('tbody tr').first();
+    await expect(row.getByTestId('audit-target')).toHaveText(`会员 #${member.id}`);
+    // Field names in words, not keys; nothing that looks like JSON or an epoch time.
+    await expect(row).toContainText('名称');
+    await expect(row).toContainText('手机号');
+    const detail = (await row.getByTestId('audit-detail-pair').allInnerTexts()).join(' ');
+    expect(detail).not.toMatch(/[{}]|\b1\d{12}\b|birthday|mobile/);
+    await snap(page, 'audit-worded');
+    await row.getByTestId('audit-target').click();
+    await expect(page).toHaveURL(new RegExp(`/members\\?member=${member.id}$`));
+    await expect(page.locator('.el-drawer')).toContainText('审计测试');
   });
 });

@@ -46,8 +46,20 @@ test.describe('shell', () => {
     await expect(page.getByTestId('login-submit')).toHaveText('登录');
   });
 
-  test('the menu shows exactly the built areas, in order, and each opens its page', async ({ adminPage }) => {
+  test('the menu shows exactly the built areas, in order, and each opens its page', async ({ adminPage, appliance }) => {
     const page = adminPage;
+    // Every list gets rows first (the demo store synced, a list entry, a template, a sent message):
+    // the layout check below means something only on tables that have rows.
+    const api = await adminApi(appliance);
+    await expect
+      .poll(async () => {
+        const status = await api.get<{ running: unknown; counts: Record<string, number> }>('/store/status');
+        return status.running === null && (status.counts.members ?? 0) > 0;
+      }, { timeout: 120_000, intervals: [1000] })
+      .toBe(true);
+    await api.post('/lists/black', { mobile: '13900002222', scope: 'marketing', reason: '布局检查' }).catch(() => undefined);
+    await api.post('/templates', { name: '布局检查模板', category: 'holiday', body: '{称呼}您好，节日快乐！' }).catch(() => undefined);
+    await api.post('/messages', { text: '布局检查：本周六会员日', category: 'transactional', numbers: '13900002223' });
     const items = page.getByTestId('nav').locator('.el-menu-item');
     // admin may use everything, so every declared entry is there and nothing else.
     await expect(items).toHaveCount(declaredNavEntries());
@@ -73,6 +85,12 @@ test.describe('shell', () => {
       // Each page fits the 1366×768 back-office screen: no table scrolls sideways, no figure is cut.
       const area = (await items.nth(i).textContent())?.trim();
       await expect(page.locator('.el-loading-mask:visible')).toHaveCount(0);
+      await expect
+        .poll(
+          () => page.locator('.el-table:visible').evaluateAll((tables) => tables.filter((table) => table.querySelector('.el-table__row') === null).length),
+          { message: `every table of ${area} has rows`, timeout: 15_000 },
+        )
+        .toBe(0);
       await expect
         .poll(
           async () => [
@@ -104,10 +122,11 @@ test.describe('shell', () => {
 
   test('the dashboard shows the appliance’s real figures and the latest audit entries', async ({ adminPage, appliance }) => {
     const page = adminPage;
-    const figures = await (await adminApi(appliance)).get<{
+    const { version, system } = await (await adminApi(appliance)).get<{
       version: string;
-      users: { total: number; byRole: { admin: number } };
+      system: { users: { total: number; byRole: { admin: number } } };
     }>('/dashboard');
+    const figures = { version, users: system.users };
     const stats = page.getByTestId('dashboard-stats');
     await expect(stats).toContainText(figures.version);
     await expect(stats).toContainText(/\d+(\.\d)? (KB|MB)/);

@@ -119,6 +119,8 @@ test.describe('门店数据 and 库存', () => {
     const quantities = await page.getByTestId('inventory-table').locator('tbody tr td:nth-child(5)').allInnerTexts();
     expect(quantities.length).toBeGreaterThan(0);
     for (const q of quantities) expect(Number(q.replace(/,/g, ''))).toBeLessThanOrEqual(5);
+    // The threshold box says what it is.
+    await expect(page.getByLabel('库存不高于')).toBeVisible();
     await rows.first().click();
     await expect(page.getByTestId('inventory-chart').locator('canvas')).toBeVisible();
     await snap(page, 'inventory-low-history');

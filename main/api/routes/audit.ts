@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { PageQuery, standardErrors } from '../schemas/common.js';
+import { EpochMs, PageQuery, standardErrors } from '../schemas/common.js';
 import type { RoutePluginOptions } from '../server.js';
 
 const AuditEntrySchema = Type.Object({
@@ -24,8 +24,8 @@ export const auditRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async 
         querystring: Type.Object({
           username: Type.Optional(Type.String({ maxLength: 64 })),
           action: Type.Optional(Type.String({ maxLength: 64 })),
-          from: Type.Optional(Type.Number({ minimum: 0 })),
-          to: Type.Optional(Type.Number({ minimum: 0 })),
+          from: Type.Optional(EpochMs()),
+          to: Type.Optional(EpochMs()),
           ...PageQuery,
         }),
         response: {

@@ -1,4 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { can } from '../../auth/permissions.js';
 import { databaseSizeBytes } from '../../db/connection.js';
 import { standardErrors } from '../schemas/common.js';
 import type { RoutePluginOptions } from '../server.js';
@@ -16,34 +17,46 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = as
             version: Type.String(),
             startedAt: Type.Number(),
             uptimeSeconds: Type.Number(),
-            databaseBytes: Type.Number(),
-            dataDir: Type.String(),
-            users: Type.Object({
-              total: Type.Integer(),
-              active: Type.Integer(),
-              disabled: Type.Integer(),
-              byRole: Type.Object({ admin: Type.Integer(), manager: Type.Integer(), operator: Type.Integer() }),
-            }),
-            activity: Type.Array(Type.Object({ day: Type.String(), actions: Type.Integer(), logins: Type.Integer() })),
+            /** System figures: only for roles with system.read (administrators). */
+            system: Type.Optional(
+              Type.Object({
+                databaseBytes: Type.Number(),
+                dataDir: Type.String(),
+                users: Type.Object({
+                  total: Type.Integer(),
+                  active: Type.Integer(),
+                  disabled: Type.Integer(),
+                  byRole: Type.Object({ admin: Type.Integer(), manager: Type.Integer(), operator: Type.Integer() }),
+                }),
+                activity: Type.Array(Type.Object({ day: Type.String(), actions: Type.Integer(), logins: Type.Integer() })),
+              }),
+            ),
           }),
           ...standardErrors,
         },
       },
     },
-    async () => {
+    async (request) => {
       const now = services.clock.now();
+      const figures = {
+        version: services.version,
+        startedAt: services.startedAt,
+        uptimeSeconds: Math.round((now - services.startedAt) / 1000),
+      };
+      // Where the data lives, how big it is and who signs in are for administrators only.
+      if (!request.session || !can(request.session.user.role, 'system.read')) return figures;
       const all = await services.users.list();
       const byRole = { admin: 0, manager: 0, operator: 0 };
       for (const user of all) if (!user.disabled) byRole[user.role] += 1;
       const disabled = all.filter((u) => u.disabled).length;
       return {
-        version: services.version,
-        startedAt: services.startedAt,
-        uptimeSeconds: Math.round((now - services.startedAt) / 1000),
-        databaseBytes: databaseSizeBytes(services.databaseFile),
-        dataDir: services.config.dataDir,
-        users: { total: all.length, active: all.length - disabled, disabled, byRole },
-        activity: await dailyActivity(services, now),
+        ...figures,
+        system: {
+          databaseBytes: databaseSizeBytes(services.databaseFile),
+          dataDir: services.config.dataDir,
+          users: { total: all.length, active: all.length - disabled, disabled, byRole },
+          activity: await dailyActivity(services, now),
+        },
       };
     },
   );

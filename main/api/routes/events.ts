@@ -1,5 +1,7 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { can } from '../../auth/permissions.js';
+import { AppError } from '../../errors.js';
 import type { PublishedEvent } from '../../events/bus.js';
 import type { RoutePluginOptions } from '../server.js';
 
@@ -28,10 +30,13 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async 
       },
     },
     (request, reply) => {
-      const session = request.session!;
+      const session = request.session;
+      // The API gate always sets it; never let a missing session reach the timers below.
+      if (!session) throw new AppError('AUTH_REQUIRED', 'Sign in first: this needs a valid session (it may have expired).', 401);
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
+        ...(reply.getHeaders() as OutgoingHttpHeaders), // the security headers every response carries
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache, no-transform',
         connection: 'keep-alive',
@@ -62,13 +67,20 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async 
       };
       const checkSession = async () => {
         if (closed) return;
-        if (!(await services.users.sessionAlive(session.tokenHash))) {
-          raw.write(`event: session.ended\ndata: {}\n\n`);
+        try {
+          if (!(await services.users.sessionAlive(session.tokenHash))) {
+            raw.write(`event: session.ended\ndata: {}\n\n`);
+            close();
+          }
+        } catch (error) {
+          // A timer callback has no request to fail: log, end this stream, keep the process.
+          request.log.warn({ err: error }, 'event stream session check failed');
           close();
         }
       };
       open.add(close);
       request.raw.on('close', close);
+      raw.on('error', close); // a write to a client that just went away must not throw anywhere
     },
   );
 };

@@ -155,8 +155,11 @@ describe('lists API', () => {
     expect(report).toMatchObject({ rows: 1, good: 1, errors: [] });
   });
 
-  it('exports CSV and XLSX that import back unchanged', async () => {
-    const csv = await operator.get('/api/lists/white/export?format=csv');
+  it('exports CSV and XLSX that import back unchanged; exporting is a manager permission and audited', async () => {
+    // An operator reads the lists on screen but may not take them home.
+    const refused = await operator.get('/api/lists/black/export?format=csv');
+    expect(refused.statusCode).toBe(403);
+    const csv = await manager.get('/api/lists/white/export?format=csv');
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toContain('text/csv');
     expect(csv.headers['content-disposition']).toContain('whitelist.csv');
@@ -164,7 +167,9 @@ describe('lists API', () => {
     expect(text.startsWith('\uFEFF号码,范围,原因,来源,到期')).toBe(true);
     expect(text).toContain('+8613922220001,all,店长,import');
 
-    const xlsx = await operator.get('/api/lists/black/export?format=xlsx');
+    const xlsx = await manager.get('/api/lists/black/export?format=xlsx');
+    const exports = (await app.services.audit.search({ page: 1, pageSize: 10 })).items.filter((e) => e.action === 'lists.export');
+    expect(exports.map((e) => e.target).sort()).toEqual(['blacklist', 'whitelist']);
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
     const rows = workbook.worksheets[0]!.getSheetValues().filter(Boolean) as unknown[][];

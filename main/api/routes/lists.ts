@@ -132,7 +132,8 @@ export const listRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (
   app.get(
     '/:list/export',
     {
-      config: { permission: 'lists.read' },
+      // Reading a list on screen is not taking it home: exporting is its own, audited permission.
+      config: { permission: 'lists.export' },
       schema: {
         tags: ['lists'],
         summary: 'Download the whole list as CSV (UTF-8) or XLSX',
@@ -143,7 +144,8 @@ export const listRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (
     },
     async (request, reply) => {
       const format = request.query.format ?? 'xlsx';
-      const { content } = await lists.exportFile(request.params.list, format);
+      const { content, count } = await lists.exportFile(request.params.list, format);
+      await services.audit.record(actorOf(request), 'lists.export', `${request.params.list}list`, { format, entries: count });
       const name = `${request.params.list === 'black' ? 'blacklist' : 'whitelist'}.${format}`;
       return reply
         .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')

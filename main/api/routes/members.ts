@@ -6,7 +6,7 @@ import { exportMembers } from '../../members/export.js';
 import { importMembers } from '../../members/import.js';
 import { memberMessages } from '../../members/messages.js';
 import { filterFromFlatQuery, sortFromFlatQuery } from '../../members/query.js';
-import { IdParams, standardErrors } from '../schemas/common.js';
+import { IdParams, standardErrors, Pagination } from '../schemas/common.js';
 import {
   ExportQuery,
   MemberCreateBody,
@@ -154,8 +154,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async
         summary: 'A member’s purchases (receipts with lines) from the store mirror, newest first',
         params: IdParams,
         querystring: Type.Object({
-          page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-          pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+          ...Pagination({ maxPageSize: 100, defaultPageSize: 20 }),
         }),
         response: { 200: PurchasesResponse, ...notFound, ...standardErrors },
       },
@@ -172,8 +171,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async
         summary: 'The texts exchanged with a member’s mobile number, both ways, newest first',
         params: IdParams,
         querystring: Type.Object({
-          page: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 1 })),
-          pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+          ...Pagination({ maxPageSize: 100, defaultPageSize: 20, maxPage: 50 }),
         }),
         response: { 200: MemberMessagesResponse, ...notFound, ...standardErrors },
       },

@@ -111,6 +111,12 @@ describe('/api/modems', () => {
     expect(refused.json().error.code).toBe('MODEM_NOT_SIMULATOR');
     const disabledSend = await admin.post(`/api/modems/${serial.json().id}/test-send`, { to: '13800138000', text: 'hi' });
     expect(disabledSend.json().error.code).toBe('MODEM_NOT_RUNNING');
+    // The outbox's number rule: nothing that is not a mobile number reaches a modem.
+    for (const to of ['1.5', '0755-83021449', '1380013800', 'abc']) {
+      const bad = await admin.post(`/api/modems/${id}/test-send`, { to, text: 'hi' });
+      expect(bad.statusCode, to).toBe(400);
+      expect(bad.json().error.code, to).toBe('INVALID_NUMBER');
+    }
   });
 
   it('adds, edits and removes with validation and audit; the PIN is stored encrypted and never comes back', async () => {

@@ -27,6 +27,7 @@ import {
 } from '../schemas/modems.js';
 import { actorOf } from '../request-context.js';
 import type { RoutePluginOptions } from '../server.js';
+import { normalizeMobile } from '../../messaging/numbers.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -277,7 +278,8 @@ export const modemRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async 
         response: { 200: TestSendResponse, 404: { $ref: 'ErrorBody' }, 429: { $ref: 'ErrorBody' }, 503: { $ref: 'ErrorBody' }, ...standardErrors },
       },
     },
-    async (request) => modems.testSend(String(request.params.id), request.body.to.trim(), request.body.text, actorOf(request)),
+    // The same number rule as the outbox: '1.5' or a landline is a 400 that says so, not a modem error.
+    async (request) => modems.testSend(String(request.params.id), normalizeMobile(request.body.to), request.body.text, actorOf(request)),
   );
 
   app.get(

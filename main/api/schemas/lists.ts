@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { PageQuery } from './common.js';
+import { EpochMs, PageQuery } from './common.js';
 
 // Nullable request fields list Type.Null() first: with coerceTypes ajv would turn null into 0 or ''
 // if the number/string branch were tried first.
@@ -46,14 +46,14 @@ export const AddListEntryBody = Type.Object({
   scope: Type.Optional(ScopeSchema),
   reason: Type.Optional(Type.String({ maxLength: 200 })),
   source: Type.Optional(SourceSchema),
-  expiresAt: Type.Optional(Type.Union([Type.Null(), Type.Number()], { description: 'Epoch ms; null: never expires' })),
+  expiresAt: Type.Optional(Type.Union([Type.Null(), EpochMs()], { description: 'Epoch ms; null: never expires' })),
 });
 export type AddListEntryDto = Static<typeof AddListEntryBody>;
 
 export const UpdateListEntryBody = Type.Object({
   scope: Type.Optional(ScopeSchema),
   reason: Type.Optional(Type.String({ maxLength: 200 })),
-  expiresAt: Type.Optional(Type.Union([Type.Null(), Type.Number()])),
+  expiresAt: Type.Optional(Type.Union([Type.Null(), EpochMs()])),
 });
 export type UpdateListEntryDto = Static<typeof UpdateListEntryBody>;
 

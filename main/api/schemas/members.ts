@@ -1,3 +1,4 @@
+import { EpochMs, MAX_CENTS, Pagination } from './common.js';
 import { Type, type Static } from 'typebox';
 import { MEMBER_GENDERS, MEMBER_SOURCES, MemberFilterSchema, MemberSortSchema, type MemberGender, type MemberSource } from '../../members/filter.js';
 
@@ -48,8 +49,7 @@ export const MemberSearchBody = Type.Object(
   {
     filter: Type.Optional(MemberFilterSchema),
     sort: Type.Optional(MemberSortSchema),
-    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    ...Pagination({ maxPageSize: 200, defaultPageSize: 50 }),
   },
   { additionalProperties: false },
 );
@@ -74,24 +74,23 @@ export const MemberSearchQuery = Type.Object({
   store: Type.Optional(Type.String({ maxLength: 2000, description: 'store codes, comma-separated' })),
   gender: Type.Optional(Type.String({ maxLength: 8, description: 'M, F, U, comma-separated' })),
   source: Type.Optional(Type.String({ maxLength: 32, description: 'pos, manual, import, comma-separated' })),
-  ageMin: Type.Optional(Type.Integer()),
-  ageMax: Type.Optional(Type.Integer()),
+  ageMin: Type.Optional(Type.Integer({ minimum: 0, maximum: 200 })),
+  ageMax: Type.Optional(Type.Integer({ minimum: 0, maximum: 200 })),
   birthdayFrom: Type.Optional(Type.String({ pattern: '^\\d{2}-\\d{2}$', description: 'MM-DD' })),
   birthdayTo: Type.Optional(Type.String({ pattern: '^\\d{2}-\\d{2}$', description: 'MM-DD' })),
-  pointsMin: Type.Optional(Type.Integer()),
-  pointsMax: Type.Optional(Type.Integer()),
-  spentMinCents: Type.Optional(Type.Integer()),
-  spentMaxCents: Type.Optional(Type.Integer()),
-  lastPurchaseFrom: Type.Optional(Type.Integer({ description: 'epoch ms' })),
-  lastPurchaseTo: Type.Optional(Type.Integer({ description: 'epoch ms' })),
+  pointsMin: Type.Optional(Type.Integer({ minimum: -1_000_000_000, maximum: 1_000_000_000 })),
+  pointsMax: Type.Optional(Type.Integer({ minimum: -1_000_000_000, maximum: 1_000_000_000 })),
+  spentMinCents: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_CENTS })),
+  spentMaxCents: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_CENTS })),
+  lastPurchaseFrom: Type.Optional(EpochMs({ description: 'epoch ms' })),
+  lastPurchaseTo: Type.Optional(EpochMs({ description: 'epoch ms' })),
   neverPurchased: Type.Optional(Type.Boolean()),
   tags: Type.Optional(Type.String({ maxLength: 2000, description: 'comma-separated' })),
   tagMatch: Type.Optional(Type.Union([Type.Literal('any'), Type.Literal('all')])),
   consent: Type.Optional(Type.Boolean()),
   sort: Type.Optional(Type.String({ maxLength: 32 })),
   order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  ...Pagination({ maxPageSize: 200, defaultPageSize: 50 }),
 });
 export type MemberSearchQuery = Static<typeof MemberSearchQuery>;
 

@@ -1,3 +1,4 @@
+import { EpochMs, Pagination } from './common.js';
 import { Type, type Static } from 'typebox';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -84,10 +85,9 @@ export const MessageListQuery = Type.Object({
   category: Type.Optional(enumOf(CATEGORY_VALUES)),
   batchId: Type.Optional(Type.String({ maxLength: 64 })),
   q: Type.Optional(Type.String({ maxLength: 100 })),
-  from: Type.Optional(Type.Number()),
-  to: Type.Optional(Type.Number()),
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  from: Type.Optional(EpochMs()),
+  to: Type.Optional(EpochMs()),
+  ...Pagination({ maxPageSize: 200, defaultPageSize: 50 }),
 });
 
 export const MessageListResponse = Type.Object({ items: Type.Array(OutboxMessageSchema), total: Type.Integer() });
@@ -103,8 +103,8 @@ export const SendBody = Type.Object({
   tag: Type.Optional(Type.String({ maxLength: 32 })),
   /** A CSV or XLSX file whose rows hold numbers. */
   file: Type.Optional(Type.Object({ fileName: Type.String({ maxLength: 200 }), contentBase64: Type.String({ maxLength: 30_000_000 }) })),
-  notBefore: Type.Optional(Nullable(Type.Number())),
-  notAfter: Type.Optional(Nullable(Type.Number())),
+  notBefore: Type.Optional(Nullable(EpochMs())),
+  notAfter: Type.Optional(Nullable(EpochMs())),
   /** Send through this modem only; omitted or null: the dispatcher picks (automatic). */
   modemId: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
 });
@@ -163,8 +163,7 @@ export type ConversationDto = Static<typeof ConversationSchema>;
 export const ConversationListQuery = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 100 })),
   unhandledOnly: Type.Optional(Type.Boolean()),
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  ...Pagination({ maxPageSize: 200, defaultPageSize: 50 }),
 });
 
 export const ConversationListResponse = Type.Object({ items: Type.Array(ConversationSchema), total: Type.Integer() });

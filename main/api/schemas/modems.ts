@@ -1,3 +1,4 @@
+import { EpochMs } from './common.js';
 import { Type, type Static } from 'typebox';
 import { MODEM_REASON_CODES, SUPPORTED_BAUD_RATES, type ModemReasonCode } from '../../modem/index.js';
 
@@ -195,7 +196,7 @@ export const TestSendResponse = Type.Object({
 export type TestSendResultDto = Static<typeof TestSendResponse>;
 
 export const SinceQuery = Type.Object({
-  since: Type.Optional(Type.Number({ minimum: 0, description: 'Epoch ms; default 24 hours ago' })),
+  since: Type.Optional(EpochMs({ description: 'Epoch ms; default 24 hours ago' })),
 });
 
 export const HealthResponse = Type.Object({

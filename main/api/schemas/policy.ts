@@ -31,8 +31,8 @@ export const UpdatePolicyBody = Type.Object({
       frequencyCap: Type.Optional(
         Type.Object({
           enabled: Type.Optional(Type.Boolean()),
-          maxMessages: Type.Optional(Type.Integer()),
-          windowDays: Type.Optional(Type.Integer()),
+          maxMessages: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+          windowDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 })),
         }),
       ),
       optOutKeywords: Type.Optional(Type.Array(Type.String(), { maxItems: 50 })),
@@ -40,7 +40,7 @@ export const UpdatePolicyBody = Type.Object({
       salutationFallback: Type.Optional(Type.String()),
       salutationPrefix: Type.Optional(Type.String()),
       signaturePosition: Type.Optional(Type.Unsafe<'start' | 'end'>({ type: 'string', enum: ['start', 'end'] })),
-      partLimit: Type.Optional(Type.Integer()),
+      partLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
     }),
   ),
   smsSignature: Type.Optional(Type.String()),

@@ -1,3 +1,4 @@
+import { EpochMs, MAX_ID, Pagination } from './common.js';
 import { Type, type Static } from 'typebox';
 import { SOURCE_CLIENTS, type SourceClient } from '../../store/connectors.js';
 import { ENTITIES, type Entity } from '../../store/mapping.js';
@@ -143,9 +144,8 @@ export const RunSchema = Type.Object({
 export type RunDto = Static<typeof RunSchema>;
 
 export const RunsQuery = Type.Object({
-  connectionId: Type.Optional(Type.Integer({ minimum: 1 })),
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 20 })),
+  connectionId: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ID })),
+  ...Pagination({ maxPageSize: 200, defaultPageSize: 20 }),
 });
 
 export const SyncBody = Type.Object({ mode: Type.Optional(SyncModeSchema) });
@@ -186,17 +186,16 @@ export const StockQuery = Type.Object({
   search: Type.Optional(Type.String({ maxLength: 64, description: 'Part of the product name or code, or a whole barcode' })),
   category: Type.Optional(Type.String({ maxLength: 64 })),
   level: Type.Optional(Type.Unsafe<'low' | 'high'>({ type: 'string', enum: ['low', 'high'] })),
-  threshold: Type.Optional(Type.Number({ description: 'low: quantity ≤ threshold (default 5); high: ≥ threshold (default 500)' })),
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  threshold: Type.Optional(Type.Number({ minimum: -1_000_000_000, maximum: 1_000_000_000, description: 'low: quantity ≤ threshold (default 5); high: ≥ threshold (default 500)' })),
+  ...Pagination({ maxPageSize: 500, defaultPageSize: 50 }),
 });
 export const StockPage = Type.Object({ items: Type.Array(StockRowSchema), total: Type.Integer() });
 
 export const StockHistoryQuery = Type.Object({
   product: Type.String({ minLength: 1, maxLength: 64 }),
   store: Type.Optional(Type.String({ maxLength: 32 })),
-  from: Type.Optional(Type.Number()),
-  to: Type.Optional(Type.Number()),
+  from: Type.Optional(EpochMs()),
+  to: Type.Optional(EpochMs()),
 });
 export const StockHistorySchema = Type.Object({
   points: Type.Array(Type.Object({ storeCode: Type.String(), at: Type.Number(), quantity: Type.Number() }), { description: 'Each point: the quantity from that time on' }),
@@ -210,5 +209,5 @@ export const ReadOnlyUserQuery = Type.Object({
   user: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_]{1,64}$' })),
 });
 
-export const ConnectionIdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
-export const MappingParams = Type.Object({ id: Type.Integer({ minimum: 1 }), entity: EntitySchema });
+export const ConnectionIdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: MAX_ID }) });
+export const MappingParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: MAX_ID }), entity: EntitySchema });

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { PageQuery } from './common.js';
+import { MAX_ID, PageQuery } from './common.js';
 import { literalUnion } from './lists.js';
 
 export const TemplateCategorySchema = literalUnion([
@@ -64,7 +64,7 @@ export type UpdateTemplateDto = Static<typeof UpdateTemplateBody>;
 export const SampleMemberSchema = Type.Object({
   name: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 64 })])),
   gender: Type.Optional(Type.Union([Type.Null(), literalUnion(['M', 'F', 'U'] as const)])),
-  points: Type.Optional(Type.Union([Type.Null(), Type.Integer()])),
+  points: Type.Optional(Type.Union([Type.Null(), Type.Integer({ minimum: -1_000_000_000, maximum: 1_000_000_000 })])),
   storeName: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 64 })])),
   cardNo: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 32 })])),
   birthday: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 10 })])),
@@ -74,7 +74,7 @@ export type SampleMemberDto = Static<typeof SampleMemberSchema>;
 export const PreviewBody = Type.Object({
   body: Type.String({ maxLength: 1000 }),
   messageCategory: MessageCategorySchema,
-  memberId: Type.Optional(Type.Integer({ minimum: 1, description: 'Preview for this member' })),
+  memberId: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ID, description: 'Preview for this member' })),
   sample: Type.Optional(SampleMemberSchema),
 });
 export type PreviewDto = Static<typeof PreviewBody>;

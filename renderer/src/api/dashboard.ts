@@ -5,16 +5,19 @@ export interface DashboardFigures {
   version: string;
   startedAt: number;
   uptimeSeconds: number;
-  databaseBytes: number;
-  dataDir: string;
-  users: {
-    total: number;
-    active: number;
-    disabled: number;
-    byRole: { admin: number; manager: number; operator: number };
+  /** Only for administrators (system.read). */
+  system?: {
+    databaseBytes: number;
+    dataDir: string;
+    users: {
+      total: number;
+      active: number;
+      disabled: number;
+      byRole: { admin: number; manager: number; operator: number };
+    };
+    /** Audit actions per local day, oldest first, 14 days. */
+    activity: Array<{ day: string; actions: number; logins: number }>;
   };
-  /** Audit actions per local day, oldest first, 14 days. */
-  activity: Array<{ day: string; actions: number; logins: number }>;
 }
 
 export const dashboardApi = {

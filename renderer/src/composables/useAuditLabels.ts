@@ -1,3 +1,6 @@
+import { useI18n } from 'vue-i18n';
+import { parseAuditTarget, wordDetail, type WordingTools } from '../audit/audit-wording';
+import { useFormat } from './useFormat';
 import { useTextOr } from './useTextOr';
 
 export type AuditTone = 'danger' | 'warning' | 'success' | 'info' | 'primary';
@@ -5,6 +8,13 @@ export type AuditTone = 'danger' | 'warning' | 'success' | 'info' | 'primary';
 /** How an audit action reads and looks; unknown actions (other areas) show their code. */
 export function useAuditLabels() {
   const textOr = useTextOr();
+  const { t, te, locale } = useI18n();
+  const format = useFormat();
+  const tools: WordingTools = {
+    text: (key, params) => (te(key) ? t(key, params ?? {}) : undefined),
+    dateTime: (ms) => format.dateTime(ms),
+    number: (value) => new Intl.NumberFormat(locale.value).format(value),
+  };
 
   function label(action: string): string {
     // Action names have dots (user.create); their labels are keyed with underscores.
@@ -24,5 +34,19 @@ export function useAuditLabels() {
     return username ? textOr(`audit.actors.${username}`, username) : '';
   }
 
-  return { label, tone, actor };
+  /** What the action was done to, in words ("会员 #9998"), with a link to its page when it has one. */
+  function target(action: string, raw: string): { text: string; link?: string } {
+    const parsed = parseAuditTarget(action, raw);
+    if (parsed.kind === 'text') return { text: raw };
+    if (parsed.kind === 'user') return { text: actor(parsed.id) };
+    const key = parsed.kind === 'list' ? `audit.targets.list.${parsed.id}` : `audit.targets.${parsed.kind}`;
+    return { text: textOr(key, raw, { id: parsed.id }), link: parsed.link };
+  }
+
+  /** The detail as label–value pairs in words: no raw keys, JSON or epoch times. */
+  function detail(value: Record<string, unknown> | null): Array<[string, string]> {
+    return wordDetail(value, tools);
+  }
+
+  return { label, tone, actor, target, detail };
 }

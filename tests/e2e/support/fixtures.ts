@@ -25,6 +25,16 @@ export const test = base.extend<{ adminPage: Page }, { appliance: RunningApplian
     },
     { scope: 'worker', timeout: 90_000 },
   ],
+  // Every page in every spec runs under the appliance's Content-Security-Policy: a blocked
+  // script, style or connection shows up as a console error and fails the test.
+  page: async ({ page }, use) => {
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content[- ]Security[- ]Policy/i.test(message.text())) violations.push(message.text());
+    });
+    await use(page);
+    expect(violations, 'Content-Security-Policy violations').toEqual([]);
+  },
   baseURL: async ({ appliance }, use) => {
     await use(appliance.url);
   },

@@ -16,6 +16,7 @@ export default {
     NOT_FOUND: '未找到',
     details: {
       ACCOUNT_LOCKED: '登录失败次数过多，请在 {minutes} 分钟后重试，或请管理员重置密码。',
+      LOGIN_FAILED: '连续输错 {maxFailedLogins} 次后账号将锁定 {lockoutMinutes} 分钟。',
     },
   },
   en: {
@@ -34,6 +35,7 @@ export default {
     NOT_FOUND: 'Not found',
     details: {
       ACCOUNT_LOCKED: 'Too many failed sign-ins. Try again in {minutes} minute(s), or ask an administrator to reset the password.',
+      LOGIN_FAILED: 'After {maxFailedLogins} failed attempts an account is locked for {lockoutMinutes} minutes.',
     },
   },
 };
