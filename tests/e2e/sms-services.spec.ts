@@ -1,10 +1,10 @@
-import type { Locator } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { adminApi, type ApiSession } from './support/api';
 import type { RunningAppliance } from './support/appliance';
 import { expect, snap, test } from './support/fixtures';
 
 /** Element Plus puts data-test on the <input> of an el-input but on the wrapper of other widgets: find the box either way. */
-function field(scope: Locator, id: string, tag: 'input' | 'textarea' = 'input'): Locator {
+function field(scope: Locator | Page, id: string, tag: 'input' | 'textarea' = 'input'): Locator {
   return scope.locator(`${tag}[data-test="${id}"], [data-test="${id}"] ${tag}`).first();
 }
 
@@ -26,7 +26,7 @@ async function demoMember(api: ApiSession): Promise<{ mobile: string; points: nu
   return { mobile: member.mobile!.replace('+86', ''), points: member.points };
 }
 
-async function ask(page: import('@playwright/test').Page, from: string, text: string): Promise<Locator> {
+async function ask(page: Page, from: string, text: string): Promise<Locator> {
   await page.getByTestId('sms-tab-try').click();
   await field(page, 'sms-try-from').fill(from);
   await field(page, 'sms-try-text').fill(text);
