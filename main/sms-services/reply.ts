@@ -40,11 +40,12 @@ export function checkTemplate(template: string, allowed: readonly string[], labe
 /**
  * Text that goes into a reply from data or from the sender (a product name, a
  * searched word): braces removed so the outbox, which reads replies as
- * templates too, never sees a placeholder in them; control characters gone.
+ * templates too, never sees a placeholder in them.
  */
 export function plain(value: string): string {
+  // Control characters and bidi controls (which would reorder what the customer reads) go too.
   // eslint-disable-next-line no-control-regex
-  return value.replace(/[{}｛｝\u0000-\u001f\u007f]/g, '').trim();
+  return value.replace(/[{}｛｝\u0000-\u001f\u007f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '').trim();
 }
 
 /** Fills a template; a placeholder without a value is dropped rather than sent as "{…}". */

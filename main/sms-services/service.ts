@@ -345,7 +345,7 @@ export class SmsServices {
       for (const [key, value] of Object.entries(clean)) {
         await trx('sms_service_settings').insert({ key, value: JSON.stringify(value), updated_at: now, updated_by: actor.username }).onConflict('key').merge();
       }
-      await this.deps.audit.record(actor, 'services.settings', Object.keys(clean).join(','), clean as Record<string, unknown>, trx);
+      await this.deps.audit.record(actor, 'services.settings', '', clean as Record<string, unknown>, trx);
     });
     this.config = undefined;
     this.deps.events.publish('services.changed', { id: 'settings' }, 'services.read');
@@ -554,7 +554,7 @@ export class SmsServices {
     if (refusals < lockoutRefusals) return;
     const until = context.now + lockoutHours * 3_600_000;
     const change = await this.deps.lists.lockOut(sender, tools.lists, until, `员工服务${lockoutWindowMinutes}分钟内被拒绝${refusals}次，自动暂停自动回复`, tools.trx);
-    await this.deps.audit.record(SYSTEM_ACTOR, 'services.lockout', sender, { refusals, windowMinutes: lockoutWindowMinutes, until, blacklisted: change === 'added' }, tools.trx);
+    await this.deps.audit.record(SYSTEM_ACTOR, 'services.lockout', sender, { refusals, windowMinutes: lockoutWindowMinutes, lockedUntil: until, blacklisted: change === 'added' }, tools.trx);
     await tools.trx('sms_query_log').insert({
       at: context.now,
       sender,

@@ -232,7 +232,7 @@ export class StaffDirectory {
         .insert({ ...this.columns(checked), pin_hash: pinHash, created_at: now, created_by: actor.username, updated_at: now, deactivated_at: checked.active ? null : now })
         .returning('id');
       const newId = Number(typeof inserted === 'object' ? (inserted as { id: number }).id : inserted);
-      await this.audit.record(actor, 'staff.create', `${checked.name} ${checked.mobile}`, { id: newId, role: checked.role, mayApprove: checked.mayApprove, pin: pinHash !== null }, trx);
+      await this.audit.record(actor, 'staff.create', `staff:${newId}`, { name: checked.name, mobile: checked.mobile, role: checked.role, mayApprove: checked.mayApprove, pinSet: pinHash !== null }, trx);
       return newId;
     });
     this.changed(id, 'created');
@@ -252,8 +252,8 @@ export class StaffDirectory {
         .where('id', id)
         .update({ ...this.columns(checked), ...(pinHash !== undefined ? { pin_hash: pinHash } : {}), ...activeChange, updated_at: now });
       // Field names only: a PIN never goes into the audit log.
-      await this.audit.record(actor, 'staff.update', `${checked.name} ${checked.mobile}`, { id, fields }, trx);
-      if (checked.active !== current.active) await this.audit.record(actor, checked.active ? 'staff.activate' : 'staff.deactivate', `${checked.name} ${checked.mobile}`, { id }, trx);
+      await this.audit.record(actor, 'staff.update', `staff:${id}`, { name: checked.name, fields }, trx);
+      if (checked.active !== current.active) await this.audit.record(actor, checked.active ? 'staff.activate' : 'staff.deactivate', `staff:${id}`, { name: checked.name, mobile: checked.mobile }, trx);
     });
     this.changed(id, checked.active === current.active ? 'updated' : checked.active ? 'activated' : 'deactivated');
     return this.get(id);
@@ -266,7 +266,7 @@ export class StaffDirectory {
     const now = this.clock.now();
     await this.db.transaction(async (trx) => {
       await trx('staff').where('id', id).update({ active, deactivated_at: active ? null : now, updated_at: now });
-      await this.audit.record(actor, active ? 'staff.activate' : 'staff.deactivate', `${current.name} ${current.mobile}`, { id }, trx);
+      await this.audit.record(actor, active ? 'staff.activate' : 'staff.deactivate', `staff:${id}`, { name: current.name, mobile: current.mobile }, trx);
     });
     this.changed(id, active ? 'activated' : 'deactivated');
     return this.get(id);

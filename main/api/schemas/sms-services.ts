@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { literalUnion } from './lists.js';
-import { PageQuery } from './common.js';
+import { EpochMs, PageQuery } from './common.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([Type.Null(), schema]);
 
@@ -29,10 +29,10 @@ export type UpdateServiceDto = Static<typeof UpdateServiceBody>;
 
 export const ServiceSettingsSchema = Type.Object({
   severalMembers: literalUnion(['latest-purchase', 'reply-error'] as const),
-  staleAfterHours: Type.Integer(),
-  lockoutRefusals: Type.Integer(),
-  lockoutWindowMinutes: Type.Integer(),
-  lockoutHours: Type.Integer(),
+  staleAfterHours: Type.Integer({ minimum: 0, maximum: 720, description: '0: never say 数据更新于' }),
+  lockoutRefusals: Type.Integer({ minimum: 1, maximum: 100 }),
+  lockoutWindowMinutes: Type.Integer({ minimum: 1, maximum: 1440 }),
+  lockoutHours: Type.Integer({ minimum: 1, maximum: 720 }),
 });
 export type ServiceSettingsDto = Static<typeof ServiceSettingsSchema>;
 export const UpdateSettingsBody = Type.Partial(ServiceSettingsSchema);
@@ -71,8 +71,8 @@ export const QueryLogQuery = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 64, description: 'Part of the text or the number' })),
   service: Type.Optional(Type.String({ maxLength: 32 })),
   outcome: Type.Optional(Type.String({ maxLength: 24 })),
-  from: Type.Optional(Type.Number()),
-  to: Type.Optional(Type.Number()),
+  from: Type.Optional(EpochMs()),
+  to: Type.Optional(EpochMs()),
   ...PageQuery,
 });
 
