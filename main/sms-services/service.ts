@@ -148,6 +148,7 @@ export interface SmsServicesDeps {
 export class SmsServices {
   private config: Promise<LoadedConfig> | undefined;
   private readonly router: SmsRouter;
+  /** The strategy engine behind 促销/策略/同意/拒绝: set from the deps; tests hand in their own. */
   strategies: StrategyAnswers;
 
   constructor(private readonly deps: SmsServicesDeps) {
@@ -449,7 +450,13 @@ export class SmsServices {
     handle: (message, tools, prepared) => this.handle(message, tools, prepared as Prepared | null | undefined),
   };
 
-  /** Reads and decides before the chain's transaction (the strategy engine queries on its own connection use). */
+  /**
+   * Reads and decides before the chain's transaction, which holds the only
+   * connection the strategy engine would need. 同意/拒绝 are decided here (the
+   * engine commits them itself); should the appliance stop before the chain
+   * commits the answer, the text is processed again at the next start and
+   * answered "no longer pending".
+   */
   private async prepare(message: StoredInbound): Promise<Prepared | null> {
     // Alphanumeric senders (10086, bank names) cannot be identified or answered.
     if (!message.sender.startsWith('+')) return null;
