@@ -20,6 +20,8 @@ import { migrateToLatest } from '../main/db/migrate.js';
 import type { MemberFilter, MemberSort } from '../main/members/filter.js';
 import { Members } from '../main/members/members.js';
 
+const MOBILE_PREFIXES = ['138', '139', '150', '158', '186', '189', '177', '166', '199'];
+
 export interface MembersBenchResult {
   members: number;
   generateSeconds: number;
@@ -86,7 +88,8 @@ export async function run(
         const month = 1 + Math.floor(rand() * 12);
         const day = 1 + Math.floor(rand() * 28);
         const bought = rand() < 0.9;
-        const mobile = `+861${3 + Math.floor(rand() * 7)}${String(i).padStart(9, '0')}`;
+        // Ranges carriers really issue (the search refuses numbers no carrier hands out, such as 140…).
+        const mobile = `+86${MOBILE_PREFIXES[Math.floor(rand() * MOBILE_PREFIXES.length)]}${String(i).padStart(8, '0')}`;
         if (i % 1000 === 7) mobiles.push(mobile);
         rows.push({
           id: i + 1,

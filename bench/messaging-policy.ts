@@ -57,7 +57,7 @@ const decided = time(() => {
   for (let i = 0; i < MESSAGES; i++) {
     const decision = decide(
       { category: 'marketing', recipient: mobile(i), marketingConsent: i % 10 !== 0 },
-      { now: NOW, settings: POLICY_DEFAULTS, lists: i % 50 === 0 ? blackStatus : NOT_LISTED, recentMarketingSends: i % 4 },
+      { now: NOW, settings: POLICY_DEFAULTS, lists: i % 50 === 0 ? blackStatus : NOT_LISTED, recentCommercialSends: i % 4 },
     );
     if (decision.allowed) allowed++;
   }

@@ -65,7 +65,9 @@ async function baseline(source: Knex, target: Knex): Promise<number> {
     const query = buildSelect(mapping, quote);
     const fields = Object.entries(mapping.fields);
     const table = entity;
-    const columns = fields.map(([name]) => (entity === 'members' && name === 'id_number' ? 'id_number_last4' : name));
+    // Raw values into the column each lands in: the ID number's last four, the POS's own consent flag (nullable).
+    const rename: Record<string, string> = entity === 'members' ? { id_number: 'id_number_last4', marketing_consent: 'pos_marketing_consent' } : {};
+    const columns = fields.map(([name]) => rename[name] ?? name);
     const fixed = entity === 'members' ? { source: 'pos', created_at: 0, updated_at: 0 } : { updated_at: 0 };
     const allColumns = [...columns, ...Object.keys(fixed)];
     const placeholder = `(${allColumns.map(() => '?').join(',')})`;
@@ -121,13 +123,14 @@ export async function run(options: { members?: number; receipts?: number; log?: 
     const total = members + saleLines;
 
     // StoreMAS: the real core, the real connector (read-only session, SELECT-only user), the preset mappings.
+    // Unencrypted, like the baseline it is compared with (the bench server has no certificate).
     global.gc?.();
     const dataDir = path.join(work, 'storemas');
     const core = await openCore(defaultConfig({ dataDir, logLevel: 'warn', logToConsole: false }), { lock: false });
     let storemas: StoreBenchResult['storemas'];
     try {
       const store = core.services.store;
-      const connection = await store.createConnection(CLI_ACTOR, { name: 'bench', client: 'mysql', settings: { host: server.host, port: server.port, database: 'pos', user: 'reader' }, password: 'reader-pw' });
+      const connection = await store.createConnection(CLI_ACTOR, { name: 'bench', client: 'mysql', settings: { host: server.host, port: server.port, database: 'pos', user: 'reader', tls: { mode: 'off' } }, password: 'reader-pw' });
       for (const entity of ENTITIES) await store.setMapping(CLI_ACTOR, connection.id, entity, PRESETS['demo-pos'].mappings[entity], true);
       const memory = peakRss();
       const started = performance.now();

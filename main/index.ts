@@ -14,6 +14,9 @@ import { migrateToLatest } from './db/migrate.js';
 import { StartupError, isAppError, systemErrorCode } from './errors.js';
 import { EventBus } from './events/bus.js';
 import { existingInitialPasswordFile, writeInitialPasswordFile } from './first-run.js';
+import { isLoopbackAddress, lanUrls } from './lan/addresses.js';
+import { LanCertificate } from './lan/certificate.js';
+import { serveHttpsAndLocalHttp, type LanListener } from './lan/listener.js';
 import { createLogger } from './logging.js';
 import { NumberLists } from './messaging/lists/lists.js';
 import { Messaging } from './messaging/dispatcher/service.js';
@@ -24,11 +27,10 @@ import type { ApplianceServices } from './services.js';
 import { Settings } from './settings/settings.js';
 import { StoreMirror } from './store/service.js';
 import { Members } from './members/members.js';
+import { Strategies } from './strategy/strategies.js';
 import { ProductSearch } from './sms-services/product-search.js';
 import { SmsServices } from './sms-services/service.js';
-import { NO_STRATEGIES } from './sms-services/strategy-answers.js';
 import { StaffDirectory } from './staff/staff.js';
-import type { StoreSyncEvent } from './store/service.js';
 import { VERSION } from './version.js';
 
 export type { ApplianceConfig } from './config.js';
@@ -100,23 +102,28 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       audit,
       secrets,
       logger: logger.child({ component: 'modems' }),
-      sink: { storeInbound: (m) => messaging.sink.storeInbound(m), storeStatusReport: (r) => messaging.sink.storeStatusReport(r) },
+      sink: {
+        storeInbound: (m) => messaging.sink.storeInbound(m),
+        storeStatusReport: (r) => messaging.sink.storeStatusReport(r),
+        storePart: (p) => messaging.sink.storePart(p),
+        waitingParts: (modemId) => messaging.sink.waitingParts(modemId),
+        dropParts: (modemId, keys) => messaging.sink.dropParts(modemId, keys),
+      },
     });
     stack.push(() => modems.stop());
     const messaging = new Messaging({ db, clock, audit, events, logger: logger.child({ component: 'messaging' }), settings, lists });
     stack.push(() => messaging.stop());
+    const strategies = new Strategies({ db, clock, audit, events, logger: logger.child({ component: 'strategies' }), settings, messaging });
+    stack.push(() => strategies.stop());
+    stack.push(store.onDidFinishSync(() => strategies.recomputeAfterSync()));
     const staff = new StaffDirectory(db, clock, audit, events, config.auth.scryptCost);
     const products = new ProductSearch(db, events, logger.child({ component: 'sms-services' }));
     stack.push(() => products.stop());
-    // 促销/策略/同意 ask the strategy engine; until it is built in, there are no strategies.
-    const smsServices = new SmsServices({ db, clock, audit, events, logger: logger.child({ component: 'sms-services' }), settings, lists, staff, products, strategies: NO_STRATEGIES });
-    smsServices.attach(messaging.inbox); // after opt-out
-    // The 库存 product index follows the mirror: refreshed after every sync that wrote something.
-    stack.push(
-      events.onDidPublish((event) => {
-        if (event.type === 'store.sync' && ['finished', 'cancelled'].includes((event.data as StoreSyncEvent).state)) products.requestRefresh();
-      }),
-    );
+    // 促销, 策略 and 同意/拒绝 are answered from the strategy engine.
+    const smsServices = new SmsServices({ db, clock, audit, events, logger: logger.child({ component: 'sms-services' }), settings, lists, staff, products, strategies });
+    smsServices.attach(messaging.inbox); // at the keyword services' place, after opt-out
+    // The 库存 product index follows the mirror.
+    stack.push(store.onDidFinishSync(() => products.requestRefresh()));
     const services: ApplianceServices = {
       version: VERSION,
       config,
@@ -135,6 +142,8 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       messaging,
       modems,
       templates: new Templates(db, clock, audit),
+      strategies,
+      lanCertificate: new LanCertificate({ dataDir: config.dataDir, clock, audit, events, logger: logger.child({ component: 'lan' }) }),
       staff,
       smsServices,
       startedAt: clock.now(),
@@ -147,9 +156,12 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
 }
 
 export interface StartResult {
+  /** Where this machine opens the admin UI (plain HTTP on loopback: the desktop window loads it). */
   url: string;
   host: string;
   port: number;
+  /** With LAN access on: the https addresses other machines use and the certificate staff check. */
+  lan: { urls: string[]; fingerprint256: string } | undefined;
   /** Set only on the very first start: show it once, it is never logged. */
   initialAdminPassword: string | undefined;
   initialPasswordFile: string | undefined;
@@ -164,11 +176,15 @@ export interface Appliance {
   readonly logger: Logger;
 }
 
+/** How often a running appliance checks whether its generated LAN certificate is due for renewal. */
+const CERTIFICATE_CHECK_INTERVAL_MS = 12 * 3600_000;
+
 /** The composition root: everything the appliance runs, wired explicitly. */
 export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions = {}): Appliance {
   const config = validateConfig(rawConfig);
   let core: OpenedCore | undefined;
   let server: FastifyInstance | undefined;
+  let lanListener: LanListener | undefined;
   const timers: NodeJS.Timeout[] = [];
   let stopping: Promise<void> | undefined;
 
@@ -181,6 +197,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
     stopping ??= (async () => {
       process.off('unhandledRejection', onUnhandledRejection);
       for (const timer of timers) clearInterval(timer);
+      lanListener?.close(); // connections not yet handed to HTTP: the graceful close below would wait for them
       if (server) await server.close();
       if (core) {
         core.services.logger.info('StoreMAS stopped');
@@ -216,8 +233,27 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         server = await buildServer(services);
         const lanAccess = config.lanAccessOverride ?? (await services.settings.get('lanAccess'));
         const host = lanAccess ? '0.0.0.0' : config.host;
+        // Reachable from other machines (LAN access, or --host set to a LAN address): HTTPS for them.
+        const servesLan = !isLoopbackAddress(host);
+        if (servesLan) {
+          const { lanCertificate } = services;
+          await lanCertificate.ensure();
+          const listener = serveHttpsAndLocalHttp(server.server, { certificate: lanCertificate.pair(), logger: services.logger.child({ component: 'lan' }) });
+          lanListener = listener;
+          lanCertificate.onDidChange((pair) => listener.setCertificate(pair));
+          timers.push(
+            setInterval(() => {
+              lanCertificate.ensure().catch((error: unknown) => services.logger.error({ err: error }, 'LAN certificate renewal failed'));
+            }, CERTIFICATE_CHECK_INTERVAL_MS),
+          );
+        }
         try {
-          await server.listen({ host, port: config.port });
+          await server.listen({
+            host,
+            port: config.port,
+            // Fastify names every address http://; other machines are served HTTPS only.
+            listenTextResolver: (address) => `Server listening at ${isLoopbackAddress(new URL(address).hostname.replace(/^\[|\]$/g, '')) ? address : address.replace(/^http:/, 'https:')}`,
+          });
         } catch (error) {
           if (systemErrorCode(error) === 'EADDRINUSE') {
             throw new StartupError(
@@ -242,10 +278,15 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         services.smsServices.requestProductIndexRefresh(); // catches up with a mirror synced before this version
         await services.modems.start(); // opens the configured modems' ports; stopped with the core
         await services.messaging.start(await defaultOutboundChannel(services)); // the dispatcher; stopped with the core
+        services.strategies.start(); // the strategies' date sweep; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
-        const url = `http://${shownHost}:${port}/`;
-        services.logger.info({ url, host, dataDir: config.dataDir, version: services.version }, 'StoreMAS started');
-        return { url, host, port, initialAdminPassword, initialPasswordFile };
+        const url = servesLan && host !== '0.0.0.0' ? `https://${host}:${port}/` : `http://${shownHost}:${port}/`;
+        const certificate = servesLan ? services.lanCertificate.info() : undefined;
+        const lan = certificate
+          ? { urls: host === '0.0.0.0' ? lanUrls(port) : [`https://${host}:${port}/`], fingerprint256: certificate.fingerprint256 }
+          : undefined;
+        services.logger.info({ url, host, lan, dataDir: config.dataDir, version: services.version }, 'StoreMAS started');
+        return { url, host, port, lan, initialAdminPassword, initialPasswordFile };
       } catch (error) {
         await stop();
         throw error;

@@ -6,6 +6,7 @@ import type { Clock } from './clock.js';
 import type { ApplianceConfig } from './config.js';
 import type { SecretBox } from './crypto/secret-box.js';
 import type { EventBus } from './events/bus.js';
+import type { LanCertificate } from './lan/certificate.js';
 import type { Messaging } from './messaging/dispatcher/service.js';
 import type { NumberLists } from './messaging/lists/lists.js';
 import type { Templates } from './messaging/templates/templates.js';
@@ -15,6 +16,7 @@ import type { StoreMirror } from './store/service.js';
 import type { Members } from './members/members.js';
 import type { SmsServices } from './sms-services/service.js';
 import type { StaffDirectory } from './staff/staff.js';
+import type { Strategies } from './strategy/strategies.js';
 
 /**
  * What the API and the CLI reach through: the appliance's services, wired once
@@ -50,5 +52,9 @@ export interface ApplianceServices {
   readonly staff: StaffDirectory;
   /** SMS services (短信服务): keywords, answers to texts, lock-out, query log. */
   readonly smsServices: SmsServices;
+  /** The strategy engine (营销策略): suggestions from stock thresholds, active promotions, pushes to members. */
+  readonly strategies: Strategies;
+  /** The HTTPS certificate for LAN access: generated on first use or uploaded; its fingerprint for staff. */
+  readonly lanCertificate: LanCertificate;
   readonly startedAt: number;
 }

@@ -6,7 +6,15 @@ import * as storeMirror from './20261122_0310_store_mirror.js';
 import * as listsTemplates from './20261122_0400_lists_templates.js';
 import * as outboxInbox from './20261122_0410_outbox_inbox.js';
 import * as memberSearchIndexes from './20261122_0420_member_search_indexes.js';
+import * as storeConnectionTls from './20261206_0100_store_connection_tls.js';
+import * as reportEvidence from './20261206_0200_report_evidence.js';
+import * as inboundParts from './20261206_0210_inbound_parts.js';
+import * as consentRecord from './20261206_0300_consent_record.js';
+import * as batchState from './20261206_0310_batch_state.js';
+import * as pointsRemindersAreCare from './20261206_0320_points_reminders_are_care.js';
+import * as memberPhoneConsent from './20261206_0400_member_phone_consent.js';
 import * as smsServices from './20261206_0600_sms_services.js';
+import * as strategies from './20261206_0700_strategies.js';
 
 export interface Migration {
   name: string;
@@ -26,5 +34,13 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0400_lists_templates', ...listsTemplates },
   { name: '20261122_0410_outbox_inbox', ...outboxInbox },
   { name: '20261122_0420_member_search_indexes', ...memberSearchIndexes },
+  { name: '20261206_0100_store_connection_tls', ...storeConnectionTls },
+  { name: '20261206_0200_report_evidence', ...reportEvidence },
+  { name: '20261206_0210_inbound_parts', ...inboundParts },
+  { name: '20261206_0300_consent_record', ...consentRecord },
+  { name: '20261206_0310_batch_state', ...batchState },
+  { name: '20261206_0320_points_reminders_are_care', ...pointsRemindersAreCare },
+  { name: '20261206_0400_member_phone_consent', ...memberPhoneConsent },
   { name: '20261206_0600_sms_services', ...smsServices },
+  { name: '20261206_0700_strategies', ...strategies },
 ];

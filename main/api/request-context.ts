@@ -45,9 +45,12 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-/** A browser-session cookie: gone when the browser closes; the server ends it sooner when idle. */
-export function sessionCookie(token: string): string {
-  return `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`;
+/**
+ * A browser-session cookie: gone when the browser closes; the server ends it sooner when idle.
+ * Set over HTTPS (LAN access) it is also Secure: the browser never sends it over plain HTTP.
+ */
+export function sessionCookie(token: string, secure = false): string {
+  return `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
 }
 
 export function clearedSessionCookie(): string {

@@ -23,11 +23,13 @@ import { templateRoutes } from './routes/templates.js';
 import { policyRoutes } from './routes/policy.js';
 import { memberRoutes } from './routes/members.js';
 import { messageRoutes } from './routes/messages.js';
+import { batchRoutes } from './routes/batches.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { storeRoutes } from './routes/store.js';
 import { modemRoutes } from './routes/modems.js';
 import { smsServiceRoutes } from './routes/sms-services.js';
 import { staffRoutes } from './routes/staff.js';
+import { strategyRoutes } from './routes/strategies.js';
 
 export type ApiServer = FastifyInstance;
 
@@ -218,11 +220,13 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
       await api.register(policyRoutes, { services, prefix: '/policy' });
       await api.register(memberRoutes, { services, prefix: '/members' });
       await api.register(messageRoutes, { services, prefix: '/messages' });
+      await api.register(batchRoutes, { services, prefix: '/batches' });
       await api.register(inboxRoutes, { services, prefix: '/inbox' });
       await api.register(storeRoutes, { services, prefix: '/store' });
       await api.register(modemRoutes, { services, prefix: '/modems' });
       await api.register(smsServiceRoutes, { services, prefix: '/sms-services' });
       await api.register(staffRoutes, { services, prefix: '/staff' });
+      await api.register(strategyRoutes, { services, prefix: '/strategies' });
     },
     { prefix: '/api' },
   );

@@ -34,6 +34,9 @@ export const PERMISSIONS = [
   'services.read',
   'services.manage',
   'staff.manage',
+  'strategies.read',
+  'strategies.approve',
+  'strategies.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -57,6 +60,9 @@ const MANAGER: readonly Permission[] = [
   'services.read',
   'services.manage',
   'staff.manage',
+  'strategies.read',
+  'strategies.approve',
+  'strategies.manage',
 ];
 
 const OPERATOR: readonly Permission[] = [
@@ -68,6 +74,7 @@ const OPERATOR: readonly Permission[] = [
   'modems.read',
   'store.read',
   'services.read',
+  'strategies.read',
 ];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {

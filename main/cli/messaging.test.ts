@@ -23,10 +23,10 @@ describe('storemas send / outbox status', () => {
   it('queues into the outbox of the data directory and the running service sends it', async () => {
     const temp = tempDir();
     cleanups.push(temp.remove);
-    const queued = runStoremas(['send', '--to', '13800138000,139 0013 9000', '--text', '您的订单已到货', '--data-dir', temp.dir]);
+    const queued = runStoremas(['send', '--to', '13800138000,139 0013 9000', '--text', '您的订单已到货', '--category', 'transactional', '--data-dir', temp.dir]);
     expect(queued.stderr).toBe('');
     expect(queued.stdout).toContain('Queued 2 of 2 message(s).');
-    const later = runStoremas(['send', '--to', '13800138000', '--text', '明早见', '--at', '2099-01-01 08:00', '--data-dir', temp.dir]);
+    const later = runStoremas(['send', '--to', '13800138000', '--text', '明早见', '--category', 'transactional', '--at', '2099-01-01 08:00', '--data-dir', temp.dir]);
     expect(later.stdout).toContain('1 for later');
     const bad = runStoremas(['send', '--to', '1380013', '--text', 'x', '--data-dir', temp.dir]);
     expect(bad.status).not.toBe(0);
@@ -59,7 +59,7 @@ describe('storemas send --via', () => {
     expect(unknown.status).not.toBe(0);
     expect(unknown.stderr).toContain('There is no modem "仓库"');
     expect(unknown.stderr).toContain(`收银台 (${modem.config.id})`);
-    const pinned = runStoremas(['send', '--to', '13800138071', '--text', '取货提醒', '--via', '收银台', '--data-dir', temp.dir]);
+    const pinned = runStoremas(['send', '--to', '13800138071', '--text', '取货提醒', '--category', 'transactional', '--via', '收银台', '--data-dir', temp.dir]);
     expect(pinned.stderr).toBe('');
     expect(pinned.stdout).toContain('Queued 1 of 1 message(s), through 收银台 only.');
 

@@ -39,7 +39,12 @@ export function registerMessagingCommands(program: Command, out: CliOutput): voi
     .requiredOption('--to <numbers>', 'one number, or several separated by commas')
     .requiredOption('--text <text>', 'the text; placeholders such as {称呼} are filled for members')
     .option('--at <time>', "send no earlier than this: 'YYYY-MM-DD HH:MM' (store time) or ISO 8601")
-    .option('--category <category>', 'reply, care, transactional or marketing', parseCategory, 'transactional' as MessageCategory)
+    .option(
+      '--category <category>',
+      'marketing (default: a free text is commercial), care, transactional (order, ticket, code) or reply',
+      parseCategory,
+      'marketing' as MessageCategory,
+    )
     .option('--via <modem>', 'send through this modem only (its name or id); default: automatic')
     .action(async (options: { to: string; text: string; at?: string; category: MessageCategory; via?: string }, command: Command) => {
       await withCore(command, async (core) => {
@@ -61,6 +66,7 @@ export function registerMessagingCommands(program: Command, out: CliOutput): voi
         );
         for (const [rule, n] of blocked) out.out(`Blocked by ${rule}: ${n}`);
         if (result.messageIds.length > 0) out.out(`Message id(s): ${result.messageIds.join(', ')}`);
+        if (result.batchId) out.out(`Batch: ${result.batchId}`);
       });
     });
 

@@ -62,6 +62,7 @@ interface FaultOptions {
   hang?: boolean;
   garbage?: boolean;
   sendError?: Array<{ onSend: number; code: number }>;
+  unplugAfterSend?: number;
   sim?: SimState;
   registration?: Registration;
   storageFull?: boolean;
@@ -79,6 +80,7 @@ function faultChange(options: FaultOptions): Partial<SimFaults> {
   if (options.hang !== undefined) change.hang = options.hang;
   if (options.garbage !== undefined) change.garbage = options.garbage;
   if (options.sendError !== undefined) change.sendErrors = options.sendError;
+  if (options.unplugAfterSend !== undefined) change.unplugAfterSend = options.unplugAfterSend;
   if (options.sim !== undefined) change.sim = options.sim;
   if (options.registration !== undefined) change.registration = options.registration;
   if (options.storageFull !== undefined) change.storageFull = options.storageFull;
@@ -187,6 +189,7 @@ export function registerModemSimCommands(program: Command, out: CliOutput): void
     .option('--garbage', 'random bytes before every reply')
     .option('--no-garbage', 'no garbage')
     .option('--send-error <k:code>', '+CMS ERROR <code> on the k-th send from now (repeatable)', sendError)
+    .option('--unplug-after-send <k>', 'pull the cable right after the network accepted the k-th send from now, before the reply (0 = off)', wholeNumber(0, 1_000_000))
     .option('--sim <state>', 'ready, pin-required or missing', oneOf(['ready', 'pin-required', 'missing'] as const))
     .option('--registration <state>', 'home, roaming, searching, denied or none', oneOf(['home', 'roaming', 'searching', 'denied', 'none'] as const))
     .option('--storage-full', 'storage reports itself full')

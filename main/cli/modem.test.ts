@@ -189,6 +189,15 @@ describe('storemas modem', { timeout: 120_000 }, () => {
     expect(sim.modem.acceptedLog()).toHaveLength(0);
   });
 
+  it('send does not send a part again when the modem vanished right after taking it, and says it may have gone out', async () => {
+    const { link, sim } = await simulator('ttyGONE1', { faults: { unplugAfterSend: 1 } });
+    const run = await storemas(['modem', 'send', '--port', link, '--to', '13800138000', '--text', 'hi']);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^1\/1\s+may have been sent — not retried\s+-\s+1\s+/m);
+    expect(run.stderr).toMatch(/Part 1\/1 may have been sent — not retried: .* Ask the recipient before sending it again\. \[MODEM_SEND_UNCERTAIN\]/);
+    expect(sim.modem.acceptedLog()).toHaveLength(1);
+  });
+
   it('send and probe say plainly when the port is missing, nothing answers, or the text cannot be sent', async () => {
     const missing = await storemas(['modem', 'probe', '--port', path.join(dir, 'ttyNONE')]);
     expect(missing.status).toBe(1);

@@ -170,7 +170,7 @@ function describeProbe(probe: ProbeResult): string {
 function printSendResult(out: CliOutput, result: SendResult): void {
   const rows = result.parts.map((p) => [
     `${p.partNumber}/${p.partCount}`,
-    p.status,
+    p.status === 'uncertain' ? 'may have been sent — not retried' : p.status,
     p.mr === null ? '-' : String(p.mr),
     String(p.attempts),
     p.error ? `${p.error.message} [${p.error.retryable ? 'retryable' : 'permanent'}, ${p.error.scope}]` : '',
@@ -293,6 +293,13 @@ export function registerModemCommands(program: Command, out: CliOutput): void {
       else {
         out.out(`${result.ok ? 'Sent' : 'Not sent'}: ${result.parts.length} part(s) to ${options.to} via ${options.port} @${baud}`);
         printSendResult(out, result);
+      }
+      if (result.uncertain) {
+        const part = result.parts.find((p) => p.status === 'uncertain')!;
+        throw new ModemError(
+          'MODEM_SEND_UNCERTAIN',
+          `Part ${part.partNumber}/${part.partCount} may have been sent — not retried: ${part.error?.message ?? 'the modem did not answer'} Ask the recipient before sending it again.`,
+        );
       }
       if (!result.ok) {
         const failed = result.parts.find((p) => p.status === 'failed');

@@ -48,6 +48,11 @@ export function registerServeCommand(program: Command, out: CliOutput): void {
       if (options.demo) void ensureDemoStore(appliance.services).catch((error: unknown) => appliance.logger.warn({ err: error }, 'demo POS setup failed'));
       out.out('');
       out.out(`StoreMAS ${appliance.services.version} is running: ${started.url}`);
+      if (started.lan) {
+        out.out(`Other computers in the store (HTTPS): ${started.lan.urls.join('  ') || `https://<this computer's address>:${started.port}/`}`);
+        out.out(`Certificate SHA-256 fingerprint: ${started.lan.fingerprint256}`);
+        out.out('  Staff: before signing in, check that the browser shows this fingerprint (also in 设置 Settings).');
+      }
       out.out(`Data directory: ${config.dataDir}`);
       if (!config.rendererDir) out.out('The admin UI is not built: run `npm run build:renderer` (npm start does it).');
       if (started.initialAdminPassword) {

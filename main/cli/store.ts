@@ -65,6 +65,7 @@ export function registerStoreCommands(program: Command, out: CliOutput): void {
             ...Object.entries(counts).map(([entity, c]) => [entity, String(c.read), String(c.written), String(c.rejected), c.compared ? String(c.deleted) : '-']),
           ])) out.out(line);
           out.out(`${run.state}: ${run.rowsRead} rows read in ${((run.durationMs ?? 0) / 1000).toFixed(1)} s.`);
+          if (run.rowsNotMobile > 0) out.out(`${run.rowsNotMobile} members have a landline or service number instead of a mobile: kept as their phone, they get no texts.`);
           if (run.state === 'failed') throw new AppError(run.errorCode ?? 'SYNC_FAILED', run.errorMessage ?? 'The sync failed.', 502);
           if (run.errorMessage) out.err(run.errorMessage);
         } finally {

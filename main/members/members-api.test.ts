@@ -67,6 +67,10 @@ describe('members API', () => {
     expect(bad.json().error.message).toMatch(/mobile.*11 digits/);
     expect(bad.json().error.message).toMatch(/check character/);
     expect(bad.json().error.message).toMatch(/future/);
+    // A landline is a real number, but not one that can be texted: the form says so.
+    const landline = await manager.post('/api/members', { name: '丁', mobile: '0755-8302 1449' });
+    expect(landline.statusCode).toBe(400);
+    expect(landline.json().error.details.problems).toEqual([expect.objectContaining({ field: 'mobile', code: 'MOBILE_IS_LANDLINE' })]);
 
     await addPosMember('乙', '+8613800000001');
     const duplicate = await manager.post('/api/members', { name: '丙', mobile: '13800000001' });
@@ -110,12 +114,12 @@ describe('members API', () => {
     const clock = app.clock as ManualClock; // the test appliance runs on a manual clock unless told otherwise
     const outbox = app.services.messaging.outbox;
     const inbox = app.services.messaging.inbox;
-    await outbox.enqueue([{ number: '13800138031' }], { text: '会员日八折', category: 'care', source: 'test' }, SYSTEM_ACTOR);
+    await outbox.enqueue([{ number: '13800138031' }], { text: '会员日八折', category: 'transactional', source: 'test' }, SYSTEM_ACTOR);
     clock.advance(1_000);
     await inbox.storeInbound({ modemId: 'sim-1', sender: '+8613800138031', text: '积分' });
     clock.advance(1_000);
-    await outbox.enqueue([{ number: '13800138031' }], { text: '您的积分为 120', category: 'care', source: 'test' }, SYSTEM_ACTOR);
-    await outbox.enqueue([{ number: '13800138032' }], { text: '别人的短信', category: 'care', source: 'test' }, SYSTEM_ACTOR);
+    await outbox.enqueue([{ number: '13800138031' }], { text: '您的积分为 120', category: 'transactional', source: 'test' }, SYSTEM_ACTOR);
+    await outbox.enqueue([{ number: '13800138032' }], { text: '别人的短信', category: 'transactional', source: 'test' }, SYSTEM_ACTOR);
     await inbox.storeInbound({ modemId: 'sim-1', sender: '+8613800138032', text: '别人发的' });
 
     const operator = await app.client('operator');
@@ -128,7 +132,7 @@ describe('members API', () => {
     const second = (await operator.get(`/api/members/${memberId}/messages?pageSize=2&page=2`)).json();
     expect(second.items.map((m: { text: string }) => m.text)).toEqual(['会员日八折【好又多超市】']);
     expect(second.hasMore).toBe(false);
-    expect(second.items[0]).toMatchObject({ direction: 'out', status: 'queued', category: 'care' });
+    expect(second.items[0]).toMatchObject({ direction: 'out', status: 'queued', category: 'transactional' });
     expect((await operator.get('/api/members/999999/messages')).statusCode).toBe(404);
   });
 

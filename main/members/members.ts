@@ -4,6 +4,7 @@ import type { AuditActor, AuditLog } from '../auth/audit.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AppError, NotFoundError } from '../errors.js';
+import { consentColumns, type ConsentSource } from './consent.js';
 import { applyMemberFilter, applyMemberSort, checkMemberFilter, localDate, type MemberFilter, type MemberSort } from './filter.js';
 import { decryptIdNumber, encryptIdNumber, maskIdNumber } from './id-number.js';
 import { ageOn, checkProfile, type CheckedProfile, type FieldProblem } from './profile.js';
@@ -24,11 +25,14 @@ export interface MemberRow {
   id_number_enc: string | null;
   id_number_last4: string | null;
   mobile: string | null;
+  phone: string | null;
   last_purchase_at: number | string | null;
   last_purchase_cents: number | string | null;
   total_spent_cents: number | string;
   points: number;
   marketing_consent: number | boolean;
+  marketing_consent_source: string | null;
+  marketing_consent_at: number | string | null;
   notes: string;
   created_at: number | string;
   updated_at: number | string;
@@ -209,7 +213,10 @@ export class Members {
     return {
       ...summary!,
       sourceKey: row.source_key,
+      phone: row.phone,
       storeName,
+      marketingConsentSource: (row.marketing_consent_source ?? null) as ConsentSource | null,
+      marketingConsentAt: num(row.marketing_consent_at ?? null),
       idNumber: options.revealIdNumber && row.id_number_enc ? decryptIdNumber(this.secrets, row.id_number_enc) : null,
       notes: row.notes,
       profileEditable: row.source !== 'pos',
@@ -412,8 +419,9 @@ export class Members {
   /** Inserts a checked member with its tags; the caller holds the transaction and audits. */
   async insertChecked(trx: Knex, source: 'manual' | 'import', values: CheckedProfile): Promise<number> {
     const now = this.clock.now();
+    const consent = values.marketingConsent === undefined ? {} : consentColumns(values.marketingConsent, source === 'import' ? 'import' : 'staff', now);
     const [inserted] = await trx('members')
-      .insert({ source, ...this.columnsOf(values), created_at: now, updated_at: now })
+      .insert({ source, ...this.columnsOf(values), ...consent, created_at: now, updated_at: now })
       .returning('id');
     const id = typeof inserted === 'object' ? Number((inserted as { id: number }).id) : Number(inserted);
     if (values.tags && values.tags.length > 0) await trx('member_tags').insert(values.tags.map((tag) => ({ member_id: id, tag })));
@@ -437,8 +445,8 @@ export class Members {
     const { values, problems } = checkProfile(input, this.today());
     if (problems.length > 0) throw new MemberProfileError(problems);
     await this.db.transaction(async (trx) => {
-      const row = (await trx('members').select('id', 'source', 'deleted_at').where({ id }).first()) as
-        | Pick<MemberRow, 'id' | 'source' | 'deleted_at'>
+      const row = (await trx('members').select('id', 'source', 'deleted_at', 'marketing_consent').where({ id }).first()) as
+        | Pick<MemberRow, 'id' | 'source' | 'deleted_at' | 'marketing_consent'>
         | undefined;
       if (!row || row.deleted_at !== null) throw new NotFoundError(`Member #${id}`);
       const ownFields = new Set(['tags', 'marketingConsent', 'notes']);
@@ -452,10 +460,15 @@ export class Members {
       }
       const clashes = await this.clashes(values, id, trx);
       if (clashes.length > 0) throw duplicate(clashes);
+      const now = this.clock.now();
       const columns = this.columnsOf(values);
+      // A changed consent records who changed it (staff) and when, beside the value.
+      if (values.marketingConsent !== undefined && values.marketingConsent !== Boolean(row.marketing_consent)) {
+        Object.assign(columns, consentColumns(values.marketingConsent, 'staff', now));
+      }
       await trx('members')
         .where({ id })
-        .update({ ...columns, updated_at: this.clock.now() });
+        .update({ ...columns, updated_at: now });
       if (values.tags) {
         await trx('member_tags').where({ member_id: id }).delete();
         if (values.tags.length > 0) await trx('member_tags').insert(values.tags.map((tag) => ({ member_id: id, tag })));

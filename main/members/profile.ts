@@ -1,4 +1,4 @@
-import { tryNormalizeMobile } from '../messaging/numbers.js';
+import { classifyNumber } from '../messaging/numbers.js';
 import { idNumberProblem, normaliseIdNumber } from './id-number.js';
 
 /**
@@ -101,8 +101,9 @@ export function checkProfile(input: ProfileInput, today: string): { values: Chec
   if (mobile !== undefined) {
     if (mobile === null) values.mobile = null;
     else {
-      const normalised = tryNormalizeMobile(mobile);
-      if (normalised) values.mobile = normalised;
+      const found = classifyNumber(mobile);
+      if (found.kind === 'mobile') values.mobile = found.number;
+      else if (found.kind === 'landline') problem('mobile', 'MOBILE_IS_LANDLINE', 'This is a landline or service number, which cannot receive SMS: enter the member’s mobile (11 digits such as 13800138000).');
       else problem('mobile', 'MOBILE_INVALID', 'This is not a mobile number: enter 11 digits such as 13800138000 (or +country code for abroad).');
     }
   }

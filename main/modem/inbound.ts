@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
+
 /**
- * Where received messages and status reports go. The modem calls the sink and
- * only after it resolved deletes the message from the SIM (persist before
- * delete); a sink that throws leaves the message on the SIM for the next
- * listing. The durable sink (the inbox) belongs to messaging; the in-memory
- * one here serves tests and the simulator demo.
+ * Where received messages, parts of long messages and status reports go. The
+ * modem calls the sink and only after it resolved deletes the message (or the
+ * part) from the SIM (persist before delete); a sink that throws leaves it on
+ * the SIM for the next listing. The durable sink (the inbox) belongs to
+ * messaging; the in-memory one here serves tests and the simulator demo.
  */
 export interface InboundMessage {
   modemId: string;
@@ -43,15 +45,48 @@ export interface InboundStatusReport {
   pdu: string;
 }
 
+/** One part of a long (concatenated) message, kept until its message is whole or given up on. */
+export interface InboundPart {
+  modemId: string;
+  /** Stable: the same part read twice has the same key (partKey of its PDU). */
+  key: string;
+  sender: string;
+  reference: number;
+  total: number;
+  /** 1-based. */
+  sequence: number;
+  text: string;
+  pdu: string;
+  /** SCTS of the part, epoch ms. */
+  sentAt: number;
+  flash: boolean;
+  receivedAt: number;
+}
+
 export interface InboundSink {
   storeInbound(message: InboundMessage): Promise<void>;
   storeStatusReport(report: InboundStatusReport): Promise<void>;
+  /** Keeps one part of a long message (storing it twice keeps one); the modem deletes it from the SIM after. */
+  storePart(part: InboundPart): Promise<void>;
+  /** The parts of this modem still waiting for their siblings, oldest first (read after a restart). */
+  waitingParts(modemId: string): Promise<InboundPart[]>;
+  /** Forgets parts whose message was stored. */
+  dropParts(modemId: string, keys: readonly string[]): Promise<void>;
+}
+
+/** The key of a received part: its PDU, hashed. */
+export function partKey(pdu: string): string {
+  return createHash('sha256').update(pdu.toUpperCase()).digest('hex').slice(0, 32);
 }
 
 /** Keeps everything in arrays; `failNext` makes the next store throw (to test persist-before-delete). */
 export class MemoryInboundSink implements InboundSink {
   readonly messages: InboundMessage[] = [];
   readonly reports: InboundStatusReport[] = [];
+  /** Parts waiting for their siblings, by key. */
+  readonly parts = new Map<string, InboundPart>();
+  /** Parts stored in all (a part stored twice counts once). */
+  partsStored = 0;
   private readonly keys = new Set<string>();
   failNext = 0;
   private readonly waiters: Array<() => void> = [];
@@ -69,6 +104,21 @@ export class MemoryInboundSink implements InboundSink {
     this.maybeFail();
     this.reports.push(report);
     this.notify();
+  }
+
+  async storePart(part: InboundPart): Promise<void> {
+    this.maybeFail();
+    if (!this.parts.has(part.key)) this.partsStored += 1;
+    this.parts.set(part.key, part);
+    this.notify();
+  }
+
+  async waitingParts(modemId: string): Promise<InboundPart[]> {
+    return [...this.parts.values()].filter((p) => p.modemId === modemId).sort((a, b) => a.receivedAt - b.receivedAt);
+  }
+
+  async dropParts(modemId: string, keys: readonly string[]): Promise<void> {
+    for (const key of keys) if (this.parts.get(key)?.modemId === modemId) this.parts.delete(key);
   }
 
   /** Resolves when `predicate` holds (checked after each store), or rejects after `timeoutMs`. */

@@ -7,7 +7,7 @@
  * Pool at a glance (services.modems):
  *   list() / get(id)                    configs with live status (null when disabled)
  *   add(input, actor) / update(id, patch, actor) / remove(id, actor)   audited, validated
- *   testSend(id, to, text, actor)       one message on one modem, audited
+ *   testSend(id, to, text, actor)       one message on one modem, audited; an uncertain part is reported, never resent
  *   send(request, { modemId? | conversationModemId? })  routed send, per-part results
  *   probe(path, baud?) / discover(extraPaths)           AT probe, baud detection
  *   healthHistory(id, since) / counters(id, since)      chart data (signal, hourly counts)

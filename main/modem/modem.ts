@@ -27,9 +27,9 @@ import { AtSession, AtTimeoutError, PortClosedError, type AtReply } from './at/s
 import type { Unsolicited } from './at/unsolicited.js';
 import { GENERIC, quirksFor, type VendorQuirks } from './at/vendors/index.js';
 import { ModemError, isModemError } from './errors.js';
-import type { InboundMessage, InboundSink } from './inbound.js';
+import { partKey, type InboundMessage, type InboundPart, type InboundSink } from './inbound.js';
 import { decodePdu, encodeSubmit, PduError, type DecodedDeliver, type DecodedStatusReport, type EncodedPart } from './pdu/index.js';
-import { DEFAULT_REASSEMBLY_WINDOW_MS, Reassembler, nationalDigits } from './reassembly.js';
+import { DEFAULT_REASSEMBLY_WINDOW_MS, Reassembler, nationalDigits, type AssembledMessage } from './reassembly.js';
 import { classifySendFailure, type FailureScope } from './send-errors.js';
 import { DEFAULT_SEND_LIMITS, SendCapError, SendLedger, validateLimits, type SendLimits } from './send-ledger.js';
 import { Wakeable, realSleep, type Sleep } from './sleep.js';
@@ -68,8 +68,6 @@ export interface ModemSettings {
   /** Retries of one part after a retryable +CMS ERROR. */
   partRetries: number;
   partRetryDelayMs: number;
-  /** How long a send waits for the modem to come back when it fails mid-message. */
-  recoveryWaitMs: number;
   /** Pause after AT+CFUN=1,1 before the port is opened again. */
   resetWaitMs: number;
   countryCode: string;
@@ -91,7 +89,6 @@ export const DEFAULT_MODEM_SETTINGS: Omit<ModemSettings, 'id' | 'name'> = {
   refusedRetryMs: 5 * 60_000,
   partRetries: 2,
   partRetryDelayMs: 5_000,
-  recoveryWaitMs: 2 * 60_000,
   resetWaitMs: 10_000,
   countryCode: '86',
   reportMatchWindowMs: 3 * 24 * 3_600_000,
@@ -145,7 +142,8 @@ export interface SendRequest {
 export interface PartResult {
   partNumber: number;
   partCount: number;
-  status: 'sent' | 'failed' | 'not-sent';
+  /** uncertain: the modem stopped answering (or answered OK without an MR) — the part may have gone out; it is never sent again by itself. */
+  status: 'sent' | 'failed' | 'not-sent' | 'uncertain';
   /** Message reference the network will quote in the status report. */
   mr: number | null;
   attempts: number;
@@ -159,15 +157,23 @@ export interface SendResult {
   reference: string | null;
   to: string;
   ok: boolean;
-  /** Whether the failed parts may succeed if sent again (only set when ok is false). */
+  /** A part may have been sent although no MR came back: sending the message again may text the recipient twice. */
+  uncertain: boolean;
+  /** Whether the failed parts may succeed if sent again (false when a part is uncertain). */
   retryable: boolean;
   parts: PartResult[];
 }
 
 /** Same shape as the outbox's PartSendResult, so the pool can serve as the dispatcher's channel. */
-export type PduSendResult =
-  | { ok: true; mr: number }
-  | { ok: false; failure: { kind: 'refused' | 'uncertain'; retryable: boolean; code: string; message: string } };
+export type PduSendResult = { ok: true; mr: number } | { ok: false; failure: PduFailure };
+
+/** refused: the modem said no, nothing went out; uncertain: no answer (or no MR), the part may have gone out. */
+export interface PduFailure {
+  kind: 'refused' | 'uncertain';
+  retryable: boolean;
+  code: string;
+  message: string;
+}
 
 export type ModemEvent =
   | { type: 'status'; status: ModemStatus }
@@ -211,6 +217,12 @@ interface SentPart {
   at: number;
 }
 
+/** What one AT+CMGS came to, with the refusal's classification (send() words it per part). */
+type SubmitOutcome =
+  | { ok: true; mr: number }
+  | { ok: false; failure: PduFailure & { cmsCode: number | null; scope: FailureScope } };
+
+/** Where a received PDU sits: a storage slot, or nowhere (delivered directly, +CMT/+CDS). */
 type StoredToken = { storage: string | null; index: number; pdu: string };
 
 type InboundWork =
@@ -220,6 +232,10 @@ type InboundWork =
   | { kind: 'direct-report'; pdu: string };
 
 const DAY_MS = 24 * 3_600_000;
+/** How soon a long message the inbox did not take is offered again. */
+const UNDELIVERED_RETRY_MS = 30_000;
+/** Part keys remembered after their message was stored (see deliveredParts). */
+const DELIVERED_PARTS_KEPT = 2_000;
 
 const silentLogger: ModemLogger = { info: () => undefined, warn: () => undefined, debug: () => undefined };
 
@@ -246,7 +262,14 @@ export class Modem {
   private readonly sleep: Sleep;
   private readonly logger: ModemLogger;
   private readonly ledger: SendLedger;
-  private reassembler: Reassembler<StoredToken>;
+  /** Parts of long messages, persisted and off the SIM, waiting for their siblings. */
+  private readonly reassembler: Reassembler<InboundPart>;
+  /** The parts kept in the inbox's store were read back once, after the start. */
+  private partsLoaded = false;
+  /** Whole messages the inbox did not take yet: tried again on the next pass. */
+  private readonly undelivered: AssembledMessage<InboundPart>[] = [];
+  /** Keys of parts whose message was stored lately: a copy left on the SIM (CMGD refused) is deleted, not reassembled again. */
+  private readonly deliveredParts = new Set<string>();
   private readonly wakeable: Wakeable;
   private session: AtSession | undefined;
   private abort = new AbortController();
@@ -369,7 +392,7 @@ export class Modem {
   updateSettings(patch: Partial<Omit<ModemSettings, 'id'>>): void {
     const next = resolveSettings({ ...this.settings, ...patch, limits: { ...this.settings.limits, ...(patch.limits ?? {}) } });
     if (next.pin !== this.settings.pin) this.pinRejected = false;
-    if (next.reassemblyWindowMs !== this.settings.reassemblyWindowMs) this.reassembler = new Reassembler(this.clock, next.reassemblyWindowMs);
+    if (next.reassemblyWindowMs !== this.settings.reassemblyWindowMs) this.reassembler.windowMs = next.reassemblyWindowMs;
     this.settings = next;
     this.ledger.limits = next.limits;
     this.stat.name = next.name;
@@ -524,6 +547,7 @@ export class Modem {
     const csca = await this.at('AT+CSCA?');
     this.stat.smsc = parseCsca(csca.lines)?.address ?? null;
     await this.pollHealth();
+    await this.inboundStep(() => this.loadWaitingParts());
     await this.listStored();
     this.nextHealthAt = this.clock.now() + this.settings.healthIntervalMs;
     this.nextListingAt = this.clock.now() + this.settings.listingIntervalMs;
@@ -639,10 +663,12 @@ export class Modem {
         await this.listStored();
         this.nextListingAt = this.clock.now() + this.settings.listingIntervalMs;
       }
-      for (const message of this.reassembler.expire()) await this.inboundStep(() => this.deliverAssembled(message));
+      if (!this.partsLoaded) await this.inboundStep(() => this.loadWaitingParts());
+      for (const message of [...this.undelivered.splice(0), ...this.reassembler.expire()]) await this.inboundStep(() => this.deliverAssembled(message));
       if (this.fault) throw this.fault;
       if (this.work.length > 0) continue;
-      const deadlines = [this.nextHealthAt, this.nextListingAt, this.reassembler.nextDeadline() ?? Infinity];
+      const retryAt = this.undelivered.length > 0 ? this.clock.now() + UNDELIVERED_RETRY_MS : Infinity;
+      const deadlines = [this.nextHealthAt, this.nextListingAt, this.reassembler.nextDeadline() ?? Infinity, retryAt];
       const waitMs = Math.max(0, Math.min(...deadlines) - this.clock.now());
       await this.wakeable.wait(Math.min(waitMs, this.settings.healthIntervalMs), this.signal);
     }
@@ -706,10 +732,10 @@ export class Modem {
         this.logger.warn({ modem: this.id, err: error instanceof Error ? error.message : String(error) }, 'inbound handling failed; left on the SIM for the next listing');
       }
     }
-    // Parts waiting for their siblings stay on the SIM: see whether it filled up.
+    // A storage that filled up all the same (+CMTI stops coming): list and empty it on the next pass.
     if (stored > 0 && !this.fault && !this.signal.aborted) {
       try {
-        await this.checkStorage();
+        if (await this.readStorageUse()) this.storageFull = true;
       } catch (error) {
         if (error instanceof AtTimeoutError || error instanceof PortClosedError) this.raiseFault(error);
         else throw error;
@@ -756,6 +782,7 @@ export class Modem {
   }
 
   private async listStored(): Promise<void> {
+    this.storageFull = false;
     for (const storage of [this.readStorage, ...this.reportStorages]) {
       await this.withStorage(storage, async () => {
         const reply = await this.at('AT+CMGL=4', { timeoutMs: Math.max(this.settings.commandTimeoutMs, 30_000) });
@@ -763,26 +790,31 @@ export class Modem {
         for (const entry of parseCmgl(reply.lines)) await this.inboundStep(() => this.handleEntry(entry, storage));
       });
     }
-    await this.checkStorage();
+    // Everything readable was stored and deleted: what still fills the storage is not ours to free.
+    if (await this.readStorageUse()) this.logger.warn({ modem: this.id, storage: this.stat.storage }, 'message storage still full after reading every message');
   }
 
-  /** Storage full: release the oldest waiting partial messages so their slots are freed. */
-  private async checkStorage(): Promise<void> {
+  /** Reads the storage use (AT+CPMS?) into the status; true when it is full. */
+  private async readStorageUse(): Promise<boolean> {
     const reply = await this.at('AT+CPMS?');
     const use = parseCpmsUse(reply.lines)?.[0];
-    if (use) this.stat.storage = { name: use.storage ?? this.readStorage, used: use.used, total: use.total };
-    const full = use ? use.total > 0 && use.used >= use.total : this.storageFull;
-    if (full) {
-      this.logger.warn({ modem: this.id, storage: this.stat.storage }, 'message storage full; releasing waiting parts');
-      const oldest = this.reassembler.releaseOldest();
-      if (oldest) await this.inboundStep(() => this.deliverAssembled(oldest));
+    if (!use) return false;
+    this.stat.storage = { name: use.storage ?? this.readStorage, used: use.used, total: use.total };
+    return use.total > 0 && use.used >= use.total;
+  }
+
+  /** After the start: parts persisted before a restart wait again (a message whose parts were all stored completes now). */
+  private async loadWaitingParts(): Promise<void> {
+    if (this.partsLoaded) return;
+    for (const part of await this.sink.waitingParts(this.id)) {
+      const assembled = this.reassembler.add({ ...part, token: part });
+      if (assembled) this.undelivered.push(assembled);
     }
-    this.storageFull = false;
+    this.partsLoaded = true;
   }
 
   private async handleEntry(entry: StoredPdu, storage: string): Promise<void> {
     const token: StoredToken = { storage, index: entry.index, pdu: entry.pdu };
-    if (this.heldTokens.has(tokenKey(token))) return;
     // Stored unsent/sent messages (stat 2/3) are not ours to receive.
     if (entry.stat === 2 || entry.stat === 3) return;
     let decoded;
@@ -803,22 +835,32 @@ export class Modem {
     await this.receiveDeliver(decoded, token);
   }
 
-  /** Indices of parts waiting for their siblings: kept on the SIM until the whole message is stored. */
-  private readonly heldTokens = new Set<string>();
-
+  /**
+   * A received SMS-DELIVER. A whole message is stored, then deleted. A part of
+   * a long one is stored as a part (persist before delete) and deleted at once,
+   * so a long text never fills the SIM while it waits for its siblings; the
+   * message is put together from the stored parts.
+   */
   private async receiveDeliver(decoded: DecodedDeliver, token: StoredToken): Promise<void> {
     const concat = decoded.concat;
     if (concat && concat.total > 1) {
-      if (token.storage !== null) this.heldTokens.add(tokenKey(token));
-      this.partMeta.set(tokenKey(token), { sentAt: decoded.timestamp, flash: decoded.messageClass === 0 });
-      const assembled = this.reassembler.add({
+      const part: InboundPart = {
+        modemId: this.id,
+        key: partKey(token.pdu),
         sender: decoded.sender.number,
         reference: concat.reference,
         total: concat.total,
         sequence: concat.sequence,
         text: decoded.text,
-        token,
-      });
+        pdu: token.pdu,
+        sentAt: decoded.timestamp,
+        flash: decoded.messageClass === 0,
+        receivedAt: this.clock.now(),
+      };
+      if (!this.deliveredParts.has(part.key)) await this.sink.storePart(part);
+      if (token.storage !== null) await this.deleteStored(token.storage, token.index);
+      if (this.deliveredParts.has(part.key)) return;
+      const assembled = this.reassembler.add({ ...part, token: part });
       if (assembled) await this.deliverAssembled(assembled);
       return;
     }
@@ -827,34 +869,29 @@ export class Modem {
     if (token.storage !== null) await this.deleteStored(token.storage, token.index);
   }
 
-  private readonly partMeta = new Map<string, { sentAt: number; flash: boolean }>();
-
-  private async deliverAssembled(assembled: ReturnType<Reassembler<StoredToken>['expire']>[number]): Promise<void> {
-    const first = this.partMeta.get(tokenKey(assembled.tokens[0]!));
+  /** A long message put together (or given up waiting for, partial): to the inbox, then its stored parts are dropped. */
+  private async deliverAssembled(assembled: AssembledMessage<InboundPart>): Promise<void> {
+    const first = assembled.tokens[0]!;
     const message = this.inboundMessage(
       assembled.sender,
       assembled.text,
-      first?.sentAt ?? assembled.firstSeenAt,
+      first.sentAt,
       { reference: assembled.reference, total: assembled.total, received: assembled.received },
       assembled.partial,
-      first?.flash ?? false,
+      first.flash,
       assembled.tokens.map((t) => t.pdu),
     );
     try {
       await this.store(message);
     } catch (error) {
-      // Not stored: the parts stay on the SIM and come back with the next listing.
-      for (const t of assembled.tokens) {
-        this.heldTokens.delete(tokenKey(t));
-        this.partMeta.delete(tokenKey(t));
-      }
+      // Its parts are safe in the store: the message is tried again on the next pass.
+      this.undelivered.push(assembled);
       throw error;
     }
-    for (const t of assembled.tokens) {
-      this.partMeta.delete(tokenKey(t));
-      this.heldTokens.delete(tokenKey(t));
-      if (t.storage !== null) await this.deleteStored(t.storage, t.index);
-    }
+    const keys = assembled.tokens.map((t) => t.key);
+    for (const key of keys) this.deliveredParts.add(key);
+    while (this.deliveredParts.size > DELIVERED_PARTS_KEPT) this.deliveredParts.delete(this.deliveredParts.values().next().value!);
+    await this.sink.dropParts(this.id, keys);
   }
 
   private inboundMessage(
@@ -978,12 +1015,19 @@ export class Modem {
   }
 
   // --- sending ----------------------------------------------------------------------
+  //
+  // Every send goes through submitPart, one AT+CMGS for one part, under one rule:
+  // a part whose fate is uncertain (no answer, the port lost, OK without an MR) may
+  // have reached the network, so it is never sent again by itself. Only a refusal
+  // (+CMS ERROR: nothing went out) may be tried again.
 
   /**
-   * Sends a message part by part, each asking for a status report, within the
-   * modem's pacing and caps. Never throws for a part that failed: the result
-   * says per part what happened. Throws for requests that cannot start
-   * (bad message, modem not ready, cap reached).
+   * Sends a message part by part (test sends, `storemas modem send`), each
+   * part asking for a status report, within the modem's pacing and caps. A
+   * refused part is tried again when the refusal is retryable; an uncertain
+   * part is never tried again and ends the send: the result says which part
+   * may have gone out. Never throws for a part; throws for requests that
+   * cannot start (bad message, modem not ready, cap reached).
    */
   send(request: SendRequest): Promise<SendResult> {
     const run = this.sendChain.then(() => this.sendNow(request));
@@ -1016,90 +1060,53 @@ export class Modem {
     const results: PartResult[] = parts.map((p) => ({ partNumber: p.partNumber, partCount: p.partCount, status: 'not-sent', mr: null, attempts: 0, at: null, error: null }));
     for (const [i, part] of parts.entries()) {
       const result = results[i]!;
-      await this.sendPart(part, result, request, sendId);
+      await this.sendPartOfMessage(part, result, { sendId, reference: request.reference ?? null, partNumber: part.partNumber, partCount: part.partCount }, request.to);
       if (result.status !== 'sent') break;
     }
     const ok = results.every((r) => r.status === 'sent');
-    const sentCount = results.filter((r) => r.status === 'sent').length;
-    if (sentCount > 0) {
-      this.stat.counters.sent += sentCount;
-      this.onEvent?.({ type: 'sent', modemId: this.id, at: this.clock.now(), parts: sentCount });
-    }
-    if (!ok) {
-      this.stat.counters.failed += 1;
-      this.onEvent?.({ type: 'failed', modemId: this.id, at: this.clock.now(), parts: results.length - sentCount });
-    }
-    this.publishStatus();
+    const uncertain = results.some((r) => r.status === 'uncertain');
     const failed = results.find((r) => r.status === 'failed');
-    return { sendId, modemId: this.id, reference: request.reference ?? null, to: request.to, ok, retryable: !ok && (failed?.error?.retryable ?? true), parts: results };
+    return {
+      sendId,
+      modemId: this.id,
+      reference: request.reference ?? null,
+      to: request.to,
+      ok,
+      uncertain,
+      retryable: !ok && !uncertain && (failed?.error?.retryable ?? true),
+      parts: results,
+    };
   }
 
-  private async sendPart(part: EncodedPart, result: PartResult, request: SendRequest, sendId: string): Promise<void> {
-    let cmsRetries = 0;
-    let recoveries = 0;
-    for (;;) {
+  /** One part of send(): refusals that may pass later are retried after a pause; anything uncertain is not. */
+  private async sendPartOfMessage(part: EncodedPart, result: PartResult, match: Omit<SentPart, 'at'>, to: string): Promise<void> {
+    for (let refusals = 0; ; refusals += 1) {
       if (this.signal.aborted) {
         result.status = 'failed';
         result.error = { code: 'MODEM_STOPPED', message: 'The modem was stopped before this part was sent.', retryable: true, cmsCode: null, scope: 'modem' };
         return;
       }
-      const wait = this.ledger.waitMs();
-      if (wait > 0) await this.sleep(wait, this.signal);
-      this.ledger.record();
       result.attempts += 1;
-      let reply: AtReply;
-      try {
-        reply = await this.at(`AT+CMGS=${part.tpduLength}`, { promptData: part.pdu, timeoutMs: this.settings.sendTimeoutMs });
-      } catch (error) {
-        const modemError = isModemError(error) ? error : new ModemError('MODEM_SEND_FAILED', String(error), { retryable: true });
-        result.status = 'failed';
-        result.error = { code: modemError.code, message: modemError.message, retryable: true, cmsCode: null, scope: 'modem' };
-        // The port vanished or the modem hung mid-message: let the loop recover it, then carry on with this part.
-        this.raiseFault(modemError);
-        if (recoveries < 1 && (await this.waitUntilReady(this.settings.recoveryWaitMs))) {
-          recoveries += 1;
-          result.status = 'not-sent';
-          result.error = null;
-          continue;
-        }
-        return;
-      }
-      if (reply.ok) {
-        const mr = parseCmgs(reply.lines);
+      const outcome = await this.submitPart(part, to, match);
+      if (outcome.ok) {
         result.status = 'sent';
-        result.mr = mr;
+        result.mr = outcome.mr;
         result.at = this.clock.now();
         result.error = null;
-        if (mr !== null) {
-          this.sentParts.set(sentKey(mr, nationalDigits(request.to, this.settings.countryCode)), {
-            sendId,
-            reference: request.reference ?? null,
-            partNumber: part.partNumber,
-            partCount: part.partCount,
-            at: result.at,
-          });
-        }
         return;
       }
-      const code = reply.final.kind === 'cms' || reply.final.kind === 'cme' ? reply.final.code : null;
-      const failure = classifySendFailure(code);
+      const { failure } = outcome;
+      if (failure.kind === 'uncertain') {
+        result.status = 'uncertain';
+        result.at = this.clock.now();
+        result.error = { code: failure.code, message: `${failure.message} It may have been sent, so it is not sent again.`, retryable: false, cmsCode: null, scope: 'modem' };
+        return;
+      }
       result.status = 'failed';
-      result.error = {
-        code: failure.retryable ? 'MODEM_SEND_RETRYABLE' : 'MODEM_SEND_REJECTED',
-        message: `Part ${part.partNumber}/${part.partCount} to ${request.to} failed: ${describeFinal(reply.final)} (${failure.meaning}).`,
-        retryable: failure.retryable,
-        cmsCode: code,
-        scope: failure.scope,
-      };
-      if (code === 322) this.storageFull = true;
-      if (!failure.retryable || cmsRetries >= this.settings.partRetries) return;
-      cmsRetries += 1;
-      await this.sleep(this.settings.partRetryDelayMs * cmsRetries, this.signal);
-      try {
-        this.ledger.check(1);
-      } catch {
-        return;
-      }
+      result.error = { code: failure.code, message: `Part ${part.partNumber}/${part.partCount} to ${to} failed: ${failure.message}`, retryable: failure.retryable, cmsCode: failure.cmsCode, scope: failure.scope };
+      if (!failure.retryable || refusals >= this.settings.partRetries) return;
+      await this.sleep(this.settings.partRetryDelayMs * (refusals + 1), this.signal);
+      if (this.stat.state !== 'ready' || this.capError(1)) return;
     }
   }
 
@@ -1143,6 +1150,23 @@ export class Modem {
       if (isModemError(error)) return refused(error.code, error.message, true);
       throw error;
     }
+    const outcome = await this.submitPart(part, recipient, {
+      sendId: part.reference ?? '',
+      reference: part.reference ?? null,
+      partNumber: part.partNumber ?? 1,
+      partCount: part.partCount ?? 1,
+    });
+    if (outcome.ok) return outcome;
+    const { kind, retryable, code, message } = outcome.failure;
+    return { ok: false, failure: { kind, retryable, code, message: `${this.settings.name}: ${message}` } };
+  }
+
+  /**
+   * The one AT+CMGS of one part, after the pacing gap; counted in the ledger
+   * whatever happens (the network may have taken it). Accepted parts are
+   * remembered for matching their status reports.
+   */
+  private async submitPart(part: { pdu: string; tpduLength: number }, recipient: string, match: Omit<SentPart, 'at'>): Promise<SubmitOutcome> {
     const wait = this.ledger.waitMs();
     if (wait > 0) await this.sleep(wait, this.signal);
     this.ledger.record();
@@ -1151,9 +1175,10 @@ export class Modem {
       reply = await this.at(`AT+CMGS=${part.tpduLength}`, { promptData: part.pdu, timeoutMs: this.settings.sendTimeoutMs });
     } catch (error) {
       const modemError = isModemError(error) ? error : new ModemError('MODEM_SEND_FAILED', String(error), { retryable: true });
+      // The port vanished or the modem hung mid-part: the loop recovers the modem; the part stays uncertain.
       this.raiseFault(modemError);
       this.countFailed(1);
-      return { ok: false, failure: { kind: 'uncertain', retryable: true, code: modemError.code, message: modemError.message } };
+      return { ok: false, failure: { kind: 'uncertain', retryable: true, code: modemError.code, message: `no answer to AT+CMGS (${modemError.message}).`, cmsCode: null, scope: 'modem' } };
     }
     if (reply.ok) {
       const mr = parseCmgs(reply.lines);
@@ -1161,44 +1186,36 @@ export class Modem {
       this.onEvent?.({ type: 'sent', modemId: this.id, at: this.clock.now(), parts: 1 });
       this.publishStatus();
       if (mr === null) {
-        // OK means the network took it; without an MR no status report can be matched. Sending it
-        // again would send it twice, so an operator decides (the outbox marks it unknown).
+        // OK means the network took it; without an MR no status report can be matched.
         return {
           ok: false,
-          failure: { kind: 'uncertain', retryable: false, code: 'MODEM_SEND_NO_MR', message: `${this.settings.name}: the modem answered OK without a message reference (+CMGS); the part most likely went out, but its status report cannot be matched.` },
+          failure: { kind: 'uncertain', retryable: false, code: 'MODEM_SEND_NO_MR', message: 'the modem answered OK without a message reference (+CMGS); the part most likely went out, but its status report cannot be matched.', cmsCode: null, scope: 'modem' },
         };
       }
-      this.sentParts.set(sentKey(mr, nationalDigits(recipient, this.settings.countryCode)), {
-        sendId: part.reference ?? '',
-        reference: part.reference ?? null,
-        partNumber: part.partNumber ?? 1,
-        partCount: part.partCount ?? 1,
-        at: this.clock.now(),
-      });
+      this.sentParts.set(sentKey(mr, nationalDigits(recipient, this.settings.countryCode)), { ...match, at: this.clock.now() });
       return { ok: true, mr };
     }
     const code = reply.final.kind === 'cms' || reply.final.kind === 'cme' ? reply.final.code : null;
     const failure = classifySendFailure(code);
     if (code === 322) this.storageFull = true;
     this.countFailed(1);
-    return refused(failure.retryable ? 'MODEM_SEND_RETRYABLE' : 'MODEM_SEND_REJECTED', `${this.settings.name}: ${describeFinal(reply.final)} (${failure.meaning}).`, failure.retryable);
+    return {
+      ok: false,
+      failure: {
+        kind: 'refused',
+        retryable: failure.retryable,
+        code: failure.retryable ? 'MODEM_SEND_RETRYABLE' : 'MODEM_SEND_REJECTED',
+        message: `${describeFinal(reply.final)} (${failure.meaning}).`,
+        cmsCode: code,
+        scope: failure.scope,
+      },
+    };
   }
 
   private countFailed(parts: number): void {
     this.stat.counters.failed += 1;
     this.onEvent?.({ type: 'failed', modemId: this.id, at: this.clock.now(), parts });
     this.publishStatus();
-  }
-
-  private async waitUntilReady(timeoutMs: number): Promise<boolean> {
-    // Give the loop a moment to notice the fault and leave 'ready'.
-    await this.sleep(50, this.signal);
-    for (let waited = 0; !this.signal.aborted && waited < timeoutMs; waited += 100) {
-      if (this.stat.state === 'ready' && !this.fault) return true;
-      if (this.stat.state === 'out-of-service' || this.stat.state === 'refused') return false;
-      await this.sleep(100, this.signal);
-    }
-    return false;
   }
 
   // --- status -----------------------------------------------------------------------
@@ -1226,6 +1243,4 @@ function sentKey(mr: number, recipientDigits: string): string {
   return `${mr}|${recipientDigits}`;
 }
 
-function tokenKey(token: StoredToken): string {
-  return token.storage === null ? `direct:${token.pdu}` : `${token.storage}:${token.index}`;
-}
+

@@ -337,7 +337,7 @@ export class ModemPool {
   /** A test message from the Modems page or the CLI, audited. */
   async testSend(id: string, to: string, text: string, actor: AuditActor): Promise<SendResult> {
     const result = await this.send({ to, text, reference: `test:${id}` }, { modemId: id });
-    await this.deps.audit.record(actor, 'modems.test-send', `modem ${id}`, { to, ok: result.ok, parts: result.parts.length });
+    await this.deps.audit.record(actor, 'modems.test-send', `modem ${id}`, { to, ok: result.ok, uncertain: result.uncertain, parts: result.parts.length });
     return result;
   }
 
@@ -750,4 +750,7 @@ export async function openModemOnPort(options: {
 const LEAVE_ON_SIM: InboundSink = {
   storeInbound: () => Promise.reject(new ModemError('MODEM_NO_INBOX', 'No inbox in this process: the message stays on the SIM for the StoreMAS service.')),
   storeStatusReport: () => Promise.reject(new ModemError('MODEM_NO_INBOX', 'No inbox in this process: the report stays on the SIM for the StoreMAS service.')),
+  storePart: () => Promise.reject(new ModemError('MODEM_NO_INBOX', 'No inbox in this process: the part stays on the SIM for the StoreMAS service.')),
+  waitingParts: async () => [],
+  dropParts: async () => undefined,
 };

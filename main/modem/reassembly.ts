@@ -4,8 +4,8 @@ import type { Clock } from '../clock.js';
  * Puts concatenated parts together by sender + reference + total. A message
  * whose parts do not all arrive within the window is released as partial
  * (flagged) when the window ends, measured from its first part on the
- * injected clock. Each part carries a `token` (e.g. its SIM index) so the
- * caller can delete exactly the parts of a message once it is stored.
+ * injected clock. Each part carries a `token` (the modem's stored part) so
+ * the caller can drop exactly the parts of a message once it is stored.
  */
 export interface IncomingPart<T> {
   sender: string;
@@ -15,6 +15,8 @@ export interface IncomingPart<T> {
   sequence: number;
   text: string;
   token: T;
+  /** When the part came in, when it is not now (a part read back from the store after a restart). */
+  receivedAt?: number;
 }
 
 export interface AssembledMessage<T> {
@@ -41,24 +43,37 @@ export const MIN_REASSEMBLY_WINDOW_MS = 10 * 60_000;
 
 export class Reassembler<T> {
   private readonly groups = new Map<string, Group<T>>();
+  private window = DEFAULT_REASSEMBLY_WINDOW_MS;
 
   constructor(
     private readonly clock: Clock,
-    readonly windowMs = DEFAULT_REASSEMBLY_WINDOW_MS,
+    windowMs = DEFAULT_REASSEMBLY_WINDOW_MS,
   ) {
+    this.windowMs = windowMs;
+  }
+
+  get windowMs(): number {
+    return this.window;
+  }
+
+  /** A new window applies to the messages already waiting too. */
+  set windowMs(windowMs: number) {
     if (!Number.isFinite(windowMs) || windowMs < MIN_REASSEMBLY_WINDOW_MS) {
       throw new RangeError(`The reassembly window must be at least ${MIN_REASSEMBLY_WINDOW_MS / 60_000} minutes (got ${windowMs} ms).`);
     }
+    this.window = windowMs;
   }
 
   /** Adds a part; returns the whole message when this part completed it. A repeated part is ignored. */
   add(part: IncomingPart<T>): AssembledMessage<T> | undefined {
     const key = `${normaliseSender(part.sender)}|${part.reference}|${part.total}`;
+    const seenAt = part.receivedAt ?? this.clock.now();
     let group = this.groups.get(key);
     if (!group) {
-      group = { sender: part.sender, reference: part.reference, total: part.total, parts: new Map(), firstSeenAt: this.clock.now() };
+      group = { sender: part.sender, reference: part.reference, total: part.total, parts: new Map(), firstSeenAt: seenAt };
       this.groups.set(key, group);
     }
+    group.firstSeenAt = Math.min(group.firstSeenAt, seenAt);
     if (!group.parts.has(part.sequence)) group.parts.set(part.sequence, { text: part.text, token: part.token });
     if (group.parts.size < group.total) return undefined;
     this.groups.delete(key);
@@ -76,15 +91,6 @@ export class Reassembler<T> {
       }
     }
     return expired;
-  }
-
-  /** Releases the oldest waiting message now (storage full: its slots are needed). */
-  releaseOldest(): AssembledMessage<T> | undefined {
-    let oldest: [string, Group<T>] | undefined;
-    for (const entry of this.groups) if (!oldest || entry[1].firstSeenAt < oldest[1].firstSeenAt) oldest = entry;
-    if (!oldest) return undefined;
-    this.groups.delete(oldest[0]);
-    return assemble(oldest[1], true);
   }
 
   /** When the earliest waiting message's window ends (for the modem loop's sleep), or undefined. */

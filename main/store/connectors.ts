@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
+import tls from 'node:tls';
 import knexFactory, { type Knex } from 'knex';
 import { createRequire } from 'node:module';
 import sqlite3 from 'sqlite3';
 import { StoreError, classifySourceError } from './errors.js';
 import { assertSingleSelect } from './sql-guard.js';
+import { classifyTlsError, mssqlEncryption, mysqlSsl, normalizeTls, pgSsl, type ConnectionTls, type TlsSettings } from './tls.js';
 
 /**
  * Connectors to store (POS) databases. Each opens its connection read-only
@@ -27,10 +29,8 @@ export interface ConnectionSettings {
   port?: number | undefined;
   database?: string | undefined;
   user?: string | undefined;
-  /** PostgreSQL / SQL Server schema or MySQL database the tables are in, informational. */
-  ssl?: boolean | undefined;
-  /** SQL Server: encrypt the connection and whether to trust a self-signed certificate. */
-  trustServerCertificate?: boolean | undefined;
+  /** Encryption of a server connection: verified TLS unless set to off (tls.ts); SQLite has none. */
+  tls?: TlsSettings | undefined;
   connectTimeoutMs?: number | undefined;
   /** A query that sends no row for this long is abandoned (SOURCE_TIMEOUT). */
   idleTimeoutMs?: number | undefined;
@@ -91,6 +91,7 @@ export function validateSettings(client: SourceClient, settings: ConnectionSetti
   }
   if (!settings.database) fail('Name the database that holds the POS tables.');
   if (!settings.user) fail('Give the user name StoreMAS signs in with (a SELECT-only user).');
+  normalizeTls(settings.tls);
 }
 
 export function openSource(name: string, client: SourceClient, settings: ConnectionSettings, password: string | undefined): SourceDatabase {
@@ -175,6 +176,7 @@ async function* chunked(readable: Readable, max = 1000): AsyncIterable<SourceRow
 class KnexSource implements SourceDatabase {
   private readonly knex: Knex;
   private readonly idleTimeoutMs: number;
+  private readonly tls: ConnectionTls;
   /** Streams being read: a connection that dies under them ends them with a clear error. */
   private readonly reading = new Set<Readable>();
 
@@ -186,17 +188,25 @@ class KnexSource implements SourceDatabase {
   ) {
     const connectTimeout = settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.idleTimeoutMs = settings.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.tls = normalizeTls(settings.tls);
     const base = { host: settings.host, port: settings.port, database: settings.database, user: settings.user, password: password ?? '' };
     let connection: Record<string, unknown>;
     let afterCreate: ((conn: unknown, done: (error: Error | null, conn: unknown) => void) => void) | undefined;
     if (client === 'mysql') {
-      connection = { ...base, connectTimeout, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, ...(settings.ssl ? { ssl: {} } : {}) };
+      const { ssl, identityAfterConnect } = mysqlSsl(this.tls, settings.host ?? '');
+      connection = { ...base, connectTimeout, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, ...(ssl ? { ssl } : {}) };
       afterCreate = (conn, done) => {
         this.watch(conn as NodeJS.EventEmitter);
+        const wrongServer = identityAfterConnect ? serverIdentityError(conn, settings.host ?? '') : undefined;
+        if (wrongServer) {
+          (conn as { destroy(): void }).destroy();
+          done(wrongServer, conn);
+          return;
+        }
         (conn as { query: (sql: string, cb: (error: Error | null) => void) => void }).query('SET SESSION TRANSACTION READ ONLY', (error) => done(error, conn));
       };
     } else if (client === 'pg') {
-      connection = { ...base, connectionTimeoutMillis: connectTimeout, types: pgTypes, ssl: settings.ssl ? { rejectUnauthorized: false } : false, application_name: 'StoreMAS (read-only)' };
+      connection = { ...base, connectionTimeoutMillis: connectTimeout, types: pgTypes, ssl: pgSsl(this.tls), application_name: 'StoreMAS (read-only)' };
       afterCreate = (conn, done) => {
         this.watch(conn as NodeJS.EventEmitter);
         (conn as { query(sql: string): Promise<unknown> }).query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY').then(() => done(null, conn), (error: Error) => done(error, conn));
@@ -209,8 +219,7 @@ class KnexSource implements SourceDatabase {
         user: settings.user,
         password: password ?? '',
         options: {
-          encrypt: settings.ssl ?? true,
-          trustServerCertificate: settings.trustServerCertificate ?? false,
+          ...mssqlEncryption(this.tls),
           readOnlyIntent: true,
           connectTimeout,
           requestTimeout: 0,
@@ -260,7 +269,7 @@ class KnexSource implements SourceDatabase {
       yield* withIdleTimeout(chunked(readable), this.idleTimeoutMs, abort, this.name);
     } catch (error) {
       if (options.signal?.aborted) return;
-      throw classifySourceError(error, this.name);
+      throw this.classify(error);
     } finally {
       options.signal?.removeEventListener('abort', abort);
       if (readable) this.reading.delete(readable);
@@ -298,13 +307,26 @@ class KnexSource implements SourceDatabase {
       const tables = (await this.knex.raw("SELECT TABLE_SCHEMA + '.' + TABLE_NAME AS t FROM INFORMATION_SCHEMA.TABLES ORDER BY 1")) as Array<{ t: string }>;
       return { serverVersion: version[0]!.v, readOnlySession: false, tables: tables.map((r) => r.t) };
     } catch (error) {
-      throw classifySourceError(error, this.name);
+      throw this.classify(error);
     }
+  }
+
+  /** A TLS refusal says what to do about the certificate; anything else as for every source. */
+  private classify(error: unknown): StoreError {
+    return classifyTlsError(error, this.name, this.tls) ?? classifySourceError(error, this.name);
   }
 
   async close(): Promise<void> {
     await this.knex.destroy();
   }
+}
+
+/** Why the TLS certificate of a mysql2 connection does not name `host`; undefined when it does. */
+function serverIdentityError(connection: unknown, host: string): Error | undefined {
+  const socket = (connection as { stream?: Partial<tls.TLSSocket> }).stream;
+  const certificate = socket?.getPeerCertificate?.();
+  if (!certificate?.raw) return Object.assign(new Error('The connection is not encrypted, although verified TLS was required.'), { code: 'HANDSHAKE_NO_SSL_SUPPORT' });
+  return tls.checkServerIdentity(host, certificate);
 }
 
 /**

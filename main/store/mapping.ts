@@ -1,3 +1,4 @@
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { idNumberProblem, normaliseIdNumber } from '../members/id-number.js';
 import { StoreError } from './errors.js';
 import { assertIdentifier, assertSingleSelect } from './sql-guard.js';
@@ -12,6 +13,7 @@ import {
   toDate,
   toGender,
   toInteger,
+  toMobile,
   toNumber,
   toPhone,
   toText,
@@ -60,7 +62,9 @@ export const TARGETS: Record<Entity, { label: string; key: readonly string[]; fi
       gender: { type: 'gender', label: 'gender' },
       birthday: { type: 'date', label: 'birthday' },
       birthday_lunar: { type: 'boolean', label: 'birthday is lunar' },
-      mobile: { type: 'phone', label: 'mobile' },
+      mobile: { type: 'mobile', label: 'mobile' },
+      phone: { type: 'phone', max: 20, label: 'landline' },
+      marketing_consent: { type: 'boolean', label: 'accepts marketing SMS' },
       id_number: { type: 'idNumber', label: 'ID number' },
       store_code: { type: 'code', max: 32, key: true, label: 'home store' },
       last_purchase_at: { type: 'timestamp', label: 'last purchase time' },
@@ -187,7 +191,7 @@ export function validateMapping(entity: Entity, raw: unknown): MappingDefinition
       normalised.timezone = field.timezone;
     }
     if (field.region !== undefined) {
-      if (!/^[A-Z]{2}$/.test(field.region)) invalid(entity, `field “${name}” region must be a two-letter country code such as CN.`);
+      if (!/^[A-Z]{2}$/.test(field.region) || !isSupportedCountry(field.region)) invalid(entity, `field “${name}” region must be a two-letter country code such as CN.`);
       normalised.region = field.region;
     }
     for (const option of STRING_ARRAY_OPTIONS) {
@@ -254,6 +258,8 @@ export interface ConvertedRow {
   errors: FieldError[];
   /** A required field failed: the row is not written. */
   rejected: boolean;
+  /** The mobile column held a landline or service number: kept as the phone number, the mobile left empty. */
+  notMobile?: FieldError | undefined;
 }
 
 function showValue(value: unknown): string {
@@ -274,6 +280,8 @@ function convertField(spec: TargetField, field: FieldMapping, raw: unknown, luna
       return toDate(raw, field, lunar);
     case 'timestamp':
       return toTimestamp(raw, field);
+    case 'mobile':
+      return toMobile(raw, field);
     case 'phone':
       return toPhone(raw, field);
     case 'money':
@@ -302,6 +310,8 @@ export function convertRow(entity: Entity, mapping: MappingDefinition, row: Reco
   const values: Record<string, unknown> = {};
   const errors: FieldError[] = [];
   let rejected = false;
+  let notMobile: FieldError | undefined;
+  let landline: string | undefined;
   // The lunar flag decides how the birthday is checked, so read it first.
   let lunar = false;
   const lunarField = mapping.fields['birthday_lunar'];
@@ -332,6 +342,15 @@ export function convertRow(entity: Entity, mapping: MappingDefinition, row: Reco
     }
     try {
       let value = convertField(spec, field, raw, lunar);
+      if (spec.type === 'mobile') {
+        const found = value as ReturnType<typeof toMobile>;
+        value = found.kind === 'mobile' ? found.number : null;
+        if (found.kind === 'landline') {
+          // Not an error in the POS (the customer gave a landline), but it cannot receive SMS.
+          landline = found.number;
+          notMobile = { field: name, column: field.column, value: showValue(raw), problem: `${found.reason === 'LANDLINE' ? 'a landline' : 'a service number'}, not a mobile: kept as the phone number` };
+        }
+      }
       if (spec.key && typeof value === 'string' && keyPrefix) value = keyPrefix + value;
       values[name] = value;
     } catch (error) {
@@ -341,5 +360,7 @@ export function convertRow(entity: Entity, mapping: MappingDefinition, row: Reco
       values[name] = null;
     }
   }
-  return { values, errors, rejected };
+  // A landline from the mobile column is the phone, unless the POS has a phone column of its own that says otherwise.
+  if (entity === 'members' && mapping.fields['mobile'] && (values['phone'] === null || values['phone'] === undefined)) values['phone'] = landline ?? null;
+  return notMobile ? { values, errors, rejected, notMobile } : { values, errors, rejected };
 }

@@ -9,7 +9,14 @@ import type { Entity, MappingDefinition } from './mapping.js';
  * the mirror exactly as the last committed batch left it.
  *
  * Only the fields a mapping reads are written: what a mapping leaves out, and
- * StoreMAS-only member fields (consent, notes, tags), are never overwritten.
+ * StoreMAS-only member fields (notes, tags), are never overwritten.
+ *
+ * Marketing consent is StoreMAS's, unless the mapping reads it from the POS: then
+ * the POS's yes or no is taken, except that StoreMAS's own word always wins — a
+ * consent changed by a person in StoreMAS is kept, and a number that opted out in
+ * StoreMAS (TD by SMS, an opt-out list entry) is never consented again by a sync.
+ * A value the POS leaves empty or that the mapping does not know keeps the
+ * member's consent as it is (new members: StoreMAS's default, yes).
  */
 export interface MirrorConnection {
   id: number;
@@ -19,6 +26,8 @@ export interface MirrorConnection {
 interface TableSpec {
   table: string;
   conflict: readonly string[];
+  /** SQL for columns that an upsert must not simply overwrite (default: `excluded.<column>`). */
+  onConflict?: Readonly<Record<string, string>>;
   /** Database columns written for the mapped target fields. */
   columns(mapped: ReadonlySet<string>): string[];
   row(values: Record<string, unknown>, now: number, connection: MirrorConnection, secrets: SecretBox): Record<string, unknown>;
@@ -50,11 +59,18 @@ const SPECS: Record<Entity, TableSpec> = {
   members: {
     table: 'members',
     conflict: ['source', 'source_key'],
+    onConflict: {
+      marketing_consent:
+        "CASE WHEN members.marketing_consent_source IS NOT NULL OR excluded.pos_marketing_consent IS NULL THEN members.marketing_consent ELSE excluded.marketing_consent END",
+    },
     columns: (m) => {
       const columns = ['source', 'source_key'];
       columns.push(...pick(m, ['store_code', 'card_no', 'name', 'gender', 'birthday', 'birthday_lunar', 'mobile', 'last_purchase_at', 'last_purchase_cents', 'total_spent_cents', 'points', 'source_updated_at']));
       if (m.has('birthday')) columns.push('birth_month', 'birth_day');
       if (m.has('id_number')) columns.push('id_number_enc', 'id_number_last4');
+      // A landline found in the mobile column goes to phone.
+      if (m.has('mobile') || m.has('phone')) columns.push('phone');
+      if (m.has('marketing_consent')) columns.push('pos_marketing_consent', 'marketing_consent');
       columns.push('deleted_at', 'created_at', 'updated_at');
       return columns;
     },
@@ -76,6 +92,10 @@ const SPECS: Record<Entity, TableSpec> = {
         id_number_enc: sealed?.id_number_enc ?? null,
         id_number_last4: sealed?.id_number_last4 ?? null,
         mobile: v['mobile'],
+        phone: v['phone'] ?? null,
+        pos_marketing_consent: v['marketing_consent'] ?? null,
+        // What a new member gets; for existing ones see onConflict. Opt-outs are applied in write().
+        marketing_consent: v['marketing_consent'] ?? true,
         last_purchase_at: v['last_purchase_at'],
         last_purchase_cents: v['last_purchase_cents'],
         total_spent_cents: v['total_spent_cents'] ?? 0,
@@ -160,6 +180,7 @@ export class MirrorWriter {
   private readonly head: string;
   private readonly tail: string;
   private readonly rowPlaceholder: string;
+  private readonly consentMapped: boolean;
 
   constructor(
     readonly entity: Entity,
@@ -170,7 +191,8 @@ export class MirrorWriter {
     this.spec = SPECS[entity];
     this.columns = this.spec.columns(new Set(Object.keys(mapping.fields)));
     const keep = new Set([...this.spec.conflict, 'created_at']);
-    const updates = this.columns.filter((c) => !keep.has(c)).map((c) => `"${c}" = excluded."${c}"`);
+    const updates = this.columns.filter((c) => !keep.has(c)).map((c) => `"${c}" = ${this.spec.onConflict?.[c] ?? `excluded."${c}"`}`);
+    this.consentMapped = entity === 'members' && this.columns.includes('marketing_consent');
     this.head = `INSERT INTO "${this.spec.table}" (${this.columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
     this.tail = ` ON CONFLICT (${this.spec.conflict.map((c) => `"${c}"`).join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
     this.rowPlaceholder = `(${this.columns.map(() => '?').join(', ')})`;
@@ -181,6 +203,10 @@ export class MirrorWriter {
     if (values.length === 0) return;
     const rows = values.map((v) => this.spec.row(v, now, this.connection, this.secrets));
     if (this.entity === 'inventory') await this.recordStockChanges(trx, rows, now);
+    if (this.consentMapped) {
+      const optedOut = await optedOutAmong(trx, rows.map((r) => r['mobile']).filter((m): m is string => typeof m === 'string'), now);
+      for (const row of rows) if (optedOut.has(row['mobile'] as string)) row['marketing_consent'] = false;
+    }
     for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
       const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
       const bindings: unknown[] = [];
@@ -246,6 +272,21 @@ export class MirrorWriter {
     }
     return stale().delete();
   }
+}
+
+/** The numbers among these that opted out in StoreMAS (TD by SMS or an opt-out entry on the blacklist). */
+async function optedOutAmong(trx: Knex.Transaction, mobiles: string[], now: number): Promise<Set<string>> {
+  const found = new Set<string>();
+  const unique = [...new Set(mobiles)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const rows = (await trx('number_lists')
+      .select('mobile')
+      .where({ list: 'black', source: 'opt-out' })
+      .whereIn('mobile', unique.slice(i, i + 500))
+      .andWhere((w) => w.whereNull('expires_at').orWhere('expires_at', '>', now))) as Array<{ mobile: string }>;
+    for (const row of rows) found.add(row.mobile);
+  }
+  return found;
 }
 
 /** Links receipts to mirrored members (the POS member id in sales.member_key). */

@@ -31,6 +31,8 @@ export const PRESETS = {
           birthday: { column: 'birthday', format: 'YYYY-MM-DD' },
           birthday_lunar: { column: 'birthday_type', trueValues: ['1'], falseValues: ['0'] },
           mobile: { column: 'mobile', region: 'CN' },
+          // 接收短信: '1' yes, '0' no; empty keeps StoreMAS's own consent. A StoreMAS opt-out always wins.
+          marketing_consent: { column: 'sms_flag', trueValues: ['1'], falseValues: ['0'] },
           id_number: { column: 'id_card' },
           store_code: { column: 'branch_no' },
           last_purchase_at: { column: 'last_sale_time', timezone: '+08:00' },

@@ -4,8 +4,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../auth/audit.js';
 import { ManualClock } from '../clock.js';
 import { createTestAppliance, tempDir, type TestAppliance } from '../../tests/support/appliance.js';
-import type { DbServer } from '../../tests/support/dbservers.js';
-import { openSource, type SourceClient } from './connectors.js';
+import { X509Certificate } from 'node:crypto';
+import { generate } from 'selfsigned';
+import type { DbServer, ServerTls } from '../../tests/support/dbservers.js';
+import { openSource, type ConnectionSettings, type SourceClient, type SourceRow } from './connectors.js';
+import { fetchServerCertificate } from './server-certificate.js';
 import { writeDemoDump, writeDemoSqlite } from './demo/sinks.js';
 import { StoreMirror } from './service.js';
 import { runSync } from './sync.js';
@@ -40,7 +43,17 @@ export async function mirrorSnapshot(db: Knex): Promise<Record<string, unknown[]
   return snapshot;
 }
 
-export function defineServerSuite(kind: 'mysql' | 'pg', start: () => Promise<DbServer>): void {
+/** A throwaway self-signed server certificate, as a POS server set up by hand would have. */
+async function selfSignedServerTls(): Promise<ServerTls> {
+  const pems = await generate([{ name: 'commonName', value: 'pos-server.local' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'pos-server.local' }] }],
+  });
+  return { cert: pems.cert, key: pems.private };
+}
+
+export function defineServerSuite(kind: 'mysql' | 'pg', start: (options: { tls: ServerTls }) => Promise<DbServer>): void {
   const client: SourceClient = kind;
   const temp = tempDir(`storemas-${kind}-suite-`);
   let server: DbServer;
@@ -49,7 +62,10 @@ export function defineServerSuite(kind: 'mysql' | 'pg', start: () => Promise<DbS
   let clock: ManualClock;
   let connectionId: number;
   let admin: Knex;
-  const readerSettings = () => ({ host: server.host, port: server.port, database: 'pos', user: 'reader', idleTimeoutMs: 20_000 });
+  let serverTls: ServerTls;
+  let trusted: NonNullable<ConnectionSettings['tls']>;
+  // The sync runs over TLS, verified against the server's own certificate, trusted as an administrator would.
+  const readerSettings = (): ConnectionSettings => ({ host: server.host, port: server.port, database: 'pos', user: 'reader', idleTimeoutMs: 20_000, tls: trusted });
 
   const sync = async (mode: 'incremental' | 'full' = 'incremental') => {
     clock.advance(60_000);
@@ -57,7 +73,10 @@ export function defineServerSuite(kind: 'mysql' | 'pg', start: () => Promise<DbS
   };
 
   beforeAll(async () => {
-    server = await start();
+    serverTls = await selfSignedServerTls();
+    server = await start({ tls: serverTls });
+    const presented = await fetchServerCertificate(kind, client, { host: server.host, port: server.port });
+    trusted = { mode: 'verify', trusted: { kind: 'server', pem: presented.chain[0]!.pem, fingerprint256: presented.chain[0]!.fingerprint256 } };
     const sqliteFile = path.join(temp.dir, 'pos.sqlite');
     const dump = path.join(temp.dir, `pos.${kind}.sql`);
     await Promise.all([writeDemoSqlite(sqliteFile, DEMO), writeDemoDump(dump, kind, DEMO)]);
@@ -106,6 +125,53 @@ export function defineServerSuite(kind: 'mysql' | 'pg', start: () => Promise<DbS
     expect(mine['sales']!.length).toBe(DEMO.receipts);
   });
 
+  it('verifies the server certificate: refused by default, 检查证书 shows it, trusting it connects, another one is refused', async () => {
+    const expected = new X509Certificate(serverTls.cert);
+    const base = { host: server.host, port: server.port, database: 'pos', user: 'reader' };
+    /** Whether the server itself reports this session as encrypted. */
+    const encryptedSession = async (settings: ConnectionSettings) => {
+      const source = openSource('tls', client, settings, 'reader-pw');
+      const sql =
+        kind === 'pg'
+          ? 'SELECT ssl::text AS encrypted FROM pg_stat_ssl WHERE pid = pg_backend_pid()'
+          : "SELECT VARIABLE_VALUE <> '' AS encrypted FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'SSL_CIPHER'";
+      try {
+        const rows: SourceRow[] = [];
+        for await (const chunk of source.stream(sql)) rows.push(...chunk);
+        return ['true', '1'].includes(String(rows[0]?.['encrypted']));
+      } finally {
+        await source.close();
+      }
+    };
+    const attempt = async (settings: ConnectionSettings) => {
+      const source = openSource('tls', client, settings, 'reader-pw');
+      try {
+        return await source.info();
+      } finally {
+        await source.close();
+      }
+    };
+    // Verified TLS is the default: a self-signed server is refused, saying what to do.
+    await expect(attempt(base)).rejects.toMatchObject({ code: 'SOURCE_TLS_UNTRUSTED', message: expect.stringMatching(/Check certificate/) });
+
+    const report = await fetchServerCertificate('tls', client, { host: server.host, port: server.port });
+    expect(report).toMatchObject({ verified: false, verifyError: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    expect(report.chain).toHaveLength(1);
+    expect(report.chain[0]).toMatchObject({ fingerprint256: expected.fingerprint256, subject: 'CN=pos-server.local', selfSigned: true, names: ['DNS:pos-server.local'] });
+
+    // Trusting it connects (though the certificate names another host), and the session is encrypted.
+    expect((await attempt({ ...base, tls: trusted })).readOnlySession).toBe(true);
+    expect(await encryptedSession({ ...base, tls: trusted })).toBe(true);
+
+    // Trusted as an authority instead, the host name must match: it does not (127.0.0.1 vs pos-server.local).
+    await expect(attempt({ ...base, tls: { mode: 'verify', trusted: { kind: 'ca', pem: report.chain[0]!.pem } } })).rejects.toMatchObject({ code: 'SOURCE_TLS_HOST_MISMATCH' });
+    // A different certificate pinned (the server's was replaced, or someone is in between): refused.
+    const other = await selfSignedServerTls();
+    await expect(attempt({ ...base, tls: { mode: 'verify', trusted: { kind: 'server', pem: other.cert } } })).rejects.toMatchObject({ code: 'SOURCE_TLS_PIN_MISMATCH' });
+    // Off is an explicit choice: no TLS at all.
+    expect(await encryptedSession({ ...base, tls: { mode: 'off' } })).toBe(false);
+  });
+
   it('is read-only three times over: the guard, the read-only session, and the SELECT-only user', async () => {
     // 1. The guard refuses before connecting: this connection points at a closed port, yet the answer is the guard's.
     const nowhere = openSource('nowhere', client, { host: '127.0.0.1', port: 9, database: 'pos', user: 'reader' }, 'x');
@@ -117,7 +183,7 @@ export function defineServerSuite(kind: 'mysql' | 'pg', start: () => Promise<DbS
     ).rejects.toMatchObject({ code: 'SQL_NOT_READ_ONLY' });
 
     // 2. Even a privileged user gets a session that refuses writes (reached past the guard on purpose).
-    const privileged = openSource('privileged', client, { host: server.host, port: server.port, database: 'pos', user: server.adminUser }, server.adminPassword);
+    const privileged = openSource('privileged', client, { host: server.host, port: server.port, database: 'pos', user: server.adminUser, tls: trusted }, server.adminPassword);
     const internal = (privileged as unknown as { knex: Knex }).knex;
     await expect(internal.raw("UPDATE t_member SET vip_name = 'x'")).rejects.toThrow(/read.only/i);
     expect((await privileged.info()).readOnlySession).toBe(true);
@@ -214,3 +280,4 @@ export function defineServerSuite(kind: 'mysql' | 'pg', start: () => Promise<DbS
     }
   });
 }
+

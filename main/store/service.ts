@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, isAppError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { SOURCE_CLIENTS, openSource, validateSettings, type ConnectionSettings, type SourceClient, type SourceDatabase, type SourceInfo } from './connectors.js';
 import { StoreError, classifySourceError } from './errors.js';
+import { describeTls, normalizeTls } from './tls.js';
 import { ENTITIES, buildSelect, convertRow, validateMapping, type Entity, type FieldError, type MappingDefinition } from './mapping.js';
 import { PRESETS, type PresetName } from './presets.js';
 import { DEFAULT_BATCH_SIZE, runSync, type EntityCounts, type EntityPlan, type RunOutcome, type RunState, type SyncMode } from './sync.js';
@@ -85,7 +86,9 @@ export interface SyncRun {
   rowsRejected: number;
   errorCode: string | null;
   errorMessage: string | null;
-  detail: { counts: Partial<Record<Entity, EntityCounts>>; rejected: unknown[]; fieldErrors: unknown[] } | null;
+  /** Members whose POS mobile was a landline or service number (from the detail; 0 for older runs). */
+  rowsNotMobile: number;
+  detail: { counts: Partial<Record<Entity, EntityCounts>>; rejected: unknown[]; fieldErrors: unknown[]; notMobile?: unknown[] } | null;
 }
 
 export interface PreviewRow {
@@ -148,9 +151,11 @@ function toConnection(row: ConnectionRow): StoreConnection {
 
 function cleanSettings(client: SourceClient, settings: ConnectionSettings): ConnectionSettings {
   const allowed: Array<keyof ConnectionSettings> =
-    client === 'sqlite' ? ['file', 'idleTimeoutMs'] : ['host', 'port', 'database', 'user', 'ssl', 'trustServerCertificate', 'connectTimeoutMs', 'idleTimeoutMs'];
+    client === 'sqlite' ? ['file', 'idleTimeoutMs'] : ['host', 'port', 'database', 'user', 'connectTimeoutMs', 'idleTimeoutMs'];
   const clean: Record<string, unknown> = {};
   for (const key of allowed) if (settings[key] !== undefined && settings[key] !== '') clean[key] = settings[key];
+  // Stored explicitly (verified TLS when not given), the trusted certificate's fingerprint computed here.
+  if (client !== 'sqlite') clean['tls'] = normalizeTls(settings.tls);
   return clean as ConnectionSettings;
 }
 
@@ -179,6 +184,7 @@ export class StoreMirror {
   private active: ActiveRun | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly syncListeners = new Set<(run: SyncRun) => void>();
 
   constructor(
     private readonly db: Knex,
@@ -247,7 +253,7 @@ export class StoreMirror {
       // The first connection keeps the POS keys as they are; later ones get "<id>:" so keys cannot collide.
       const others = await trx('store_connections').whereNot('id', newId).where('key_prefix', '').first();
       if (others) await trx('store_connections').where('id', newId).update({ key_prefix: `${newId}:` });
-      await this.audit.record(actor, 'store.connection.create', input.name.trim(), { client: input.client }, trx);
+      await this.audit.record(actor, 'store.connection.create', input.name.trim(), { client: input.client, tls: describeTls(cleanSettings(input.client, input.settings).tls) }, trx);
       return newId;
     });
     return this.getConnection(id);
@@ -271,7 +277,13 @@ export class StoreMirror {
       if (input.scheduleMinutes !== undefined) update['schedule_minutes'] = input.scheduleMinutes;
       if (input.fullCompareHours !== undefined) update['full_compare_hours'] = input.fullCompareHours;
       await trx('store_connections').where({ id }).update(update);
-      await this.audit.record(actor, 'store.connection.update', current.name, { client: input.client, passwordChanged: input.password !== undefined }, trx);
+      await this.audit.record(
+        actor,
+        'store.connection.update',
+        current.name,
+        { client: input.client, passwordChanged: input.password !== undefined, tls: describeTls(cleanSettings(input.client, input.settings).tls) },
+        trx,
+      );
     });
     return this.getConnection(id);
   }
@@ -289,18 +301,23 @@ export class StoreMirror {
     return row.password_enc ? this.secrets.open(row.password_enc, PASSWORD_AD) : undefined;
   }
 
-  private async openConnection(id: number): Promise<{ connection: StoreConnection; source: SourceDatabase }> {
+  private async openConnection(id: number, tls?: ConnectionSettings['tls']): Promise<{ connection: StoreConnection; source: SourceDatabase }> {
     const row = (await this.db('store_connections').where({ id }).first()) as ConnectionRow | undefined;
     if (!row) throw new NotFoundError(`Store connection ${id}`);
     const connection = toConnection(row);
-    return { connection, source: openSource(connection.name, connection.client, connection.settings, this.passwordOf(row)) };
+    const settings = tls === undefined || connection.client === 'sqlite' ? connection.settings : { ...connection.settings, tls: normalizeTls(tls) };
+    return { connection, source: openSource(connection.name, connection.client, settings, this.passwordOf(row)) };
   }
 
-  /** Connects and reports the server version, whether the session is read-only, and the visible tables. */
-  async testConnection(target: number | ConnectionInput): Promise<SourceInfo> {
+  /**
+   * Connects and reports the server version, whether the session is read-only, and the visible tables.
+   * A saved connection may be tried with other encryption settings (a certificate just trusted in the
+   * dialog); its host and user stay the saved ones, so the stored password goes nowhere else.
+   */
+  async testConnection(target: number | ConnectionInput, options: { tls?: ConnectionSettings['tls'] } = {}): Promise<SourceInfo> {
     let source: SourceDatabase;
     if (typeof target === 'number') {
-      ({ source } = await this.openConnection(target));
+      ({ source } = await this.openConnection(target, options.tls));
     } else {
       this.validateInput(target);
       source = openSource(target.name, target.client, target.settings, target.password);
@@ -400,6 +417,12 @@ export class StoreMirror {
     return this.active ? { runId: this.active.runId, connectionId: this.active.connectionId } : undefined;
   }
 
+  /** Calls `listener` after each sync that finished (not failed or cancelled); returns the function that unsubscribes. */
+  onDidFinishSync(listener: (run: SyncRun) => void): () => void {
+    this.syncListeners.add(listener);
+    return () => this.syncListeners.delete(listener);
+  }
+
   /** Starts a sync in the background and returns its run id at once. */
   async startSync(actor: AuditActor, connectionId: number, options: { mode?: SyncMode; trigger?: SyncTrigger } = {}): Promise<{ runId: number; done: Promise<SyncRun> }> {
     if (this.stopped) throw new StoreError('SYNC_STOPPED', 'StoreMAS is shutting down; sync again after it restarts.', 503);
@@ -461,7 +484,7 @@ export class StoreMirror {
         });
       } catch (error) {
         const appError = isAppError(error) ? error : classifySourceError(error, connection.name);
-        outcome = { state: 'failed', counts: {}, rowsRead: 0, rowsWritten: 0, rowsRejected: 0, rowsDeleted: 0, durationMs: 0, errorCode: appError.code, errorMessage: appError.message, rejected: [], fieldErrors: [] };
+        outcome = { state: 'failed', counts: {}, rowsRead: 0, rowsWritten: 0, rowsRejected: 0, rowsDeleted: 0, durationMs: 0, errorCode: appError.code, errorMessage: appError.message, rejected: [], fieldErrors: [], notMobile: [] };
       } finally {
         await source.close().catch(() => undefined);
         if (cacheBefore !== undefined) await this.pageCache(cacheBefore).catch(() => undefined);
@@ -480,7 +503,7 @@ export class StoreMirror {
             rows_rejected: outcome.rowsRejected,
             error_code: outcome.errorCode,
             error_message: outcome.errorMessage,
-            detail: JSON.stringify({ counts: outcome.counts, rejected: outcome.rejected, fieldErrors: outcome.fieldErrors }),
+            detail: JSON.stringify({ counts: outcome.counts, rejected: outcome.rejected, fieldErrors: outcome.fieldErrors, notMobile: outcome.notMobile }),
           });
         if (outcome.state !== 'failed') {
           // A first sync read everything: it counts as the first full comparison too.
@@ -507,7 +530,18 @@ export class StoreMirror {
         'store.read',
       );
       publish(outcome.state, null, outcome);
-      return this.getRun(runId);
+      const run = await this.getRun(runId);
+      // Listeners (the strategy engine) recompute from the mirror; a failed sync changed nothing worth it.
+      if (outcome.state === 'finished') {
+        for (const listener of [...this.syncListeners]) {
+          try {
+            listener(run);
+          } catch (error) {
+            this.logger.warn({ err: error }, 'a sync listener failed');
+          }
+        }
+      }
+      return run;
     })().finally(() => {
       if (this.active?.runId === runId) this.active = undefined;
     });
@@ -636,7 +670,10 @@ export class StoreMirror {
   async counts(): Promise<Record<string, number>> {
     const result: Record<string, number> = {};
     for (const table of ['stores', 'products', 'inventory', 'sales', 'sale_lines']) {
-      const [{ n }] = (await this.db(table).count({ n: '*' })) as [{ n: number | string }];
+      // Stores and products gone from the POS stay in the mirror marked deleted: they are not counted.
+      const query = this.db(table);
+      if (table === 'stores' || table === 'products') query.whereNull('deleted_at');
+      const [{ n }] = (await query.count({ n: '*' })) as [{ n: number | string }];
       result[table] = Number(n);
     }
     const [{ n }] = (await this.db('members').where('source', 'pos').whereNull('deleted_at').count({ n: '*' })) as [{ n: number | string }];
@@ -766,6 +803,7 @@ interface RunRow {
 }
 
 function toRun(r: RunRow): SyncRun {
+  const detail = r.detail ? (JSON.parse(r.detail) as NonNullable<SyncRun['detail']>) : null;
   return {
     id: r.id,
     connectionId: r.connection_id,
@@ -782,6 +820,7 @@ function toRun(r: RunRow): SyncRun {
     rowsRejected: r.rows_rejected,
     errorCode: r.error_code,
     errorMessage: r.error_message,
-    detail: r.detail ? (JSON.parse(r.detail) as SyncRun['detail']) : null,
+    rowsNotMobile: Object.values(detail?.counts ?? {}).reduce((sum, c) => sum + ((c as Partial<EntityCounts>).notMobile ?? 0), 0),
+    detail,
   };
 }

@@ -62,7 +62,7 @@ describe('store sync from a SQLite POS (the demo schema)', () => {
     expect(run.rowsRead).toBe(Object.values(source!).reduce((a, b) => a + b, 0));
 
     // A member, field by field against the POS row.
-    const [raw] = await all(pos, "SELECT * FROM t_member WHERE id_card IS NOT NULL AND birthday_type = '1' AND vip_sex = '2' AND length(mobile) = 11 LIMIT 1");
+    const [raw] = await all(pos, "SELECT * FROM t_member WHERE id_card IS NOT NULL AND birthday IS NOT NULL AND birthday_type = '1' AND vip_sex = '2' AND length(mobile) = 11 LIMIT 1");
     const member = await app.services.db('members').where({ source: 'pos', source_key: raw!['card_id'] }).first();
     expect(member).toMatchObject({
       name: raw!['vip_name'],
@@ -83,6 +83,21 @@ describe('store sync from a SQLite POS (the demo schema)', () => {
     const [{ n: badMobiles }] = (await all<{ n: number }>(pos, 'SELECT COUNT(*) AS n FROM t_member WHERE mobile IS NOT NULL AND length(mobile) < 11')) as [{ n: number }];
     expect(run.detail!.counts['members']!.fieldErrors).toBe(badMobiles);
     if (badMobiles > 0) expect(run.detail!.fieldErrors[0]).toMatchObject({ entity: 'members', errors: [expect.objectContaining({ field: 'mobile' })] });
+    // Landlines are no error but no mobile either: counted, and kept as the phone.
+    const [{ n: landlines }] = (await all<{ n: number }>(pos, "SELECT COUNT(*) AS n FROM t_member WHERE mobile LIKE '0755-%'")) as [{ n: number }];
+    expect(run.rowsNotMobile).toBe(landlines);
+    expect(run.detail!.counts['members']!.notMobile).toBe(landlines);
+    const [{ n: phones }] = (await app.services.db('members').whereNotNull('phone').whereNull('mobile').count({ n: '*' })) as [{ n: number }];
+    expect(Number(phones)).toBe(landlines);
+    const [{ n: mirroredMobiles }] = (await app.services.db('members').where('mobile', 'not like', '+861%').count({ n: '*' })) as [{ n: number }];
+    expect(Number(mirroredMobiles)).toBe(0);
+
+    // The demo's members total what their receipts list (会员 › 消费记录 shows the same sums).
+    const incoherent = await app.services.db.raw(
+      `SELECT m.id FROM members m LEFT JOIN (SELECT member_id, SUM(total_cents) AS spent, MAX(sold_at) AS last FROM sales WHERE member_id IS NOT NULL GROUP BY member_id) s ON s.member_id = m.id
+       WHERE m.source = 'pos' AND (m.total_spent_cents <> COALESCE(s.spent, 0) OR COALESCE(m.last_purchase_at, 0) <> COALESCE(s.last, 0))`,
+    );
+    expect(incoherent).toEqual([]);
 
     // Receipts are linked to mirrored members; lines sum to the receipt.
     const linked = await app.services.db('sales').whereNotNull('member_key').whereNull('member_id').count({ n: '*' });
@@ -99,7 +114,8 @@ describe('store sync from a SQLite POS (the demo schema)', () => {
   it('incremental sync reads only what changed, keeps StoreMAS-only member fields and records stock changes', async () => {
     const [first] = await all<{ card_id: string }>(pos, 'SELECT card_id FROM t_member ORDER BY card_id LIMIT 1');
     const key = first!.card_id;
-    await app.services.db('members').where({ source: 'pos', source_key: key }).update({ notes: '爱买水果', marketing_consent: false });
+    // As the member editor does it: a person's consent decision is StoreMAS's (marketing_consent_source), the POS's flag no longer changes it.
+    await app.services.db('members').where({ source: 'pos', source_key: key }).update({ notes: '爱买水果', marketing_consent: false, marketing_consent_source: 'staff' });
     const memberId = (await app.services.db('members').where({ source: 'pos', source_key: key }).first()).id as number;
     await app.services.db('member_tags').insert({ member_id: memberId, tag: 'VIP' });
     await exec(pos, "UPDATE t_member SET vip_name = '欧阳娜娜', modify_time = '2026-11-22 09:00:00' WHERE card_id = ?", [key]);
@@ -125,10 +141,79 @@ describe('store sync from a SQLite POS (the demo schema)', () => {
     }
   });
 
+  it('keeps a landline from the POS as the phone, with no mobile, and counts it; older mirrors are fixed on the next sync', async () => {
+    const picked = await all<{ card_id: string }>(pos, "SELECT card_id FROM t_member WHERE length(mobile) = 11 ORDER BY card_id LIMIT 3 OFFSET 20");
+    const [landline, short, older] = picked.map((p) => p.card_id) as [string, string, string];
+    await exec(pos, "UPDATE t_member SET mobile = '0755-83021449', modify_time = '2026-11-22 08:00:00' WHERE card_id = ?", [landline]);
+    await exec(pos, "UPDATE t_member SET mobile = '83021449', modify_time = '2026-11-22 08:00:00' WHERE card_id = ?", [short]);
+    // What an older StoreMAS left: the landline synced as a mobile, the POS row unchanged since.
+    await exec(pos, "UPDATE t_member SET mobile = '(0755) 8302 1450' WHERE card_id = ?", [older]);
+    await app.services.db('members').where({ source: 'pos', source_key: older }).update({ mobile: '+8675583021450' });
+    // The upgrade's migration (20261206_0400) makes the next sync read every member again.
+    await app.services.db('store_mappings').where({ connection_id: connectionId, entity: 'members' }).update({ watermark: null });
+
+    const run = await sync();
+    expect(run.state).toBe('finished');
+    const member = (key: string) => app.services.db('members').where({ source: 'pos', source_key: key }).first('mobile', 'phone');
+    expect(await member(landline)).toEqual({ mobile: null, phone: '+8675583021449' });
+    expect(await member(older)).toEqual({ mobile: null, phone: '+8675583021450' });
+    expect(await member(short)).toEqual({ mobile: null, phone: null });
+    const [{ n: landlines }] = (await all<{ n: number }>(pos, "SELECT COUNT(*) AS n FROM t_member WHERE mobile LIKE '0755-%' OR mobile LIKE '(0755)%'")) as [{ n: number }];
+    expect(run.rowsNotMobile).toBe(landlines);
+    expect(run.detail!.notMobile).toContainEqual({ entity: 'members', key: landline, errors: [expect.objectContaining({ field: 'mobile', value: '0755-83021449', problem: expect.stringContaining('landline') })] });
+    expect(run.detail!.fieldErrors).toContainEqual({ entity: 'members', key: short, errors: [expect.objectContaining({ field: 'mobile', problem: expect.stringContaining('8 digits') })] });
+  });
+
+  it('takes marketing consent from the POS, but an opt-out in StoreMAS and a person’s decision always win', async () => {
+    const picked = await all<{ card_id: string; mobile: string }>(pos, 'SELECT card_id, mobile FROM t_member WHERE length(mobile) = 11 ORDER BY card_id LIMIT 5 OFFSET 40');
+    const [refused, textedTd, reConsented, optedOutHere, unknown] = picked as [typeof picked[0], typeof picked[0], typeof picked[0], typeof picked[0], typeof picked[0]];
+    const setFlag = async (cardId: string, flag: string | null, at: string) => exec(pos, 'UPDATE t_member SET sms_flag = ?, modify_time = ? WHERE card_id = ?', [flag, at, cardId]);
+    const member = (cardId: string) => app.services.db('members').where({ source: 'pos', source_key: cardId }).first();
+    const consent = async (cardId: string) => {
+      const row = await member(cardId);
+      return { consent: Boolean(row.marketing_consent), pos: row.pos_marketing_consent === null ? null : Boolean(row.pos_marketing_consent) };
+    };
+
+    for (const m of [refused, reConsented]) await setFlag(m.card_id, '0', '2026-11-22 09:10:00');
+    for (const m of [textedTd, optedOutHere]) await setFlag(m.card_id, '1', '2026-11-22 09:10:00');
+    await setFlag(unknown.card_id, null, '2026-11-22 09:10:00');
+    expect((await sync()).state).toBe('finished');
+    expect(await consent(refused.card_id)).toEqual({ consent: false, pos: false });
+    expect(await consent(textedTd.card_id)).toEqual({ consent: true, pos: true });
+    // Empty at the POS: StoreMAS's default stays.
+    expect(await consent(unknown.card_id)).toEqual({ consent: true, pos: null });
+
+    // The customer texts TD; a person changes two members' consent in StoreMAS.
+    const inbox = app.services.messaging.inbox;
+    const td = await inbox.write({ modemId: 'sim', sender: textedTd.mobile, text: 'TD', key: 'td-sync' });
+    expect(await inbox.processStored(td.stored)).toBe('opt-out');
+    await app.services.members.update(CLI_ACTOR, (await member(reConsented.card_id)).id as number, { marketingConsent: true });
+    await app.services.members.update(CLI_ACTOR, (await member(optedOutHere.card_id)).id as number, { marketingConsent: false });
+    // The POS still says what it said, and the rows change for another reason (times stay before the later tests' edits).
+    for (const m of [refused, textedTd, reConsented, optedOutHere]) await exec(pos, "UPDATE t_member SET vip_name = vip_name || '', modify_time = '2026-11-22 09:20:00' WHERE card_id = ?", [m.card_id]);
+    expect((await sync()).state).toBe('finished');
+    expect(await consent(textedTd.card_id)).toEqual({ consent: false, pos: true });
+    expect(await consent(reConsented.card_id)).toEqual({ consent: true, pos: false });
+    expect(await consent(optedOutHere.card_id)).toEqual({ consent: false, pos: true });
+    expect(await consent(refused.card_id)).toEqual({ consent: false, pos: false });
+
+    // A new POS member with a number that opted out earlier starts without consent, whatever the POS says.
+    await exec(
+      pos,
+      "INSERT INTO t_member (card_id, card_no, vip_name, vip_sex, birthday_type, mobile, sms_flag, branch_no, acc_amount, acc_points, reg_date, modify_time) VALUES ('V99000001', '8899000001', '新会员', '2', '0', ?, '1', '0001', 0, 0, '2026-11-22 09:30:00', '2026-11-22 09:30:00')",
+      [textedTd.mobile],
+    );
+    expect((await sync()).state).toBe('finished');
+    expect(await consent('V99000001')).toEqual({ consent: false, pos: true });
+  });
+
   it('a full comparison marks rows deleted at the source, and only those', async () => {
     const [gone] = await all<{ card_id: string }>(pos, 'SELECT card_id FROM t_member ORDER BY card_id DESC LIMIT 1');
     const [stock] = await all<{ branch_no: string; item_no: string }>(pos, 'SELECT branch_no, item_no FROM t_stock WHERE stock_qty > 0 LIMIT 1');
+    const [product] = await all<{ item_no: string }>(pos, 'SELECT item_no FROM t_goods ORDER BY item_no DESC LIMIT 1');
+    const productsBefore = (await app.services.store.counts())['products']!;
     await exec(pos, 'DELETE FROM t_member WHERE card_id = ?', [gone!.card_id]);
+    await exec(pos, 'DELETE FROM t_goods WHERE item_no = ?', [product!.item_no]);
     await exec(pos, 'DELETE FROM t_stock WHERE branch_no = ? AND item_no = ?', [stock!.branch_no, stock!.item_no]);
     await app.services.db('members').insert({ source: 'manual', name: '手工会员', created_at: clock.now(), updated_at: clock.now() });
 
@@ -136,8 +221,11 @@ describe('store sync from a SQLite POS (the demo schema)', () => {
     expect(incremental.rowsDeleted).toBe(0);
     const full = await sync('full');
     expect(full.state).toBe('finished');
-    expect(full.rowsDeleted).toBe(2);
+    expect(full.rowsDeleted).toBe(3);
     expect((await app.services.db('members').where({ source: 'pos', source_key: gone!.card_id }).first()).deleted_at).toBe(clock.now());
+    // The product stays in the mirror (old receipts name it) but is no longer counted.
+    expect((await app.services.db('products').where('code', product!.item_no).first()).deleted_at).toBe(clock.now());
+    expect((await app.services.store.counts())['products']).toBe(productsBefore - 1);
     expect(await app.services.db('members').where('source', 'manual').whereNull('deleted_at')).toHaveLength(1);
     expect(await app.services.db('inventory').where({ store_code: stock!.branch_no, product_code: stock!.item_no })).toHaveLength(0);
     const history = await app.services.store.stockHistory({ product: stock!.item_no, store: stock!.branch_no });

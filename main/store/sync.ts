@@ -37,6 +37,8 @@ export interface EntityCounts {
   rejected: number;
   deleted: number;
   fieldErrors: number;
+  /** Members whose mobile column held a landline or service number (kept as their phone). */
+  notMobile: number;
   compared: boolean;
 }
 
@@ -60,6 +62,8 @@ export interface RunOutcome {
   errorMessage: string | null;
   rejected: RejectedRow[];
   fieldErrors: RejectedRow[];
+  /** Examples of rows counted in `notMobile`. */
+  notMobile: RejectedRow[];
 }
 
 export interface SyncDeps {
@@ -106,6 +110,7 @@ export async function runSync(deps: SyncDeps, connection: MirrorConnection & { n
     errorMessage: null,
     rejected: [],
     fieldErrors: [],
+    notMobile: [],
   };
 
   // Totals for the progress bar; a POS that cannot count is still synced.
@@ -145,7 +150,7 @@ export async function runSync(deps: SyncDeps, connection: MirrorConnection & { n
     for (const plan of plans) {
       if (options.signal.aborted) break;
       const { entity, mapping } = plan;
-      const counts: EntityCounts = { read: 0, written: 0, rejected: 0, deleted: 0, fieldErrors: 0, compared: false };
+      const counts: EntityCounts = { read: 0, written: 0, rejected: 0, deleted: 0, fieldErrors: 0, notMobile: 0, compared: false };
       outcome.counts[entity] = counts;
       const writer = new MirrorWriter(entity, mapping, connection, deps.secrets);
       const all = streamsAll(plan);
@@ -219,6 +224,10 @@ export async function runSync(deps: SyncDeps, connection: MirrorConnection & { n
                 counts.fieldErrors++;
                 if (outcome.fieldErrors.length < SAMPLE_LIMIT) outcome.fieldErrors.push(sample);
               }
+            }
+            if (converted.notMobile && !converted.rejected) {
+              counts.notMobile++;
+              if (outcome.notMobile.length < SAMPLE_LIMIT) outcome.notMobile.push({ entity, key: keyText(entity, converted.values, row, mapping), errors: [converted.notMobile] });
             }
             if (!converted.rejected) batch.push(converted.values);
             if (mapping.watermark) batchWatermark = watermarkText(row[mapping.watermark.column]) ?? batchWatermark;

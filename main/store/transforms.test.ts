@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { FieldProblem, toBoolean, toCents, toCode, toDate, toGender, toInteger, toPhone, toText, toTimestamp } from './transforms.js';
+import { FieldProblem, toBoolean, toCents, toCode, toDate, toGender, toInteger, toMobile, toPhone, toText, toTimestamp } from './transforms.js';
 
 describe('field transforms', () => {
-  it('normalises Chinese mobiles in the formats POS data holds to E.164', () => {
-    for (const raw of ['13800138000', '+86 138 0013 8000', '138-0013-8000', '8613800138000', '0086 13800138000', ' 138 0013 8000 ']) {
-      expect(toPhone(raw, {}), raw).toBe('+8613800138000');
+  it('reads mobiles in the formats POS data holds by the one number rule, landlines apart', () => {
+    for (const raw of ['13800138000', '+86 138 0013 8000', '138-0013-8000', '8613800138000', '0086 13800138000', ' 138 0013 8000 ', 13800138000]) {
+      expect(toMobile(raw, {}), String(raw)).toEqual({ kind: 'mobile', number: '+8613800138000' });
     }
+    expect(toMobile('0755-83021449', {})).toEqual({ kind: 'landline', number: '+8675583021449', reason: 'LANDLINE' });
+    expect(toMobile('9123 4567', { region: 'HK' })).toEqual({ kind: 'mobile', number: '+85291234567' });
+    for (const bad of ['1381234', '83021449', '12345', 'abc', '1380013800099', '14012345678']) expect(() => toMobile(bad, {}), bad).toThrow(FieldProblem);
+    expect(() => toMobile('13800138000', { region: 'XX' })).toThrow(/region/);
+  });
+
+  it('reads any phone number a person can dial to E.164', () => {
     expect(toPhone('0755-12345678', {})).toBe('+8675512345678');
+    expect(toPhone('13800138000', {})).toBe('+8613800138000');
     expect(toPhone('+44 20 7946 0958', {})).toBe('+442079460958');
-    for (const bad of ['1381234', '12345', 'abc', '1380013800099']) expect(() => toPhone(bad, {}), bad).toThrow(FieldProblem);
+    for (const bad of ['12345', 'abc', '83021449']) expect(() => toPhone(bad, {}), bad).toThrow(FieldProblem);
   });
 
   it('converts yuan and fen to whole cents without floating-point drift', () => {

@@ -1,4 +1,5 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
+import { classifyNumber, notMobileText, type NumberClass } from '../messaging/numbers.js';
 
 /**
  * Field transforms: how a value from a POS row becomes a StoreMAS value.
@@ -6,7 +7,7 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
  * a person can act on ("unknown gender code 9: add it to the male or female
  * codes"). Empty input (null, undefined, '') is handled by the caller.
  */
-export const FIELD_TYPES = ['text', 'code', 'gender', 'date', 'timestamp', 'phone', 'money', 'number', 'integer', 'boolean', 'idNumber'] as const;
+export const FIELD_TYPES = ['text', 'code', 'gender', 'date', 'timestamp', 'mobile', 'phone', 'money', 'number', 'integer', 'boolean', 'idNumber'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
 export const DATE_FORMATS = ['auto', 'YYYY-MM-DD', 'YYYYMMDD', 'YYYY/MM/DD', 'DD/MM/YYYY', 'MM/DD/YYYY'] as const;
@@ -29,7 +30,7 @@ export interface FieldOptions {
   falseValues?: string[] | undefined;
   /** timestamp: offset of times written without a zone, e.g. '+08:00' (China). */
   timezone?: string | undefined;
-  /** phone: the country assumed for numbers without a country code (ISO code, default CN). */
+  /** mobile, phone: the country assumed for numbers without a country code (ISO code, default CN). */
   region?: string | undefined;
 }
 
@@ -146,18 +147,30 @@ export function toTimestamp(value: unknown, options: FieldOptions): number {
   return utc - offset * 60_000;
 }
 
-const CN_MOBILE = /^(?:\+?0{0,2}86)?(1[3-9]\d{9})$/;
+function regionOf(options: FieldOptions): CountryCode {
+  const region = options.region ?? 'CN';
+  if (!isSupportedCountry(region)) throw new FieldProblem(`has the phone region “${region}”, which is not a country code such as CN`);
+  return region;
+}
 
-/** A phone number in E.164 ('+8613800138000'). */
+/**
+ * A mobile number field, by the one number rule (messaging/numbers.ts): a mobile
+ * in E.164, or a landline / service number that the caller keeps as the phone
+ * number instead. Anything else is a problem a person can act on.
+ */
+export function toMobile(value: unknown, options: FieldOptions): Exclude<NumberClass, { kind: 'invalid' }> {
+  const text = asText(value);
+  const found = classifyNumber(text, regionOf(options));
+  if (found.kind === 'invalid') throw new FieldProblem(`“${text}” is not a mobile number (${notMobileText(found)})`);
+  return found;
+}
+
+/** Any phone number a person can dial (landline, service or mobile), in E.164 ('+8675583021449'). */
 export function toPhone(value: unknown, options: FieldOptions): string {
   const text = asText(value);
-  const compact = text.replace(/[\s\-().]/g, '');
-  // Fast path for the common case, a Chinese mobile with or without +86.
-  const mobile = CN_MOBILE.exec(compact);
-  if (mobile) return `+86${mobile[1]}`;
-  const parsed = parsePhoneNumberFromString(text, (options.region ?? 'CN') as CountryCode);
-  if (!parsed || !parsed.isValid()) throw new FieldProblem(`“${text}” is not a valid phone number`);
-  return parsed.number;
+  const found = classifyNumber(text, regionOf(options));
+  if (found.kind === 'invalid') throw new FieldProblem(`“${text}” is not a phone number (${notMobileText(found)})`);
+  return found.number;
 }
 
 /** Money as whole cents (分). Decimal text is converted exactly, without floating-point drift. */

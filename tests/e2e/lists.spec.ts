@@ -43,9 +43,9 @@ test.describe('名单, 发送策略, 营销库', () => {
     await page.keyboard.press('Escape');
 
     await page.getByTestId('list-edit-+8613800138000').click();
-    await dialog.getByText('仅营销短信').click();
+    await dialog.getByText('营销及关怀短信').click();
     await dialog.getByTestId('list-entry-save').click();
-    await expect(row).toContainText('仅营销短信');
+    await expect(row).toContainText('营销及关怀短信');
 
     await page.getByTestId('lists-search').fill('0013');
     await expect(page.getByTestId('lists-table').locator('tbody tr')).toHaveCount(1);

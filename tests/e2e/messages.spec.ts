@@ -10,6 +10,8 @@ test.describe('短信: send, outbox, inbox', () => {
     await expect(page.getByTestId('page-title')).toHaveText('短信');
     await page.getByTestId('send-numbers').fill('13900002222\n13900001111\n12345\n139 0000 2222');
     await page.getByTestId('send-text').fill('{称呼}，本周六会员日生鲜八折，欢迎光临。');
+    // A transactional notice (chosen explicitly): not held by quiet hours, whenever the test runs.
+    await page.getByTestId('send-category-transactional').click();
     await expect(page.getByTestId('preview-text')).toContainText('尊敬的张先生，本周六会员日生鲜八折，欢迎光临。【好又多超市】');
     await expect(page.getByTestId('preview-counter')).toContainText('1 条');
     await snap(page, 'messages-send');
@@ -91,6 +93,85 @@ test.describe('短信: send, outbox, inbox', () => {
     const sent = await api.get<{ items: Array<{ pinnedModem: string | null; memberId: number | null }> }>('/messages?q=1390000440');
     expect(sent.items).toHaveLength(2);
     for (const m of sent.items) expect(m).toMatchObject({ pinnedModem: modem.id, memberId: expect.any(Number) });
+  });
+
+  test('a free text is marketing by default; the confirmation shows category, parts, time and real texts; a scheduled batch is cancelled', async ({ adminPage: page }) => {
+    await page.goto('/messages');
+    await expect(page.getByTestId('send-category-hint')).toContainText('促销');
+    await page.getByTestId('send-numbers').fill('13900005501\n13900005502\n13900005503\n13900005504');
+    await page.getByTestId('send-text').fill('{称呼}，周六会员日鸡蛋特价');
+    // Marketing carries the opt-out hint.
+    await expect(page.getByTestId('preview-text')).toContainText('周六会员日鸡蛋特价，回T退订【好又多超市】');
+    await page.getByTestId('send-scheduled').click();
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    const at = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')} 10:00:00`;
+    const picker = page.getByPlaceholder('选择发送时间');
+    await picker.fill(at);
+    await picker.press('Enter');
+    await page.getByTestId('send-text').click();
+
+    await page.getByTestId('send-check').click();
+    const confirm = page.getByTestId('send-confirm');
+    await expect(confirm.getByTestId('confirm-category')).toHaveText('营销');
+    await expect(confirm.getByTestId('confirm-parts')).toHaveText('4');
+    await expect(confirm.getByTestId('confirm-send-at')).toContainText('10:00');
+    await expect(confirm.getByTestId('confirm-duration')).toContainText('约');
+    await expect(confirm.getByTestId('confirm-sample')).toHaveCount(3);
+    await expect(confirm.getByTestId('confirm-sample').first()).toContainText('139****5501');
+    await expect(confirm.getByTestId('confirm-sample').first()).toContainText('尊敬的会员，周六会员日鸡蛋特价，回T退订【好又多超市】');
+    await snap(page, 'messages-send-confirm-marketing');
+    await confirm.getByTestId('send-confirm-button').click();
+    await expect(page).toHaveURL(/\/messages\/outbox$/);
+
+    // One message is cancelled on its own from the outbox, then the rest of the batch from 批次.
+    await page.getByTestId('tab-batches').click();
+    const row = page.getByTestId('batches-table').locator('tr', { hasText: '周六会员日鸡蛋特价' });
+    await expect(row).toContainText('进行中');
+    await expect(row).toContainText('待发 4');
+    await row.getByRole('button', { name: '查看短信' }).click();
+    await expect(page.getByTestId('outbox-batch-filter')).toBeVisible();
+    const messages = page.getByTestId('outbox-table').locator('tbody tr');
+    await expect(messages).toHaveCount(4);
+    await snap(page, 'messages-outbox-batch');
+    await messages.filter({ hasText: '+8613900005504' }).getByRole('button', { name: '取消发送' }).click();
+    await page.locator('.el-message-box').getByRole('button', { name: '取消发送' }).click();
+    await expect(messages.filter({ hasText: '+8613900005504' })).toContainText('已取消');
+
+    await page.getByTestId('tab-batches').click();
+    await expect(row).toContainText('待发 3');
+    await snap(page, 'messages-batches');
+    await row.getByRole('button', { name: '取消' }).click();
+    await page.locator('.el-message-box').getByRole('button', { name: '取消', exact: true }).click();
+    await expect(row).toContainText('已取消');
+    await expect(row).toContainText('已取消 4');
+    await expect(row.getByRole('button', { name: '暂停' })).toHaveCount(0);
+  });
+
+  test('a TD shows at once on the member (营销 = 否, 短信退订) and on the messages waiting for that number', async ({ adminPage: page, appliance }) => {
+    const api = await adminApi(appliance);
+    await api.post('/members', { name: '欧阳倩', gender: 'F', mobile: '13900006601' });
+    await api.post('/messages', { text: '{称呼}，您的积分月底到期', category: 'care', numbers: '13900006601', notBefore: Date.now() + 86_400_000 });
+    await api.post('/inbox/simulate', { from: '13900006601', text: 'TD' });
+    await expect
+      .poll(async () => (await api.get<{ items: Array<{ automatic: boolean }> }>('/messages?q=13900006601')).items.some((m) => m.automatic), { timeout: 45_000 })
+      .toBe(true);
+
+    await page.goto('/messages/outbox');
+    await page.getByTestId('outbox-search').fill('13900006601');
+    const waiting = page.getByTestId('outbox-table').locator('tr', { hasText: '积分月底到期' });
+    await expect(waiting).toContainText('将被拦截：已退订');
+    const confirmation = page.getByTestId('outbox-table').locator('tr', { hasText: '您已退订本店营销及关怀短信' });
+    await expect(confirmation).toContainText('交易通知和您咨询的回复不受影响');
+    await snap(page, 'messages-outbox-will-block');
+
+    await page.goto('/members');
+    await page.locator('input[data-test="members-keyword"], [data-test="members-keyword"] input').first().fill('13900006601');
+    await page.getByTestId('members-search').click();
+    await page.getByTestId('members-table').locator('tbody tr.el-table__row').first().click();
+    const drawer = page.getByTestId('member-drawer');
+    await expect(drawer.getByTestId('member-opted-out')).toHaveText('已短信退订');
+    await expect(drawer.getByTestId('member-detail-consent-record')).toContainText('营销：否（短信退订，');
+    await snap(page, 'member-detail-opted-out');
   });
 
   test('a text from a customer appears live in the inbox and the reply goes out', async ({ adminPage: page, appliance }) => {

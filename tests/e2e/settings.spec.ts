@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { generate } from 'selfsigned';
 import { adminApi, createUser } from './support/api';
 import { expect, signIn, snap, test } from './support/fixtures';
 
@@ -39,6 +41,43 @@ test.describe('settings', () => {
     await expect(page.getByTestId('settings-restart-needed')).toHaveCount(0);
     const settings = await (await adminApi(appliance)).get<{ values: { smsSignature: string; lanAccess: boolean } }>('/settings');
     expect(settings.values).toMatchObject({ smsSignature: '【好又多人民路店】', lanAccess: false });
+  });
+
+  test('LAN access: the HTTPS certificate and its fingerprint appear, an uploaded one is checked and used, then the generated one again', async ({ adminPage: page, appliance }) => {
+    const api = await adminApi(appliance);
+    await api.put('/settings', { lanAccess: true });
+    await page.getByTestId('nav-settings').click();
+    const shown = page.getByTestId('settings-certificate');
+    const generated = (await api.get<{ certificate: { fingerprint256: string } }>('/settings/lan-certificate')).certificate.fingerprint256;
+    await expect(shown.getByTestId('settings-certificate-source')).toHaveText('自动生成');
+    await expect(shown.getByTestId('settings-certificate-info-fingerprint')).toHaveAttribute('data-fingerprint', generated);
+    await expect(shown).toContainText(generated.split(':').slice(0, 16).join(':'));
+    await expect(shown).toContainText('核对 SHA-256 指纹');
+    await snap(page, 'settings-lan-certificate');
+
+    const now = Date.now();
+    const validity = { keyType: 'ec' as const, algorithm: 'sha256', notBeforeDate: new Date(now - 3600_000), notAfterDate: new Date(now + 90 * 24 * 3600_000) };
+    const mine = await generate([{ name: 'commonName', value: 'storemas.haoyouduo.example' }], validity);
+    const stranger = await generate([{ name: 'commonName', value: 'someone-else' }], validity);
+    await shown.getByTestId('settings-certificate-upload').click();
+    const dialog = page.getByTestId('lan-certificate-dialog');
+    await dialog.locator('textarea[data-test="lan-certificate-certificate"], [data-test="lan-certificate-certificate"] textarea').fill(mine.cert);
+    await dialog.locator('textarea[data-test="lan-certificate-privateKey"], [data-test="lan-certificate-privateKey"] textarea').fill(stranger.private);
+    await dialog.getByTestId('lan-certificate-submit').click();
+    await expect(dialog.getByTestId('lan-certificate-error')).toContainText('私钥与证书不匹配');
+    await snap(page, 'settings-lan-certificate-refused');
+    await dialog.locator('textarea[data-test="lan-certificate-privateKey"], [data-test="lan-certificate-privateKey"] textarea').fill(mine.private);
+    await dialog.getByTestId('lan-certificate-submit').click();
+    await expect(page.locator('.el-message--success', { hasText: '证书已启用' })).toBeVisible();
+    await expect(shown.getByTestId('settings-certificate-source')).toHaveText('已上传');
+    await expect(shown.getByTestId('settings-certificate-info-fingerprint')).toHaveAttribute('data-fingerprint', new X509Certificate(mine.cert).fingerprint256);
+    await expect(shown).toContainText('CN=storemas.haoyouduo.example');
+
+    await shown.getByTestId('settings-certificate-generated').click();
+    await page.getByRole('button', { name: /OK|确定/ }).click();
+    await expect(shown.getByTestId('settings-certificate-source')).toHaveText('自动生成');
+    await expect(shown.getByTestId('settings-certificate-info-fingerprint')).toHaveAttribute('data-fingerprint', generated);
+    await api.put('/settings', { lanAccess: false });
   });
 
   test('a manager may read the settings but not change them', async ({ page, appliance }) => {

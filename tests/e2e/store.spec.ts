@@ -104,7 +104,113 @@ test.describe('门店数据 and 库存', () => {
     const firstRun = page.getByTestId('store-runs').locator('tbody tr').first();
     await expect(firstRun).toContainText('一号店收银');
     await expect(firstRun).toContainText('完成');
+    // The demo's landlines in the mobile column: counted, not sent to.
+    await expect(firstRun.getByTestId('store-run-not-mobile')).not.toHaveText('0');
+    const sideways = await page
+      .getByTestId('store-runs')
+      .locator('.el-table__body-wrapper .el-scrollbar__wrap')
+      .evaluateAll((wraps) => wraps.filter((wrap) => wrap.scrollWidth > wrap.clientWidth + 1).length);
+    expect(sideways).toBe(0);
     await snap(page, 'store-history');
+  });
+
+  test('the mapping editor shows and keeps every option set through the API, and has room for a real query', async ({ adminPage: page, appliance }) => {
+    const api = await demoSynced(appliance);
+    const { id } = await api.post<{ id: number }>('/store/connections', {
+      name: '往返测试',
+      client: 'sqlite',
+      settings: { file: path.join(appliance.dataDir, 'demo-pos.sqlite') },
+      scheduleMinutes: 0,
+      fullCompareHours: 0,
+    });
+    const members = {
+      source: { kind: 'table', table: 't_member' },
+      fields: {
+        source_key: { column: 'card_id' },
+        name: { column: 'vip_name' },
+        gender: { column: 'vip_sex', male: ['1', 'M'], female: ['2', 'F'], unknown: ['0', '9', 'X'] },
+        birthday: { column: 'birthday', format: 'YYYY-MM-DD' },
+        birthday_lunar: { column: 'birthday_type', trueValues: ['1'], falseValues: ['0'] },
+        mobile: { column: 'mobile', region: 'HK' },
+        marketing_consent: { column: 'sms_flag', trueValues: ['1', 'Y', '是'], falseValues: ['0', 'N', '否'] },
+        total_spent_cents: { column: 'acc_amount', unit: 'fen' },
+        last_purchase_at: { column: 'last_sale_time', format: 'auto', timezone: '+07:00' },
+        source_updated_at: { column: 'modify_time', timezone: '+09:30' },
+      },
+      watermark: { column: 'modify_time', kind: 'timestamp' },
+      detectDeletes: false,
+    };
+    const sql = [
+      'SELECT m.flow_no,',
+      '       m.branch_no,',
+      '       m.card_id,',
+      '       m.sale_time,',
+      '       m.sale_amount,',
+      '       m.points,',
+      '       m.modify_time',
+      'FROM t_sale_master m',
+      'JOIN t_branch b ON b.branch_no = m.branch_no',
+      "WHERE m.sale_amount > 0",
+      '  AND m.card_id IS NOT NULL',
+      '  AND m.sale_time >= \'2026-01-01\'',
+      'ORDER BY m.flow_no',
+    ].join('\n');
+    const sales = {
+      source: { kind: 'query', sql },
+      fields: {
+        receipt_no: { column: 'flow_no' },
+        member_key: { column: 'card_id' },
+        sold_at: { column: 'sale_time', format: 'auto', timezone: '+08:00' },
+        total_cents: { column: 'sale_amount', unit: 'yuan' },
+      },
+      watermark: { column: 'modify_time', kind: 'timestamp' },
+      detectDeletes: false,
+    };
+    await api.put(`/store/connections/${id}/mappings/members`, { definition: members, enabled: true });
+    await api.put(`/store/connections/${id}/mappings/sales`, { definition: sales, enabled: false });
+    type Mappings = { items: Array<{ entity: string; enabled: boolean; definition: unknown }> };
+    const before = await api.get<Mappings>(`/store/connections/${id}/mappings`);
+
+    await page.getByTestId('nav-store').click();
+    await page.getByRole('tab', { name: '字段映射' }).click();
+    await page.getByTestId('store-mapping-connection').click();
+    await page.getByRole('option', { name: '往返测试' }).click();
+    await page.getByTestId('store-mapping-entities').getByText('会员').click();
+    const body = page.locator('body');
+    await expect(field(body, 'store-mapping-region-mobile')).toHaveValue('HK');
+    await expect(field(body, 'store-mapping-unknown-gender')).toHaveValue('0, 9, X');
+    await expect(field(body, 'store-mapping-true-marketing_consent')).toHaveValue('1, Y, 是');
+    await expect(field(body, 'store-mapping-false-marketing_consent')).toHaveValue('0, N, 否');
+    await expect(field(body, 'store-mapping-timezone-last_purchase_at')).toHaveValue('+07:00');
+    await expect(field(body, 'store-mapping-timezone-source_updated_at')).toHaveValue('+09:30');
+    await expect(page.getByTestId('store-mapping-meaning-marketing_consent')).toHaveText('接收营销短信 · 是/否');
+    await snap(page, 'store-mapping-options');
+    await field(body, 'store-mapping-region-mobile').scrollIntoViewIfNeeded();
+    await snap(page, 'store-mapping-options-numbers');
+    await page.getByTestId('store-mapping-save').click();
+    await expect(page.getByText('已保存').first()).toBeVisible();
+
+    await page.getByTestId('store-mapping-entities').getByText('销售单').click();
+    const box = field(body, 'store-mapping-sql', 'textarea');
+    await expect(box).toHaveValue(sql);
+    // Room for a real query: at least 12 lines, monospace, and it can be made taller.
+    const shape = await box.evaluate((el) => {
+      const style = el.ownerDocument.defaultView!.getComputedStyle(el);
+      return { height: el.getBoundingClientRect().height, line: parseFloat(style.lineHeight), font: style.fontFamily, resize: style.resize, scrolls: el.scrollHeight > el.clientHeight };
+    });
+    expect(shape.height).toBeGreaterThanOrEqual(12 * shape.line);
+    expect(shape.font).toMatch(/mono|Consolas|Menlo/i);
+    expect(shape.resize).toBe('vertical');
+    expect(shape.scrolls).toBe(false);
+    await snap(page, 'store-mapping-sql');
+    await page.getByTestId('store-mapping-save').click();
+    await expect(page.getByText('已保存').first()).toBeVisible();
+
+    const after = await api.get<Mappings>(`/store/connections/${id}/mappings`);
+    expect(after.items.map(({ entity, enabled, definition }) => ({ entity, enabled, definition }))).toEqual(
+      before.items.map(({ entity, enabled, definition }) => ({ entity, enabled, definition })),
+    );
+    await api.request('DELETE', `/store/connections/${id}`);
   });
 
   test('库存: stock per store, low stock, and a product’s history chart', async ({ adminPage: page, appliance }) => {

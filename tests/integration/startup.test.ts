@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import tls from 'node:tls';
 import sqlite3 from 'sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/appliance.js';
@@ -48,6 +49,27 @@ describe('storemas serve start-up', () => {
     const again = await startServe(['--data-dir', dataDir]);
     expect(again.initialPassword).toBeUndefined();
     expect(await again.stop('SIGINT')).toBe(0);
+  });
+
+  it('with --lan prints the https address and the certificate fingerprint a TLS client is shown', async () => {
+    const serve = await startServe(['--data-dir', temp(), '--lan', '--no-demo']);
+    try {
+      const port = Number(new URL(serve.url).port);
+      expect(serve.url).toBe(`http://127.0.0.1:${port}/`);
+      await expect.poll(serve.output).toMatch(/Certificate SHA-256 fingerprint: /);
+      const printed = /Certificate SHA-256 fingerprint: ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})$/m.exec(serve.output())?.[1];
+      expect(serve.output()).toMatch(new RegExp(`Other computers in the store \\(HTTPS\\): .*https://([\\d.]+|<this computer's address>):${port}/`));
+      const presented = await new Promise<string>((resolve, reject) => {
+        const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+          resolve(socket.getPeerCertificate().fingerprint256);
+          socket.end();
+        });
+        socket.on('error', reject);
+      });
+      expect(printed).toBe(presented);
+    } finally {
+      await serve.stop();
+    }
   });
 
   it('refuses a port already in use', async () => {

@@ -34,6 +34,12 @@ export interface DbServer {
   stop(): Promise<void>;
 }
 
+/** A server certificate and key (PEM) to serve TLS with; the servers then accept TLS and plain connections alike. */
+export interface ServerTls {
+  cert: string;
+  key: string;
+}
+
 export const MARIADB_BIN = '/usr/sbin/mariadbd';
 export const POSTGRES_BIN_DIR = '/usr/lib/postgresql/15/bin';
 
@@ -103,8 +109,17 @@ function readLog(file: string): string {
   }
 }
 
-export async function startMariaDb(): Promise<DbServer> {
+/** Writes the TLS pair into the server's directory (key owner-only, as the servers insist) and names the files. */
+function writeTlsFiles(dir: string, tls: ServerTls): { cert: string; key: string } {
+  const files = { cert: path.join(dir, 'server.crt'), key: path.join(dir, 'server.key') };
+  fs.writeFileSync(files.cert, tls.cert);
+  fs.writeFileSync(files.key, tls.key, { mode: 0o600 });
+  return files;
+}
+
+export async function startMariaDb(options: { tls?: ServerTls } = {}): Promise<DbServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'storemas-mariadb-'));
+  const tlsFiles = options.tls ? writeTlsFiles(dir, options.tls) : undefined;
   const dataDir = path.join(dir, 'data');
   const socket = path.join(dir, 'mysqld.sock');
   const logFile = path.join(dir, 'error.log');
@@ -137,6 +152,7 @@ export async function startMariaDb(): Promise<DbServer> {
       '--character-set-server=utf8mb4',
       '--collation-server=utf8mb4_unicode_ci',
       '--max-connections=100',
+      ...(tlsFiles ? [`--ssl-cert=${tlsFiles.cert}`, `--ssl-key=${tlsFiles.key}`] : []),
     ],
     { stdio: 'ignore' },
   );
@@ -173,8 +189,9 @@ export async function startMariaDb(): Promise<DbServer> {
   return server;
 }
 
-export async function startPostgres(): Promise<DbServer> {
+export async function startPostgres(options: { tls?: ServerTls } = {}): Promise<DbServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'storemas-pg-'));
+  const tlsFiles = options.tls ? writeTlsFiles(dir, options.tls) : undefined;
   const dataDir = path.join(dir, 'data');
   const logFile = path.join(dir, 'postgres.log');
   const port = await freePort();
@@ -190,6 +207,7 @@ export async function startPostgres(): Promise<DbServer> {
   const [command, args] = asPostgres(path.join(POSTGRES_BIN_DIR, 'postgres'), [
     '-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off',
     '-c', 'full_page_writes=off', '-c', 'shared_buffers=128MB', '-c', `log_directory=${dir}`, '-c', 'logging_collector=off',
+    ...(tlsFiles ? ['-c', 'ssl=on', '-c', `ssl_cert_file=${tlsFiles.cert}`, '-c', `ssl_key_file=${tlsFiles.key}`] : []),
   ]);
   const log = fs.openSync(logFile, 'a');
   const child = spawn(command, args, { stdio: ['ignore', log, log] });

@@ -29,7 +29,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (
         ip: request.ip,
         userAgent: request.headers['user-agent'] ?? '',
       });
-      void reply.header('set-cookie', sessionCookie(token));
+      void reply.header('set-cookie', sessionCookie(token, request.protocol === 'https'));
       return { user: session.user, permissions: session.permissions, csrfToken: session.csrfToken, store: await storeOf(), token };
     },
   );

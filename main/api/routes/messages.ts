@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ValidationError } from '../../errors.js';
+import { AppError } from '../../errors.js';
+import { estimateSendDuration, modemPaces } from '../../messaging/batches/estimate.js';
 import type { ApplianceServices } from '../../services.js';
 import { membersAudience, recipientsFromFile, recipientsFromText, type RecipientSource } from '../../messaging/outbox/recipients.js';
 import { contactGroupOf, contactGroups, modemChoices, pinnedModemOf } from '../../messaging/outbox/send-targets.js';
@@ -28,7 +29,7 @@ const SEND_BODY_LIMIT = 40 * 1024 * 1024;
 async function recipientsOf(services: ApplianceServices, body: SendBodyDto): Promise<RecipientSource> {
   const given = [body.numbers?.trim() ? 'numbers' : null, body.tag ? 'tag' : null, body.file ? 'file' : null].filter(Boolean);
   if (given.length !== 1) {
-    throw new ValidationError('Give the recipients one way: type or paste numbers, pick a contact group, or upload a CSV/XLSX file.');
+    throw new AppError('RECIPIENTS_ONE_WAY', 'Give the recipients one way: type or paste numbers, pick a contact group, or upload a CSV/XLSX file.', 400);
   }
   if (body.numbers?.trim()) return recipientsFromText(body.numbers);
   if (body.tag) {
@@ -37,7 +38,7 @@ async function recipientsOf(services: ApplianceServices, body: SendBodyDto): Pro
     return { recipients: membersAudience(services.db, { tag: group.tag }), problems: [] };
   }
   const content = Buffer.from(body.file!.contentBase64, 'base64');
-  if (content.length === 0) throw new ValidationError('The file is empty. Choose a CSV or XLSX file with one number per row.');
+  if (content.length === 0) throw new AppError('RECIPIENT_FILE_EMPTY', 'The file is empty. Choose a CSV or XLSX file with one number per row.', 400);
   return recipientsFromFile(body.file!.fileName, content);
 }
 
@@ -65,14 +66,25 @@ export const messageRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = asyn
       services.events.publish('job.progress', { jobId, kind: 'outbox.enqueue', label, done, total: null, ratePerSecond: null, etaSeconds: null, state }, 'messages.read');
     const result = await messaging.outbox.enqueue(
       source.recipients,
-      { text: body.text, category: body.category, source: 'ui', notBefore: body.notBefore ?? null, notAfter: body.notAfter ?? null, pinnedModem },
+      {
+        text: body.text,
+        category: body.category,
+        source: 'ui',
+        // The body's null arrives as 0 (the schema coerces types): 0 is "no time", never 1970.
+        notBefore: body.notBefore || null,
+        notAfter: body.notAfter || null,
+        pinnedModem,
+        batch: { label: (body.batchName?.trim() || body.text).slice(0, 200), kind: 'ui' },
+      },
       actor,
       { dryRun, onBatch: dryRun ? undefined : (tally) => progress(tally.total, 'running') },
     );
     if (!dryRun) progress(result.total, 'finished');
     if (!dryRun) messaging.poke();
-    if (result.total === 0) throw new ValidationError('No recipients: the numbers, group or file held no mobile numbers.');
-    return { ...result, problems: source.problems.slice(0, 500) };
+    if (result.total === 0) throw new AppError('NO_RECIPIENTS', 'No recipients: the numbers, group or file held no mobile numbers.', 400);
+    // What the confirmation shows: when it starts, and how long the modems take at their pace for every part.
+    const estimate = estimateSendDuration(result.parts, await modemPaces(services.modems, pinnedModem));
+    return { ...result, category: body.category, sendAt: Math.max(services.clock.now(), body.notBefore || 0), estimate, problems: source.problems.slice(0, 500) };
   };
 
   app.post(
@@ -172,6 +184,20 @@ export const messageRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = asyn
       const nameOf = (id: string | null) => (id === null ? null : (names.get(id) ?? id));
       return { ...detail, message: withModemName(names)(detail.message), parts: detail.parts.map((p) => ({ ...p, modemName: nameOf(p.modemId) })) };
     },
+  );
+
+  app.post(
+    '/:id/cancel',
+    {
+      config: { permission: 'messages.send' },
+      schema: {
+        tags: ['messages'],
+        summary: 'Withdraw one message while no modem has any part of it',
+        params: IdParams,
+        response: { 200: OutboxMessageSchema, 404: Type.Ref('ErrorBody'), 409: Type.Ref('ErrorBody'), ...standardErrors },
+      },
+    },
+    async (request) => messaging.batches.cancelMessage(actorOf(request), request.params.id),
   );
 
   app.post(

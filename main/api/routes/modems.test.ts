@@ -104,6 +104,15 @@ describe('/api/modems', () => {
     expect(counters.items.reduce((sum: number, row: { sent: number }) => sum + row.sent, 0)).toBe(2);
     expect(await auditActions()).toContain('modems.test-send');
 
+    // The device vanishes right after the network took the part: the result says it may have gone out, and it is not sent again.
+    app.services.modems.simulator(id)!.faults.set({ unplugAfterSend: 1 });
+    const lost = await admin.post(`/api/modems/${id}/test-send`, { to: '13800138000', text: '测试' });
+    expect(lost.statusCode, lost.body).toBe(200);
+    expect(lost.json()).toMatchObject({ ok: false, uncertain: true, retryable: false, parts: [{ status: 'uncertain', attempts: 1, mr: null }] });
+    app.services.modems.simulator(id)!.replug();
+    await ready(id);
+    expect((await admin.get(`/api/modems/${id}/simulator/log`)).json().total).toBe(3);
+
     // A real (serial) modem keeps no such log.
     const serial = await admin.post('/api/modems', { name: 'USB 猫', kind: 'serial', portPath: '/dev/ttyNOSUCH0', enabled: false });
     const refused = await admin.get(`/api/modems/${serial.json().id}/simulator/log`);

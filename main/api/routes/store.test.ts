@@ -1,4 +1,6 @@
+import { X509Certificate } from 'node:crypto';
 import path from 'node:path';
+import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestAppliance, tempDir, type ApiClient, type TestAppliance } from '../../../tests/support/appliance.js';
 import { writeDemoSqlite } from '../../store/demo/sinks.js';
@@ -136,6 +138,34 @@ describe('/api/store', () => {
       expect((await client.delete(`/api/store/connections/${connection.id}`)).statusCode).toBe(403);
     }
     expect((await app.server.inject({ method: 'GET', url: '/api/store/status' })).statusCode).toBe(401);
+  });
+
+  it('stores verified TLS unless told otherwise, derives what it keeps about a trusted certificate, and audits it', async () => {
+    const pem = (await generate([{ name: 'commonName', value: 'pos-hq' }], { keyType: 'ec', algorithm: 'sha256' })).cert;
+    const fingerprint = new X509Certificate(pem).fingerprint256;
+    const settings = { host: '127.0.0.1', port: 9, database: 'pos', user: 'reader' };
+    const plain = (await admin.post('/api/store/connections', { name: 'tls-default', client: 'pg', settings })).json() as ConnectionDto;
+    expect(plain.settings.tls).toEqual({ mode: 'verify' });
+
+    const confirmedOther = await admin.post('/api/store/connections', { name: 'tls-pinned', client: 'pg', settings: { ...settings, tls: { mode: 'verify', trusted: { kind: 'server', pem, fingerprint256: 'AA:BB' } } } });
+    expect(confirmedOther.statusCode).toBe(400);
+    expect(confirmedOther.json().error).toMatchObject({ code: 'CONNECTION_INVALID', message: expect.stringContaining('not the one confirmed') });
+    const pinned = await admin.put(`/api/store/connections/${plain.id}`, { name: 'tls-default', client: 'pg', settings: { ...settings, tls: { mode: 'verify', trusted: { kind: 'server', pem, fingerprint256: fingerprint } } } });
+    expect((pinned.json() as ConnectionDto).settings.tls).toMatchObject({ mode: 'verify', trusted: { kind: 'server', fingerprint256: fingerprint, subject: 'CN=pos-hq' } });
+    const [update] = (await app.services.audit.search({ action: 'store.connection.update', page: 1, pageSize: 1 })).items;
+    expect(update!.detail).toMatchObject({ tls: { mode: 'verify', trusted: `server ${fingerprint}` } });
+
+    // A saved connection is tried with other encryption settings, or as saved when the request has no body.
+    const off = await admin.post(`/api/store/connections/${plain.id}/test`, { tls: { mode: 'off' } });
+    expect(off.json().error.code).toBe('SOURCE_UNREACHABLE');
+    const asSaved = await app.server.inject({ method: 'POST', url: `/api/store/connections/${plain.id}/test`, headers: { cookie: `storemas_session=${admin.token}`, 'x-csrf-token': admin.csrfToken } });
+    expect(asSaved.json().error.code).toBe('SOURCE_UNREACHABLE');
+    // 检查证书 with nothing listening: the usual connection error.
+    const inspect = await admin.post('/api/store/connections/inspect-certificate', { client: 'pg', host: '127.0.0.1', port: 9 });
+    expect(inspect.statusCode).toBe(502);
+    expect(inspect.json().error.code).toBe('SOURCE_UNREACHABLE');
+    expect((await (await app.client('manager')).post('/api/store/connections/inspect-certificate', { client: 'pg', host: '127.0.0.1', port: 9 })).statusCode).toBe(403);
+    expect((await admin.delete(`/api/store/connections/${plain.id}`)).statusCode).toBe(200);
   });
 });
 

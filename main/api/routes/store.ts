@@ -15,6 +15,9 @@ import {
   ScheduleBody,
   SetMappingBody,
   ReadOnlyUserQuery,
+  InspectCertificateBody,
+  SavedConnectionTestBody,
+  ServerCertificateReportSchema,
   SourceInfoSchema,
   StatusSchema,
   StockHistoryQuery,
@@ -31,6 +34,7 @@ import type { RoutePluginOptions } from '../server.js';
 import { TARGETS } from '../../store/mapping.js';
 import { PRESETS, type PresetName } from '../../store/presets.js';
 import { readOnlyUserSql } from '../../store/readonly-user.js';
+import { fetchServerCertificate } from '../../store/server-certificate.js';
 
 const tags = ['store'];
 const err = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, { $ref: 'ErrorBody' }]));
@@ -101,8 +105,31 @@ export const storeRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async 
 
   app.post(
     '/connections/:id/test',
-    { config: { permission: 'store.manage' }, schema: { tags, summary: 'Test a saved connection', params: ConnectionIdParams, response: { 200: SourceInfoSchema, ...err(404, 502, 504), ...standardErrors } } },
-    async (request) => store.testConnection(request.params.id),
+    {
+      config: { permission: 'store.manage' },
+      schema: {
+        tags,
+        summary: 'Test a saved connection (with its stored password), optionally with other encryption settings',
+        params: ConnectionIdParams,
+        body: Type.Union([SavedConnectionTestBody, Type.Null()], { description: 'Omit to test as saved' }),
+        response: { 200: SourceInfoSchema, ...err(404, 502, 504), ...standardErrors },
+      },
+    },
+    async (request) => store.testConnection(request.params.id, { tls: request.body?.tls }),
+  );
+
+  app.post(
+    '/connections/inspect-certificate',
+    {
+      config: { permission: 'store.manage' },
+      schema: {
+        tags,
+        summary: "Fetch the certificate a PostgreSQL or MySQL/MariaDB server presents (no sign-in, nothing queried), to compare and trust it",
+        body: InspectCertificateBody,
+        response: { 200: ServerCertificateReportSchema, ...err(502, 504), ...standardErrors },
+      },
+    },
+    async (request) => fetchServerCertificate(request.body.host, request.body.client, { host: request.body.host, port: request.body.port }),
   );
 
   app.put(

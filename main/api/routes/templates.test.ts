@@ -23,6 +23,11 @@ describe('templates and policy API', () => {
     );
     expect((await operator.get('/api/templates?category=birthday')).json().total).toBe(2);
     expect((await operator.get('/api/templates?q=积分')).json().items.length).toBeGreaterThan(0);
+    // A points reminder invites the customer back: commercial (care), never a transactional notice.
+    const points = (await operator.get('/api/templates?category=points')).json().items;
+    expect(points.map((t: { messageCategory: string }) => t.messageCategory)).toEqual(['care']);
+    const notices = (await operator.get('/api/templates?category=notice')).json().items;
+    expect(new Set(notices.map((t: { messageCategory: string }) => t.messageCategory))).toEqual(new Set(['transactional']));
   });
 
   it('creates, edits, archives and restores a template; operators may not', async () => {
@@ -62,14 +67,15 @@ describe('templates and policy API', () => {
     const custom = (
       await operator.post('/api/templates/preview', { body: '{称呼}好', messageCategory: 'care', sample: { name: '欧阳娜娜', gender: 'F' } })
     ).json();
-    expect(custom.text).toBe('尊敬的欧阳女士好【好又多超市】');
+    // Care is commercial: it carries the opt-out hint too.
+    expect(custom.text).toBe('尊敬的欧阳女士好，回T退订【好又多超市】');
 
     const unknown = (
       await operator.post('/api/templates/preview', { body: '{称呼}：积分{积分}', messageCategory: 'care', sample: { name: null, gender: 'U', points: null } })
     ).json();
     expect(unknown.error).toMatchObject({ code: 'PLACEHOLDER_VALUE_MISSING' });
     const noName = (await operator.post('/api/templates/preview', { body: '{称呼}好', messageCategory: 'care', sample: { name: null, points: null } })).json();
-    expect(noName.text).toBe('尊敬的会员好【好又多超市】');
+    expect(noName.text).toBe('尊敬的会员好，回T退订【好又多超市】');
 
     const now = Date.now();
     await app.services.db('stores').insert({ code: 'S01', name: '人民路店', created_at: now, updated_at: now });
@@ -77,7 +83,7 @@ describe('templates and policy API', () => {
       source: 'manual', name: '司马光', gender: 'M', points: 42, store_code: 'S01', created_at: now, updated_at: now,
     });
     const real = (await operator.post('/api/templates/preview', { body: '{称呼}，{门店}积分{积分}', messageCategory: 'care', memberId })).json();
-    expect(real.text).toBe('尊敬的司马先生，人民路店积分42【好又多超市】');
+    expect(real.text).toBe('尊敬的司马先生，人民路店积分42，回T退订【好又多超市】');
     expect((await operator.post('/api/templates/preview', { body: 'x', messageCategory: 'care', memberId: 999999 })).statusCode).toBe(404);
 
     const long = (await operator.post('/api/templates/preview', { body: '好'.repeat(250), messageCategory: 'care' })).json();

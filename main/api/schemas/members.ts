@@ -1,5 +1,6 @@
 import { EpochMs, MAX_CENTS, Pagination } from './common.js';
 import { Type, type Static } from 'typebox';
+import { CONSENT_SOURCES, type ConsentSource } from '../../members/consent.js';
 import { MEMBER_GENDERS, MEMBER_SOURCES, MemberFilterSchema, MemberSortSchema, type MemberGender, type MemberSource } from '../../members/filter.js';
 
 export { MemberFilterSchema, MemberSortSchema };
@@ -34,7 +35,11 @@ export const MemberDetailSchema = Type.Intersect([
   MemberSummarySchema,
   Type.Object({
     sourceKey: Nullable(Type.String()),
+    phone: Nullable(Type.String({ description: 'A landline or service number from the POS (E.164); it cannot receive SMS' })),
     storeName: Nullable(Type.String()),
+    /** Where the marketing consent last came from (sms-opt-out: the customer texted TD) and when; null: as created. */
+    marketingConsentSource: Nullable(Type.Unsafe<ConsentSource>({ type: 'string', enum: [...CONSENT_SOURCES] })),
+    marketingConsentAt: Nullable(Type.Number()),
     idNumber: Nullable(Type.String({ description: 'Full ID number: only for roles with members.viewIdNumber, else null' })),
     notes: Type.String(),
     profileEditable: Type.Boolean({ description: 'false for POS members: their profile comes from the POS' }),

@@ -1,10 +1,11 @@
 import { EpochMs, Pagination } from './common.js';
 import { Type, type Static } from 'typebox';
+import { EstimateSchema } from './batches.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const enumOf = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
 
-export const MESSAGE_STATUS_VALUES = ['queued', 'sending', 'sent', 'delivered', 'failed', 'expired', 'blocked', 'unknown'] as const;
+export const MESSAGE_STATUS_VALUES = ['queued', 'paused', 'sending', 'sent', 'delivered', 'failed', 'expired', 'blocked', 'cancelled', 'unknown'] as const;
 export const CATEGORY_VALUES = ['reply', 'care', 'transactional', 'marketing'] as const;
 
 export const OutboxMessageSchema = Type.Object({
@@ -41,6 +42,8 @@ export const OutboxMessageSchema = Type.Object({
   resolvedAt: Nullable(Type.Number()),
   resentAs: Nullable(Type.Integer()),
   inReplyTo: Nullable(Type.Integer()),
+  /** Waiting, but the policy would block it if it went now (an opt-out since it was queued): it will be blocked at dispatch. */
+  willBlock: Type.Optional(Nullable(Type.Object({ rule: Type.String(), reason: Type.String() }))),
 });
 export type OutboxMessageDto = Static<typeof OutboxMessageSchema>;
 
@@ -66,11 +69,18 @@ export const StatusReportSchema = Type.Object({
   partId: Nullable(Type.Integer()),
   modemId: Type.String(),
   mr: Type.Integer(),
+  recipient: Type.String(),
   status: Type.Integer(),
   outcome: Type.String(),
   detail: Type.String(),
+  /** When the service centre took the part (SCTS). */
+  submittedAt: Nullable(Type.Number()),
   dischargeAt: Nullable(Type.Number()),
   receivedAt: Type.Number(),
+  /** resolved: it settled a part a crash left unknown; candidate: it fits this unknown part and others (alsoFits). */
+  evidence: Nullable(enumOf(['resolved', 'candidate'] as const)),
+  /** For a candidate: the other unknown messages it fits. */
+  alsoFits: Type.Array(Type.Integer()),
 });
 
 export const MessageDetailSchema = Type.Object({
@@ -107,6 +117,8 @@ export const SendBody = Type.Object({
   notAfter: Type.Optional(Nullable(EpochMs())),
   /** Send through this modem only; omitted or null: the dispatcher picks (automatic). */
   modemId: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+  /** The batch's name in the 批次 list; omitted: the start of the text. */
+  batchName: Type.Optional(Type.String({ maxLength: 200 })),
 });
 export type SendBodyDto = Static<typeof SendBody>;
 
@@ -120,6 +132,15 @@ export const SendTally = Type.Object({
   blocked: Type.Record(Type.String(), Type.Integer()),
   duplicates: Type.Integer(),
   messageIds: Type.Array(Type.Integer()),
+  category: enumOf(CATEGORY_VALUES),
+  /** SMS parts the modems will send (queued and deferred messages). */
+  parts: Type.Integer(),
+  /** The first three texts as their recipients will read them (numbers masked). */
+  samples: Type.Array(Type.Object({ recipient: Type.String(), text: Type.String(), parts: Type.Integer() })),
+  /** When sending starts: now, or the scheduled time. */
+  sendAt: Type.Number(),
+  /** How long the modems take for every part at their configured pace. */
+  estimate: EstimateSchema,
   /** Lines of the pasted list or file that were skipped (repeats) or are not numbers. */
   problems: Type.Array(InputProblem),
 });

@@ -176,7 +176,8 @@ export const TestSendBody = Type.Object({
 export const PartResultSchema = Type.Object({
   partNumber: Type.Integer(),
   partCount: Type.Integer(),
-  status: Type.Unsafe<'sent' | 'failed' | 'not-sent'>({ type: 'string', enum: ['sent', 'failed', 'not-sent'] }),
+  /** uncertain: the modem stopped answering mid-part; it may have gone out and is not sent again. */
+  status: Type.Unsafe<'sent' | 'failed' | 'not-sent' | 'uncertain'>({ type: 'string', enum: ['sent', 'failed', 'not-sent', 'uncertain'] }),
   mr: Nullable(Type.Integer({ description: 'Message reference the status report will quote' })),
   attempts: Type.Integer(),
   at: Nullable(Type.Number()),
@@ -190,6 +191,8 @@ export const TestSendResponse = Type.Object({
   modemId: Type.String(),
   to: Type.String(),
   ok: Type.Boolean(),
+  /** A part may have gone out without an MR: sending again may text the recipient twice. */
+  uncertain: Type.Boolean(),
   retryable: Type.Boolean(),
   parts: Type.Array(PartResultSchema),
 });

@@ -3,6 +3,7 @@ import { Type, type Static } from 'typebox';
 import { SOURCE_CLIENTS, type SourceClient } from '../../store/connectors.js';
 import { ENTITIES, type Entity } from '../../store/mapping.js';
 import { FIELD_TYPES, type FieldType } from '../../store/transforms.js';
+import { TLS_MODES, type TlsMode, type TrustKind } from '../../store/tls.js';
 
 /**
  * The contract of /api/store (门店数据 and 库存 pages). The UI imports these
@@ -16,14 +17,29 @@ export const FieldTypeSchema = Type.Unsafe<FieldType>({ type: 'string', enum: [.
 export const RunStateSchema = Type.Unsafe<'running' | 'finished' | 'failed' | 'cancelled'>({ type: 'string', enum: ['running', 'finished', 'failed', 'cancelled'] });
 export const SyncModeSchema = Type.Unsafe<'incremental' | 'full'>({ type: 'string', enum: ['incremental', 'full'] });
 
+export const TrustedCertificateSchema = Type.Object({
+  kind: Type.Unsafe<TrustKind>({ type: 'string', enum: ['server', 'ca'], description: "server: the server's own certificate, pinned by its fingerprint; ca: the authority that issued it (host name checked)" }),
+  pem: Type.String({ maxLength: 16 * 1024, description: 'The certificate, PEM' }),
+  fingerprint256: Type.Optional(Type.String({ description: 'Computed by StoreMAS; when sent, it must match the PEM (what the administrator confirmed)' })),
+  subject: Type.Optional(Type.String({ description: 'Computed by StoreMAS' })),
+  validTo: Type.Optional(EpochMs({ description: 'Computed by StoreMAS' })),
+});
+
+export const ConnectionTlsSchema = Type.Object(
+  {
+    mode: Type.Unsafe<TlsMode>({ type: 'string', enum: [...TLS_MODES], description: 'verify: TLS with a verified certificate (default); off: no encryption' }),
+    trusted: Type.Optional(TrustedCertificateSchema),
+  },
+  { description: 'Encryption of a server connection; verified TLS when omitted. There is no encrypt-without-verifying mode.' },
+);
+
 export const ConnectionSettingsSchema = Type.Object({
   file: Type.Optional(Type.String({ maxLength: 1024, description: 'SQLite: path of the POS database file' })),
   host: Type.Optional(Type.String({ maxLength: 255 })),
   port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
   database: Type.Optional(Type.String({ maxLength: 128 })),
   user: Type.Optional(Type.String({ maxLength: 128, description: 'Use a database user that may only SELECT' })),
-  ssl: Type.Optional(Type.Boolean()),
-  trustServerCertificate: Type.Optional(Type.Boolean({ description: 'SQL Server: accept a self-signed certificate' })),
+  tls: Type.Optional(ConnectionTlsSchema),
   connectTimeoutMs: Type.Optional(Type.Integer({ minimum: 500, maximum: 120_000 })),
   idleTimeoutMs: Type.Optional(Type.Integer({ minimum: 1_000, maximum: 3_600_000, description: 'A query that sends nothing for this long is abandoned' })),
 });
@@ -120,7 +136,15 @@ export const PreviewSchema = Type.Object({
 });
 export type PreviewDto = Static<typeof PreviewSchema>;
 
-export const EntityCountsSchema = Type.Object({ read: Type.Integer(), written: Type.Integer(), rejected: Type.Integer(), deleted: Type.Integer(), fieldErrors: Type.Integer(), compared: Type.Boolean() });
+export const EntityCountsSchema = Type.Object({
+  read: Type.Integer(),
+  written: Type.Integer(),
+  rejected: Type.Integer(),
+  deleted: Type.Integer(),
+  fieldErrors: Type.Integer(),
+  notMobile: Type.Optional(Type.Integer({ description: 'Members whose mobile column held a landline or service number (kept as their phone); absent in runs before this count existed' })),
+  compared: Type.Boolean(),
+});
 export const RowProblemSchema = Type.Object({ entity: EntitySchema, key: Type.String(), errors: Type.Array(FieldErrorSchema) });
 
 export const RunSchema = Type.Object({
@@ -139,7 +163,15 @@ export const RunSchema = Type.Object({
   rowsRejected: Type.Integer(),
   errorCode: Nullable(Type.String()),
   errorMessage: Nullable(Type.String()),
-  detail: Nullable(Type.Object({ counts: Type.Record(Type.String(), EntityCountsSchema), rejected: Type.Array(RowProblemSchema), fieldErrors: Type.Array(RowProblemSchema) })),
+  rowsNotMobile: Type.Integer({ description: 'Members whose POS mobile was a landline or service number: kept as their phone, no SMS' }),
+  detail: Nullable(
+    Type.Object({
+      counts: Type.Record(Type.String(), EntityCountsSchema),
+      rejected: Type.Array(RowProblemSchema),
+      fieldErrors: Type.Array(RowProblemSchema),
+      notMobile: Type.Optional(Type.Array(RowProblemSchema)),
+    }),
+  ),
 });
 export type RunDto = Static<typeof RunSchema>;
 
@@ -163,7 +195,7 @@ export const PresetsSchema = Type.Array(Type.Object({ name: Type.String(), label
 
 export const StatusSchema = Type.Object({
   running: Nullable(Type.Object({ runId: Type.Integer(), connectionId: Type.Integer() })),
-  counts: Type.Record(Type.String(), Type.Integer(), { description: 'Rows in the mirror: stores, products, inventory, sales, sale_lines, members' }),
+  counts: Type.Record(Type.String(), Type.Integer(), { description: 'Rows in the mirror: stores, products, inventory, sales, sale_lines, members (stores, products and members without those deleted at the source)' }),
 });
 export type StoreStatusDto = Static<typeof StatusSchema>;
 
@@ -210,4 +242,33 @@ export const ReadOnlyUserQuery = Type.Object({
 });
 
 export const ConnectionIdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: MAX_ID }) });
+
+export const SavedConnectionTestBody = Type.Object({
+  tls: Type.Optional(ConnectionTlsSchema),
+});
+
+export const InspectCertificateBody = Type.Object({
+  client: SourceClientSchema,
+  host: Type.String({ minLength: 1, maxLength: 255 }),
+  port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+});
+
+const ServerCertificateSchema = Type.Object({
+  subject: Type.String(),
+  issuer: Type.String(),
+  names: Type.Array(Type.String()),
+  validFrom: Type.Number(),
+  validTo: Type.Number(),
+  fingerprint256: Type.String({ description: 'SHA-256, colon-hex: compare it with the one shown at the server' }),
+  selfSigned: Type.Boolean(),
+  ca: Type.Boolean(),
+  pem: Type.String(),
+});
+
+export const ServerCertificateReportSchema = Type.Object({
+  chain: Type.Array(ServerCertificateSchema, { description: "The server's certificate first, then the ones it sent with it" }),
+  verified: Type.Boolean({ description: 'Verification would pass without trusting anything (public authority and host name)' }),
+  verifyError: Type.Union([Type.String(), Type.Null()], { description: 'Why not, e.g. DEPTH_ZERO_SELF_SIGNED_CERT' }),
+});
+export type ServerCertificateReportDto = Static<typeof ServerCertificateReportSchema>;
 export const MappingParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: MAX_ID }), entity: EntitySchema });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InboundHandler } from '../inbox/inbox.js';
-import { OPT_OUT_CONFIRMATION } from '../inbox/opt-out.js';
+import { POLICY_DEFAULTS } from '../policy/settings.js';
 import { actor, openMessagingCore, type MessagingCore } from '../outbox/testing.js';
 import { VirtualModems } from './virtual-modems.js';
 
@@ -120,7 +120,7 @@ describe('dispatcher with virtual modems', () => {
     expect(modems.accepted).toHaveLength(1);
     expect(modems.accepted[0]).toMatchObject({ modemId: 'm1', recipient: '+8613900139003' });
     const confirmation = await db()('outbox_messages').first();
-    expect(confirmation.text).toContain(OPT_OUT_CONFIRMATION);
+    expect(confirmation.text).toContain(POLICY_DEFAULTS.optOutConfirmation);
     const status = await t.core.services.lists.statusOf('+8613900139003');
     expect(status.blacklist).toMatchObject({ scope: 'marketing', source: 'opt-out' });
     const later = await messaging().outbox.enqueue([{ number: '13900139003' }], { text: '周末大促', category: 'marketing', source: 'test' }, actor);

@@ -148,7 +148,11 @@ export class Dispatcher {
       this.activeBatches.set(message.batchId, { startedAt: Date.now(), startDone: -1 });
     }
     for (const [index, part] of message.parts.entries()) {
-      await this.outbox.beginPart(part.id, modemId);
+      if (!(await this.outbox.beginPart(part.id, modemId))) {
+        // Cancelled since it was claimed: the parts already sent stay sent, the rest never go out.
+        await this.outbox.settleWithdrawn(message);
+        return;
+      }
       const started = performance.now();
       const sending = this.channel.sendPart(modemId, { pdu: part.pdu, tpduLength: part.tpduLength, messageId: message.id, partNumber: part.partNumber });
       if (index === message.parts.length - 1) beforeLastPart();

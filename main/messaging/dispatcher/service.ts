@@ -5,8 +5,11 @@ import type { Clock } from '../../clock.js';
 import type { EventBus } from '../../events/bus.js';
 import type { Settings } from '../../settings/settings.js';
 import type { InboundSink } from '../../modem/inbound.js';
+import { withdrawConsentByMobile } from '../../members/consent.js';
 import type { OutboundChannel } from '../channel.js';
-import { Inbox } from '../inbox/inbox.js';
+import { Batches } from '../batches/batches.js';
+import { InboundParts } from '../inbox/inbound-parts.js';
+import { INBOUND_ORDER, Inbox } from '../inbox/inbox.js';
 import { optOutHandler } from '../inbox/opt-out.js';
 import type { NumberLists } from '../lists/lists.js';
 import type { PolicySettings } from '../policy/settings.js';
@@ -38,6 +41,8 @@ export interface MessagingDeps {
 export class Messaging {
   readonly outbox: Outbox;
   readonly inbox: Inbox;
+  /** Every send is a batch: paused, resumed, cancelled; single messages withdrawn. */
+  readonly batches: Batches;
   private dispatcher: Dispatcher | undefined;
   private channelInUse: OutboundChannel | undefined;
   readonly sink: InboundSink;
@@ -75,16 +80,26 @@ export class Messaging {
       lookupLists,
       options.outbox,
     );
+    this.batches = new Batches(db, clock, audit, events);
     this.inbox = new Inbox(db, clock, audit, events, logger, this.outbox, {
       policy: cachedPolicy,
       storeName: async () => (await cachedRender()).storeName,
       lookupLists,
-      optOut: (mobile, current, trx) => lists.optOut(mobile, current, trx),
+      // The refusal lands on the list and on the member in the one transaction: both show it at once.
+      optOut: async (mobile, current, trx) => {
+        const result = await lists.optOut(mobile, current, trx);
+        await withdrawConsentByMobile(trx, mobile, clock.now());
+        return result;
+      },
       onQueued: () => this.poke(),
     });
-    this.inbox.use(optOutHandler);
+    this.inbox.use(optOutHandler, INBOUND_ORDER.optOut);
     this.dispatcherOptions = options.dispatcher ?? {};
+    const parts = new InboundParts(db);
     this.sink = {
+      storePart: (part) => parts.store(part),
+      waitingParts: (modemId) => parts.waiting(modemId),
+      dropParts: (modemId, keys) => parts.drop(modemId, keys),
       storeInbound: async (m) => {
         await this.inbox.storeInbound({ modemId: m.modemId, sender: m.from, text: m.text, sentAt: m.sentAt, partial: m.partial, key: m.key });
       },
@@ -96,7 +111,9 @@ export class Messaging {
           status: r.status,
           outcome: r.outcome,
           detail: r.reason,
+          submittedAt: r.submittedAt,
           dischargeAt: r.dischargedAt,
+          sendReference: r.matched?.reference ?? null,
         });
       },
     };

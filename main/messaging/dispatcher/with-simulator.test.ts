@@ -47,7 +47,8 @@ afterEach(async () => {
 describe('messaging through the modem pool and simulated modems', () => {
   it('sends a long Chinese message part by part and a status report per part moves it to delivered', async () => {
     const text = '尊敬的会员：本周六会员日全场生鲜八折，积分双倍，满一百元再送十元电子券，凭本短信到服务台另领鸡蛋一盒，欢迎光临好又多超市人民路店。';
-    const result = await messaging().outbox.enqueue([{ number: '13900139101' }], { text, category: 'care', source: 'test' }, actor);
+    // Transactional: the real clock may be in quiet hours, which hold commercial texts back.
+    const result = await messaging().outbox.enqueue([{ number: '13900139101' }], { text, category: 'transactional', source: 'test' }, actor);
     messaging().poke();
     const id = result.messageIds[0]!;
     await until(async () => (await statusOf(id)) === 'delivered');
@@ -78,19 +79,21 @@ describe('messaging through the modem pool and simulated modems', () => {
     expect(pool.simulator(a!)!.acceptedLog()).toHaveLength(0);
   });
 
-  it('re-checks quiet hours at dispatch: marketing queued before they began waits, care goes at once', async () => {
+  it('re-checks quiet hours at dispatch: marketing queued before they began waits, a transactional notice goes at once', async () => {
     await messaging().stop();
     const marketing = await messaging().outbox.enqueue([{ number: '13900139103' }], { text: '周末特价', category: 'marketing', source: 'test' }, actor);
+    const careToo = await messaging().outbox.enqueue([{ number: '13900139105' }], { text: '生日快乐', category: 'care', source: 'test' }, actor);
     expect(await statusOf(marketing.messageIds[0]!)).toBe('queued');
     // Quiet hours begin (all day, 00:00–23:59) while it waits in the queue.
     const policy = await t.core.services.settings.get('policy');
     await t.core.services.settings.update(SYSTEM_ACTOR, { policy: { ...policy, quietHours: { enabled: true, start: '00:00', end: '23:59' } } });
-    const care = await messaging().outbox.enqueue([{ number: '13900139104' }], { text: '取货提醒', category: 'care', source: 'test' }, actor);
+    const care = await messaging().outbox.enqueue([{ number: '13900139104' }], { text: '取货提醒', category: 'transactional', source: 'test' }, actor);
     await messaging().start(pool);
     await until(async () => (await statusOf(care.messageIds[0]!)) === 'delivered');
     const deferred = await messaging().outbox.get(marketing.messageIds[0]!);
     expect(deferred.status).toBe('queued');
     expect(deferred.dueAt).toBeGreaterThan(t.clock.now());
+    expect((await messaging().outbox.get(careToo.messageIds[0]!)).status).toBe('queued');
     expect(pool.modemIds().flatMap((id) => pool.simulator(id)!.acceptedLog())).toHaveLength(1);
   });
 });

@@ -46,4 +46,29 @@ describe('inbox on PostgreSQL (a real server on 127.0.0.1)', () => {
     ]);
     expect(await db('inbox_messages').whereNull('processed_at').count({ n: '*' })).toEqual([{ n: '0' }]);
   });
+
+  it('withdraws the member’s consent with the opt-out; batches pause and cancel with their messages and parts', async () => {
+    await db('members').insert({ source: 'manual', name: '钱多多', mobile: '+8613900139302', created_at: NOW, updated_at: NOW });
+    const stored = await messaging.inbox.write({ modemId: '7', sender: '13900139302', text: 'TD', key: 'pg-consent' });
+    await messaging.inbox.processStored(stored.stored);
+    expect(await db('members').where('mobile', '+8613900139302').first('marketing_consent', 'marketing_consent_source')).toEqual({
+      marketing_consent: false,
+      marketing_consent_source: 'sms-opt-out',
+    });
+
+    const actor = { userId: null, username: 'pg-test', ip: 'local' };
+    const sent = await messaging.outbox.enqueue(
+      ['13900139311', '13900139312', '13900139313'].map((number) => ({ number })),
+      { text: '到货通知', category: 'transactional', source: 'test' },
+      actor,
+    );
+    await messaging.batches.pause(actor, sent.batchId!);
+    await messaging.batches.resume(actor, sent.batchId!);
+    let claimed = await messaging.outbox.claim('7', ['7']);
+    while (claimed && claimed.batchId !== sent.batchId) claimed = await messaging.outbox.claim('7', ['7']); // the confirmations go first
+    const cancelled = await messaging.batches.cancel(actor, sent.batchId!);
+    expect(cancelled).toMatchObject({ state: 'cancelled', counts: { cancelled: 3 } });
+    expect(await messaging.outbox.beginPart(claimed!.parts[0]!.id, '7')).toBe(false);
+    expect(await db('outbox_parts').where('message_id', claimed!.id).select('status')).toEqual([{ status: 'cancelled' }]);
+  });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { actor, openMessagingCore, type MessagingCore } from '../outbox/testing.js';
-import type { InboundHandler } from './inbox.js';
+import { INBOUND_ORDER, type InboundHandler } from './inbox.js';
 
 let t: MessagingCore;
 const inbox = () => t.core.services.messaging.inbox;
@@ -60,6 +60,29 @@ describe('inbox', () => {
     expect(await inbox().process(stored.id)).toBeNull();
     expect(await inbox().process(stored.id)).toBeNull();
     expect(await db()('inbox_messages').where('id', stored.id).first()).toMatchObject({ processed_at: t.clock.now() });
+  });
+
+  it('runs handlers in their chain order whatever order they were added in; the first that handles stops the chain', async () => {
+    const seen: string[] = [];
+    const handler = (name: string, verdict: 'handled' | 'pass'): InboundHandler => ({
+      name,
+      async handle() {
+        seen.push(name);
+        return verdict;
+      },
+    });
+    const removals = [
+      inbox().use(handler('keywords', 'handled'), INBOUND_ORDER.keywordServices),
+      inbox().use(handler('survey', 'pass'), INBOUND_ORDER.surveys),
+      inbox().use(handler('feedback', 'pass'), INBOUND_ORDER.feedback),
+      inbox().use(handler('topics', 'pass'), INBOUND_ORDER.subscriptions),
+      inbox().use(handler('later-keywords', 'handled'), INBOUND_ORDER.keywordServices),
+    ];
+    const stored = await inbox().write({ modemId: '1', sender: '13900139203', text: '积分', key: 'order' });
+    expect(await inbox().process(stored.id)).toBe('keywords');
+    // Opt-out (the house's own, order 0) passes on a text that is not TD.
+    expect(seen).toEqual(['topics', 'survey', 'feedback', 'keywords']);
+    for (const remove of removals) remove();
   });
 
   it('opts a sender out with one confirmation, and none on a repeat; the reply reads the new list status', async () => {

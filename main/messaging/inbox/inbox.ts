@@ -65,6 +65,22 @@ export interface InboundTools {
 }
 
 /**
+ * Where each capability's handler sits in the inbound chain, first to last. A general TD/退订
+ * opts out before anything else; a topic command (DY 促销 / TD 促销) before a survey takes the
+ * text as an answer; an open survey session before an invitation's RSVP; feedback keywords
+ * (投诉, 建议 …) before the keyword services and their help reply, which come last.
+ */
+export const INBOUND_ORDER = {
+  optOut: 0,
+  subscriptions: 10,
+  surveys: 20,
+  invitations: 30,
+  feedback: 40,
+  integrations: 50,
+  keywordServices: 100,
+} as const;
+
+/**
  * One link of the inbound chain. Opt-out is the first; keyword services plug in
  * after it. `handled` stops the chain and records the handler's name on the text.
  */
@@ -159,6 +175,7 @@ function toConversation(row: ConversationRow): ConversationSummary {
  */
 export class Inbox {
   private readonly handlers: InboundHandler[] = [];
+  private readonly order = new Map<InboundHandler, number>();
 
   constructor(
     private readonly db: Knex,
@@ -178,12 +195,18 @@ export class Inbox {
     },
   ) {}
 
-  /** Appends a handler to the chain (the SMS-services capability adds its keywords here); returns its removal. */
-  use(handler: InboundHandler): () => void {
-    this.handlers.push(handler);
+  /**
+   * Adds a handler to the chain at its place (`INBOUND_ORDER`; equal places keep the order they
+   * were added in); returns its removal. The chain stops at the first handler that says handled.
+   */
+  use(handler: InboundHandler, order: number = INBOUND_ORDER.keywordServices): () => void {
+    this.order.set(handler, order);
+    const at = this.handlers.findIndex((h) => (this.order.get(h) ?? 0) > order);
+    this.handlers.splice(at < 0 ? this.handlers.length : at, 0, handler);
     return () => {
-      const at = this.handlers.indexOf(handler);
-      if (at >= 0) this.handlers.splice(at, 1);
+      const index = this.handlers.indexOf(handler);
+      if (index >= 0) this.handlers.splice(index, 1);
+      this.order.delete(handler);
     };
   }
 
@@ -373,6 +396,7 @@ export class Inbox {
         text,
         category: 'reply',
         source: 'ui',
+        batch: { label: text, kind: 'reply' },
         replyModem: conversation.lastModemId,
         inReplyTo: lastIn ? Number(lastIn.id) : null,
       },

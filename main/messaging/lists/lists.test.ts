@@ -40,7 +40,7 @@ describe('NumberLists', () => {
     expect(later.get('+8613800000002')!.blacklist).toBeNull();
 
     // The lookup feeds the pure policy directly.
-    const context = { now: NOW, settings: POLICY_DEFAULTS, recentMarketingSends: 0 };
+    const context = { now: NOW, settings: POLICY_DEFAULTS, recentCommercialSends: 0 };
     expect(decide({ category: 'care', recipient: '+8613800000001' }, { ...context, lists: status.get('+8613800000001')! })).toMatchObject({
       rule: 'blacklist',
     });

@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
 import { AppError } from '../../errors.js';
 import { tryNormalizeMobile } from '../numbers.js';
-import { NOT_LISTED, type MessageCategory } from '../policy/policy.js';
+import { NOT_LISTED, isCommercial, type MessageCategory } from '../policy/policy.js';
 import type { PolicySettings } from '../policy/settings.js';
 import { RenderError, renderMessage, type CompiledTemplate, type RenderMember, type RenderOptions } from '../render/render.js';
-import { recentMarketingSends, type ListLookup, type SendPolicy } from './policy-inputs.js';
+import { recentCommercialSends, type ListLookup, type SendPolicy } from './policy-inputs.js';
 import { priorityOf } from './states.js';
 
 /** One recipient of a send: a number, and the member behind it when known. */
@@ -32,6 +32,8 @@ export interface EnqueueOptions {
   idempotencyPrefix: string | null;
   /** Find members for bare numbers (pasted lists): personalisation and consent. */
   matchMembers: boolean;
+  /** The batch is paused: rows that would be queued are written paused, and wait for its resume. */
+  hold?: boolean;
 }
 
 export interface EnqueueTally {
@@ -45,9 +47,20 @@ export interface EnqueueTally {
   duplicates: number;
   /** Ids of the rows written (queued and blocked), kept only for the first thousand (the API returns them). */
   messageIds: number[];
+  /** SMS parts of the messages that will go out (queued and deferred): what the modems will send. */
+  parts: number;
+  /** The first few texts as their recipients will read them (the confirmation shows three). */
+  samples: Array<{ recipient: string; text: string; parts: number }>;
 }
 
-export const emptyTally = (): EnqueueTally => ({ total: 0, queued: 0, deferred: 0, blocked: {}, duplicates: 0, messageIds: [] });
+export const emptyTally = (): EnqueueTally => ({ total: 0, queued: 0, deferred: 0, blocked: {}, duplicates: 0, messageIds: [], parts: 0, samples: [] });
+
+const SAMPLES = 3;
+
+/** 138****8000: enough for the person confirming to recognise the list, no more. */
+export function maskNumber(number: string): string {
+  return number.replace(/^(\+86)?(\d{3})\d{4}(\d{4})$/, '$2****$3');
+}
 
 const KEEP_IDS = 1_000;
 
@@ -116,15 +129,18 @@ interface MemberFields {
   card_no: string | null;
   birthday: string | null;
   marketing_consent: number | boolean;
+  store_name: string | null;
 }
 
 async function membersByNumber(trx: Knex, numbers: readonly string[]): Promise<Map<string, MemberFields>> {
   const found = new Map<string, MemberFields>();
   for (let i = 0; i < numbers.length; i += 500) {
-    const rows: MemberFields[] = await trx('members')
-      .select('id', 'mobile', 'name', 'gender', 'points', 'card_no', 'birthday', 'marketing_consent')
-      .whereIn('mobile', numbers.slice(i, i + 500))
-      .whereNull('deleted_at');
+    // {门店} is the member's own store, as the preview shows it: the mirror's name for their store code.
+    const rows: MemberFields[] = await trx('members as m')
+      .leftJoin('stores as s', 's.code', 'm.store_code')
+      .select('m.id', 'm.mobile', 'm.name', 'm.gender', 'm.points', 'm.card_no', 'm.birthday', 'm.marketing_consent', 's.name as store_name')
+      .whereIn('m.mobile', numbers.slice(i, i + 500))
+      .whereNull('m.deleted_at');
     for (const row of rows) if (!found.has(row.mobile)) found.set(row.mobile, row);
   }
   return found;
@@ -144,13 +160,13 @@ export async function enqueueBatch(
   dryRun: boolean,
 ): Promise<void> {
   const { now, policy } = context;
-  const marketing = options.category === 'marketing';
+  const commercial = isCommercial(options.category);
   const normalised = recipients.map((r) => tryNormalizeMobile(r.number));
   const valid = normalised.filter((n): n is string => n !== undefined);
   const lists = await context.lookupLists(valid, now, trx);
   const recent =
-    marketing && policy.frequencyCap.enabled
-      ? await recentMarketingSends(trx, valid, now - policy.frequencyCap.windowDays * 86_400_000)
+    commercial && policy.frequencyCap.enabled
+      ? await recentCommercialSends(trx, valid, now - policy.frequencyCap.windowDays * 86_400_000)
       : new Map<string, number>();
   const needMembers = options.matchMembers ? valid.filter((_, i) => recipients[i]?.member === undefined) : [];
   const members = needMembers.length > 0 ? await membersByNumber(trx, needMembers) : new Map<string, MemberFields>();
@@ -195,13 +211,14 @@ export async function enqueueBatch(
             points: Number(matched.points),
             cardNo: matched.card_no,
             birthday: matched.birthday,
+            storeName: matched.store_name,
             marketingConsent: Boolean(matched.marketing_consent),
           }
         : null);
     const memberId = recipient.memberId ?? matched?.id ?? null;
     const decision = context.sendPolicy(
       { category: options.category, recipient: number ?? recipient.number, marketingConsent: member?.marketingConsent ?? null, automatic: options.automatic },
-      { now, settings: policy, lists: (number && lists.get(number)) || NOT_LISTED, recentMarketingSends: (number && recent.get(number)) || 0 },
+      { now, settings: policy, lists: (number && lists.get(number)) || NOT_LISTED, recentCommercialSends: (number && recent.get(number)) || 0 },
     );
     let status = 'queued';
     let rule: string | null = null;
@@ -230,8 +247,13 @@ export async function enqueueBatch(
       }
     }
     if (status === 'blocked') block(rule!);
-    else if (dueAt > now) tally.deferred += 1;
-    else tally.queued += 1;
+    else {
+      if (dueAt > now) tally.deferred += 1;
+      else tally.queued += 1;
+      tally.parts += parts;
+      if (tally.samples.length < SAMPLES) tally.samples.push({ recipient: maskNumber(number ?? recipient.number), text, parts });
+      if (options.hold) status = 'paused';
+    }
     if (dryRun) continue;
     rows.push([
       number ?? recipient.number.slice(0, 24),
@@ -272,7 +294,7 @@ export async function enqueueBatch(
 }
 
 export class EnqueueError extends AppError {
-  constructor(code: string, message: string) {
-    super(code, message, 400);
+  constructor(code: string, message: string, details?: Record<string, unknown>, status = 400) {
+    super(code, message, status, details);
   }
 }

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodePdu } from '../../modem/pdu/index.js';
+import { preview, renderOptionsFrom } from '../render/render.js';
+import { membersAudience } from './recipients.js';
 import { actor, addMember, MORNING, openMessagingCore, type MessagingCore } from './testing.js';
 
 let t: MessagingCore;
@@ -23,9 +25,29 @@ describe('enqueue', () => {
     );
     expect(result).toMatchObject({ total: 2, queued: 1, blocked: { render: 1 } });
     const rows = await db()('outbox_messages').orderBy('id');
-    expect(rows[0]).toMatchObject({ recipient: '+8613800138001', status: 'queued', text: '尊敬的欧阳女士:您有320积分待兑换。【好又多超市】' });
+    expect(rows[0]).toMatchObject({ recipient: '+8613800138001', status: 'queued', text: '尊敬的欧阳女士:您有320积分待兑换。回T退订【好又多超市】' });
     // The pasted number is no member: {积分} has no value, so that recipient is blocked with the reason, not sent a broken text.
     expect(rows[1]).toMatchObject({ recipient: '+8613800138002', status: 'blocked', blocked_rule: 'render', error_code: 'PLACEHOLDER_VALUE_MISSING' });
+  });
+
+  it('{门店} is the member’s own store in the real message, exactly as the preview shows it; others get the store name', async () => {
+    const now = t.clock.now();
+    await db()('stores').insert({ code: 'S07', name: '好又多(人民路店)', created_at: now, updated_at: now });
+    const id = await addMember(t.core, { mobile: '+8613800138005', name: '王芳', gender: 'F', points: 10 });
+    await db()('members').where({ id }).update({ store_code: 'S07' });
+    await db()('member_tags').insert({ member_id: id, tag: '人民路' });
+    const text = '{称呼}，{门店}新到草莓。';
+    const settings = await t.core.services.settings.all();
+    const shown = preview(text, { name: '王芳', gender: 'F', points: 10, storeName: '好又多(人民路店)' }, renderOptionsFrom(settings, settings.policy, 'transactional'));
+    const byNumber = await outbox().enqueue([{ number: '13800138005' }, { number: '13800138006' }], { text, category: 'transactional', source: 'ui' }, actor);
+    const byGroup = await outbox().enqueue(membersAudience(db(), { tag: '人民路' }), { text, category: 'transactional', source: 'ui' }, actor);
+    const rows = await db()('outbox_messages').whereIn('id', [...byNumber.messageIds, ...byGroup.messageIds]).orderBy('id');
+    expect(rows.map((r: { text: string }) => r.text)).toEqual([
+      '尊敬的王女士，好又多(人民路店)新到草莓。【好又多超市】',
+      '尊敬的会员，好又多超市新到草莓。【好又多超市】',
+      '尊敬的王女士，好又多(人民路店)新到草莓。【好又多超市】',
+    ]);
+    expect(rows[0].text).toBe(shown.text);
   });
 
   it('refuses an empty text or an unknown placeholder before writing anything', async () => {

@@ -2,28 +2,29 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AuditActor, AuditLog } from '../../auth/audit.js';
 import type { Clock } from '../../clock.js';
-import { AppError, NotFoundError, ValidationError } from '../../errors.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
 import type { EventBus } from '../../events/bus.js';
 import { encodeSubmit, PduError } from '../../modem/pdu/index.js';
-import { tryNormalizeMobile } from '../numbers.js';
-import { MESSAGE_CATEGORIES, NOT_LISTED, type ListStatus, type MessageCategory } from '../policy/policy.js';
+import { MESSAGE_CATEGORIES, NOT_LISTED, isCommercial, type ListStatus, type MessageCategory } from '../policy/policy.js';
 import type { PolicySettings } from '../policy/settings.js';
 import { compileTemplate, renderMessage, renderOptionsFrom, type CompiledTemplate } from '../render/render.js';
-import { emptyTally, enqueueBatch, type EnqueueOptions, type EnqueueTally, type Recipient } from './enqueue.js';
-import { defaultSendPolicy, recentMarketingSends, type ListLookup, type SendPolicy } from './policy-inputs.js';
+import { CrashRecovery, type UnknownResolution } from './crash-recovery.js';
+import { emptyTally, enqueueBatch, EnqueueError, type EnqueueOptions, type EnqueueTally, type Recipient } from './enqueue.js';
+import { OutboxError } from './errors.js';
+import { defaultSendPolicy, recentCommercialSends, type ListLookup, type SendPolicy } from './policy-inputs.js';
 import {
   toMessage,
   toPart,
-  toStatusReport,
   type MessageRow,
   type OutboxMessage,
   type OutboxPart,
   type OutboxStatusReport,
   type PartRow,
-  type StatusReportRow,
 } from './rows.js';
+import { StatusReports, type StatusReportInput } from './status-reports.js';
 import {
   DEFAULT_RETRY,
+  FINAL_MESSAGE_STATUSES,
   MESSAGE_STATUSES,
   assertMessageTransition,
   assertPartTransition,
@@ -59,7 +60,7 @@ export interface SendRequest {
   inReplyTo?: number | null | undefined;
   automatic?: boolean | undefined;
   idempotencyPrefix?: string | null | undefined;
-  /** A batch groups a bulk send for progress; omitted: one is made when there is more than one recipient. */
+  /** The batch this send makes or joins (paused, resumed and cancelled as one); omitted: a new one, labelled with the text. */
   batch?: { id?: string | undefined; label: string; kind: string } | undefined;
   matchMembers?: boolean | undefined;
 }
@@ -96,18 +97,6 @@ export interface PartFailure {
   message: string;
 }
 
-export interface StatusReportInput {
-  modemId: string;
-  mr: number;
-  recipient: string;
-  status: number;
-  outcome: 'delivered' | 'pending' | 'failed';
-  detail?: string;
-  dischargeAt?: number | null;
-}
-
-export type UnknownResolution = 'mark-sent' | 'mark-failed' | 'resend';
-
 export interface OutboxQuery {
   status?: MessageStatus | undefined;
   category?: MessageCategory | undefined;
@@ -129,7 +118,14 @@ export interface OutboxOptions {
   autoReplyLimit?: number;
 }
 
-export class OutboxError extends AppError {}
+export { OutboxError };
+export type { StatusReportInput, UnknownResolution };
+
+/** The one way a message's status changes (checked against the state machine), for the outbox's parts. */
+export type MoveMessage = (trx: Knex, row: MessageRow, to: MessageStatus, fields?: Record<string, unknown>, publish?: boolean) => Promise<void>;
+
+/** A scheduled time this much in the past is still "now": the form was filled in a minute ago. */
+export const SCHEDULE_GRACE_MS = 60_000;
 
 export const AUTO_REPLY_RULE = 'auto-reply-limit';
 
@@ -160,7 +156,15 @@ export class Outbox {
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.batchSize = options.batchSize ?? 2_000;
     this.autoReplyLimit = options.autoReplyLimit ?? 5;
+    const move: MoveMessage = (trx, row, to, fields, publish) => this.moveMessage(trx, row, to, fields, publish);
+    this.recovery = new CrashRecovery(db, clock, audit, events, move, (id) => this.get(id));
+    this.reports = new StatusReports(db, clock, events, move, (trx, report) => this.recovery.resolveByReport(trx, report));
   }
+
+  /** Status reports: matching to parts (status-reports.ts). */
+  readonly reports: StatusReports;
+  /** Unknown parts after a restart and how they are resolved (crash-recovery.ts). */
+  readonly recovery: CrashRecovery;
 
   /**
    * Queues one text for many recipients, streaming: recipients are read, decided,
@@ -179,14 +183,22 @@ export class Outbox {
     }
     const template = compileTemplate(request.text);
     const now = this.clock.now();
+    if (request.notBefore != null && request.notBefore < now - SCHEDULE_GRACE_MS) {
+      throw new EnqueueError(
+        'SCHEDULE_IN_PAST',
+        `The send time ${new Date(request.notBefore).toISOString()} has already passed; choose a later time, or send now.`,
+        { notBefore: request.notBefore, now },
+      );
+    }
     if (request.notAfter != null && request.notAfter <= Math.max(now, request.notBefore ?? now)) {
-      throw new ValidationError('The expiry time is before the send time; choose a later expiry or none.');
+      throw new EnqueueError('EXPIRY_BEFORE_SEND', 'The expiry time is before the send time; choose a later expiry or none.');
     }
     const policy = await this.settings.policy();
     const render = renderOptionsFrom(await this.settings.renderSettings(), policy, request.category);
     const dryRun = options.dryRun === true;
     const tally = emptyTally();
-    let batchId: string | null = request.batch?.id ?? null;
+    // Every send is a batch (paused, resumed and cancelled as one); a dry run makes none.
+    const batchId: string | null = dryRun ? null : (request.batch?.id ?? randomUUID());
     const enqueueOptions: EnqueueOptions = {
       category: request.category,
       source: request.source,
@@ -208,10 +220,6 @@ export class Outbox {
       const chunk = pending;
       pending = [];
       if (chunk.length === 0) return;
-      if (!dryRun && batchId === null && (request.batch || batchesWritten > 0 || chunk.length > 1)) {
-        batchId = request.batch?.id ?? randomUUID();
-        enqueueOptions.batchId = batchId;
-      }
       await this.db.transaction(async (trx) => {
         if (!dryRun && batchesWritten === 0) {
           if (batchId !== null) {
@@ -234,10 +242,18 @@ export class Outbox {
             notBefore: request.notBefore ?? null,
           }, trx);
         }
+        if (batchId !== null) {
+          // Read per chunk: a batch paused while a large audience streams in holds the rest; a cancelled one takes no more.
+          const batch: { state: string } | undefined = await trx('outbox_batches').select('state').where('id', batchId).first();
+          if (batch?.state === 'cancelled') {
+            throw new EnqueueError('BATCH_CANCELLED', `Batch ${batchId} was cancelled; it takes no more messages. Start a new send.`, { batchId }, 409);
+          }
+          enqueueOptions.hold = batch?.state === 'paused';
+        }
         const before = tally.total - tally.duplicates - sumBlocked(tally);
         const blockedBefore = sumBlocked(tally);
         await enqueueBatch(trx, chunk, enqueueOptions, context, tally, dryRun);
-        if (!dryRun && batchId !== null) {
+        if (batchId !== null) {
           await trx('outbox_batches')
             .where('id', batchId)
             .increment({
@@ -254,6 +270,7 @@ export class Outbox {
       if (pending.length >= this.batchSize) await flush();
     }
     await flush();
+    if (batchId !== null && batchesWritten > 0) this.events.publish('batch.changed', { id: batchId, change: 'created' }, 'messages.read');
     if (!dryRun && tally.queued + tally.deferred > 0) {
       this.events.publish('outbox.queued', { batchId, count: tally.queued + tally.deferred }, 'messages.read');
     }
@@ -298,7 +315,7 @@ export class Outbox {
         errorMessage = `${to} already had ${this.autoReplyLimit} automatic answers in the last hour; no more, to stop a loop with another auto-responder.`;
       } else {
         const lists = (outer && known) || ((await this.lookupLists([to], now, trx)).get(to) ?? NOT_LISTED);
-        const decision = this.sendPolicy({ category: 'reply', recipient: to, automatic: true }, { now, settings: policy, lists, recentMarketingSends: 0 });
+        const decision = this.sendPolicy({ category: 'reply', recipient: to, automatic: true }, { now, settings: policy, lists, recentCommercialSends: 0 });
         if (!decision.allowed) {
           status = 'blocked';
           rule = decision.rule;
@@ -360,6 +377,12 @@ export class Outbox {
           return { done: false as const };
         }
         const existingParts: PartRow[] = await trx('outbox_parts').where('message_id', id).orderBy('part_number');
+        if (existingParts.some((p) => p.status === 'cancelled')) {
+          // Withdrawn while a worker held it, then handed back (a stop or a retry): what is left stays withdrawn.
+          await trx('outbox_parts').where({ message_id: id, status: 'pending' }).update({ status: 'cancelled', updated_at: now });
+          await this.moveMessage(trx, row, 'cancelled', withdrawnFields(existingParts));
+          return { done: false as const };
+        }
         const anyAccepted = existingParts.some((p) => p.status !== 'pending');
         if (!anyAccepted) {
           const verdict = await this.recheckPolicy(trx, row, now);
@@ -463,18 +486,19 @@ export class Outbox {
     const policy = await this.settings.policy();
     const lists = (await this.lookupLists([row.recipient], now, trx)).get(row.recipient) ?? NOT_LISTED;
     let consent: boolean | null = null;
-    if (row.member_id !== null && row.category === 'marketing') {
+    const commercial = isCommercial(row.category);
+    if (row.member_id !== null && commercial) {
       const member: { marketing_consent: number | boolean } | undefined = await trx('members').select('marketing_consent').where('id', row.member_id).first();
       consent = member ? Boolean(member.marketing_consent) : null;
     }
     const recent =
-      row.category === 'marketing' && policy.frequencyCap.enabled
-        ? ((await recentMarketingSends(trx, [row.recipient], now - policy.frequencyCap.windowDays * 86_400_000, Number(row.id))).get(row.recipient) ?? 0)
+      commercial && policy.frequencyCap.enabled
+        ? ((await recentCommercialSends(trx, [row.recipient], now - policy.frequencyCap.windowDays * 86_400_000, Number(row.id))).get(row.recipient) ?? 0)
         : 0;
     // Sends after this one was queued count; queued ones ahead of it in the same run do not block it twice.
     const decision = this.sendPolicy(
       { category: row.category, recipient: row.recipient, marketingConsent: consent, automatic: Boolean(row.automatic) },
-      { now, settings: policy, lists, recentMarketingSends: recent },
+      { now, settings: policy, lists, recentCommercialSends: recent },
     );
     if (decision.allowed) return 'allowed';
     if (decision.deferUntil !== undefined) {
@@ -485,13 +509,34 @@ export class Outbox {
     return 'blocked';
   }
 
-  /** The part goes `sending` (committed) before its bytes go to the modem. One conditional UPDATE: no read first. */
-  async beginPart(partId: number, modemId: string): Promise<void> {
+  /**
+   * The part goes `sending` (committed) before its bytes go to the modem. One
+   * conditional UPDATE: no read first. False when the part was withdrawn (its
+   * message or batch cancelled) since it was claimed: it must not be sent.
+   */
+  async beginPart(partId: number, modemId: string): Promise<boolean> {
     const now = this.clock.now();
     const changed = await this.db('outbox_parts')
       .where({ id: partId, status: 'pending' })
       .update({ status: 'sending', modem_id: modemId, attempts: this.db.raw('attempts + 1'), sending_at: now, updated_at: now });
-    if (Number(changed) !== 1) await this.refuseMove(partId, 'sending');
+    if (Number(changed) === 1) return true;
+    if ((await this.partRow(this.db, partId)).status === 'cancelled') return false;
+    return this.refuseMove(partId, 'sending');
+  }
+
+  /**
+   * A worker found the next part of its message withdrawn: the parts already
+   * handed to a modem stay as they are, the message ends cancelled (unless
+   * the cancel already moved it).
+   */
+  async settleWithdrawn(message: Pick<ClaimedMessage, 'id'>): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      const row: MessageRow | undefined = await trx('outbox_messages').where('id', message.id).first();
+      if (!row || row.status !== 'sending') return;
+      const parts: PartRow[] = await trx('outbox_parts').where('message_id', message.id);
+      if (parts.some((p) => p.status === 'sending')) return;
+      await this.moveMessage(trx, row, 'cancelled', withdrawnFields(parts));
+    });
   }
 
   /** The modem answered +CMGS with this MR: the part is out and will never be sent again. */
@@ -582,135 +627,19 @@ export class Outbox {
     });
   }
 
-  /**
-   * On start-up, before the dispatcher runs: a part found `sending` may or may
-   * not have reached a modem (the appliance stopped in between), so it and its
-   * message become `unknown` and are never resent by themselves. A message
-   * found `sending` with no part in flight simply goes back to the queue.
-   */
-  async recoverAfterRestart(): Promise<{ unknown: number; requeued: number }> {
-    return this.db.transaction(async (trx) => {
-      const now = this.clock.now();
-      const inFlight: Array<{ message_id: number }> = await trx('outbox_parts').distinct('message_id').where('status', 'sending');
-      const unknownIds = inFlight.map((r) => Number(r.message_id));
-      for (let i = 0; i < unknownIds.length; i += 500) {
-        const chunk = unknownIds.slice(i, i + 500);
-        await trx('outbox_parts').whereIn('message_id', chunk).andWhere('status', 'sending').update({
-          status: 'unknown',
-          error_code: 'INTERRUPTED',
-          error_message: 'StoreMAS stopped while this part was being sent; it may or may not have reached the phone.',
-          updated_at: now,
-        });
-        await trx('outbox_messages').whereIn('id', chunk).andWhere('status', 'sending').update({
-          status: 'unknown',
-          error_code: 'INTERRUPTED',
-          error_message: 'StoreMAS stopped while this message was being sent. Check with the recipient, then mark it sent, failed, or send it again.',
-          updated_at: now,
-        });
-      }
-      const requeued = await trx('outbox_messages').where('status', 'sending').update({ status: 'queued', modem_id: null, updated_at: now });
-      return { unknown: unknownIds.length, requeued: Number(requeued) };
-    });
+  /** See CrashRecovery.recoverAfterRestart. */
+  recoverAfterRestart(): Promise<{ unknown: number; requeued: number }> {
+    return this.recovery.recoverAfterRestart();
   }
 
-  /** An operator decides what happened to an `unknown` message; audited. */
-  async resolveUnknown(actor: AuditActor, id: number, resolution: UnknownResolution): Promise<OutboxMessage> {
-    let resentAs: number | null = null;
-    await this.db.transaction(async (trx) => {
-      const row: MessageRow | undefined = await trx('outbox_messages').where('id', id).first();
-      if (!row) throw new NotFoundError(`Message ${id}`);
-      if (row.status !== 'unknown') {
-        throw new OutboxError('MESSAGE_NOT_UNKNOWN', `Message ${id} is ${row.status}, not unknown; only unknown messages are resolved by hand.`, 409);
-      }
-      const now = this.clock.now();
-      const fields = { resolution: resolution, resolved_by: actor.username, resolved_at: now };
-      if (resolution === 'mark-sent') {
-        await trx('outbox_parts').where({ message_id: id, status: 'unknown' }).update({ status: 'sent', updated_at: now });
-        await trx('outbox_parts').where({ message_id: id, status: 'pending' }).update({ status: 'failed', updated_at: now });
-        await this.moveMessage(trx, row, 'sent', { ...fields, sent_at: now });
-      } else {
-        await trx('outbox_parts').where({ message_id: id }).whereIn('status', ['unknown', 'pending']).update({ status: 'failed', updated_at: now });
-        if (resolution === 'resend') {
-          const [inserted] = await trx('outbox_messages')
-            .insert({
-              recipient: row.recipient,
-              text: row.text,
-              category: row.category,
-              priority: row.priority,
-              status: 'queued',
-              member_id: row.member_id,
-              batch_id: row.batch_id,
-              source: 'resend',
-              pinned_modem: row.pinned_modem,
-              reply_modem: row.reply_modem,
-              in_reply_to: row.in_reply_to,
-              automatic: false,
-              due_at: now,
-              not_after: row.not_after,
-              created_at: now,
-              created_by: actor.username,
-              updated_at: now,
-            })
-            .returning('id');
-          resentAs = Number(typeof inserted === 'object' ? (inserted as { id: number }).id : inserted);
-        }
-        await this.moveMessage(trx, row, 'failed', {
-          ...fields,
-          resent_as: resentAs,
-          error_message: resolution === 'resend' ? `Sent again as message ${resentAs}.` : row.error_message,
-        });
-      }
-      await this.audit.record(actor, `messages.resolve.${resolution}`, String(id), { recipient: row.recipient, resentAs }, trx);
-    });
-    return this.get(id);
+  /** See CrashRecovery.resolveUnknown. */
+  resolveUnknown(actor: AuditActor, id: number, resolution: UnknownResolution): Promise<OutboxMessage> {
+    return this.recovery.resolveUnknown(actor, id, resolution);
   }
 
-  /**
-   * A status report from a modem: matched to the most recent part that modem
-   * sent with this MR to this recipient (MRs wrap at 256, so older parts with
-   * the same MR are left alone). Unmatched reports are kept for the record.
-   */
-  async storeStatusReport(input: StatusReportInput): Promise<{ partId: number | null; messageStatus: MessageStatus | null }> {
-    const recipient = tryNormalizeMobile(input.recipient) ?? input.recipient;
-    let published: { id: number; status: MessageStatus; recipient: string; batchId: string | null } | undefined;
-    const result = await this.db.transaction(async (trx) => {
-      const now = this.clock.now();
-      const candidates: Array<PartRow & { recipient: string }> = await trx('outbox_parts as p')
-        .join('outbox_messages as m', 'm.id', 'p.message_id')
-        .select('p.*', 'm.recipient')
-        .where({ 'p.modem_id': input.modemId, 'p.mr': input.mr })
-        .whereIn('p.status', ['sent', 'delivered', 'failed', 'unknown'])
-        .orderBy('p.sent_at', 'desc')
-        .limit(20);
-      const part = candidates.find((c) => c.recipient === recipient);
-      await trx('status_reports').insert({
-        modem_id: input.modemId,
-        mr: input.mr,
-        recipient,
-        status: input.status,
-        outcome: input.outcome,
-        detail: (input.detail ?? '').slice(0, 200),
-        discharge_at: input.dischargeAt ?? null,
-        received_at: now,
-        part_id: part ? part.id : null,
-      });
-      if (!part) return { partId: null, messageStatus: null };
-      await trx('outbox_parts').where('id', part.id).update({ report_status: input.status, report_at: now, updated_at: now });
-      if (input.outcome === 'pending' || part.status !== 'sent') return { partId: Number(part.id), messageStatus: null };
-      await trx('outbox_parts').where('id', part.id).update({ status: input.outcome });
-      const row: MessageRow = await trx('outbox_messages').where('id', part.message_id).first();
-      if (row.status !== 'sent') return { partId: Number(part.id), messageStatus: row.status };
-      const parts: Array<{ status: PartStatus }> = await trx('outbox_parts').select('status').where('message_id', part.message_id);
-      const derived = messageStatusFromParts(parts.map((p) => p.status));
-      if (derived === 'delivered' || derived === 'failed') {
-        await this.moveMessage(trx, row, derived, derived === 'failed' ? { error_code: 'DELIVERY_FAILED', error_message: input.detail ?? 'The network could not deliver the message.' } : {}, false);
-        published = { id: Number(row.id), status: derived, recipient: row.recipient, batchId: row.batch_id };
-        return { partId: Number(part.id), messageStatus: derived };
-      }
-      return { partId: Number(part.id), messageStatus: row.status };
-    });
-    if (published) this.events.publish('outbox.message', published, 'messages.read');
-    return result;
+  /** See StatusReports.store. */
+  storeStatusReport(input: StatusReportInput): Promise<{ partId: number | null; messageStatus: MessageStatus | null }> {
+    return this.reports.store(input);
   }
 
   async get(id: number): Promise<OutboxMessage> {
@@ -721,18 +650,12 @@ export class Outbox {
 
   /** A message with its parts and status reports: the timeline the outbox page shows. */
   async detail(id: number): Promise<{ message: OutboxMessage; parts: OutboxPart[]; reports: OutboxStatusReport[] }> {
-    const message = await this.get(id);
+    const row: MessageRow | undefined = await this.db('outbox_messages').where('id', id).first();
+    if (!row) throw new NotFoundError(`Message ${id}`);
+    const [message] = await this.foresee([row]);
     const parts: PartRow[] = await this.db('outbox_parts').where('message_id', id).orderBy('part_number');
-    const reports: StatusReportRow[] =
-      parts.length === 0
-        ? []
-        : await this.db('status_reports')
-            .whereIn(
-              'part_id',
-              parts.map((p) => p.id),
-            )
-            .orderBy('received_at');
-    return { message, parts: parts.map(toPart), reports: reports.map(toStatusReport) };
+    const reports = await this.reports.forParts(parts.map((p) => Number(p.id)));
+    return { message: message!, parts: parts.map(toPart), reports };
   }
 
   async search(query: OutboxQuery): Promise<{ items: OutboxMessage[]; total: number }> {
@@ -758,7 +681,43 @@ export class Outbox {
       .orderBy('id', 'desc')
       .limit(query.pageSize)
       .offset((query.page - 1) * query.pageSize);
-    return { items: rows.map(toMessage), total: Number(countRow?.n ?? 0) };
+    return { items: await this.foresee(rows), total: Number(countRow?.n ?? 0) };
+  }
+
+  /**
+   * Waiting messages the policy would block if they were dispatched now (the
+   * number opted out, was blacklisted, the member withdrew consent since they
+   * were queued) carry `willBlock`: the page says so at once; the claim
+   * blocks them when their turn comes. Deferrals (quiet hours) and the cap,
+   * which depends on what goes out first, are left to the claim.
+   */
+  private async foresee(rows: MessageRow[]): Promise<OutboxMessage[]> {
+    const messages = rows.map(toMessage);
+    const waiting = rows.filter((r) => r.status === 'queued' || r.status === 'paused');
+    if (waiting.length === 0) return messages;
+    const now = this.clock.now();
+    const policy = await this.settings.policy();
+    const lists = await this.lookupLists([...new Set(waiting.map((r) => r.recipient))], now, this.db);
+    const memberIds = [...new Set(waiting.filter((r) => r.member_id !== null && isCommercial(r.category)).map((r) => Number(r.member_id)))];
+    const consent = new Map<number, boolean>();
+    if (memberIds.length > 0) {
+      const members: Array<{ id: number; marketing_consent: number | boolean }> = await this.db('members').select('id', 'marketing_consent').whereIn('id', memberIds);
+      for (const m of members) consent.set(Number(m.id), Boolean(m.marketing_consent));
+    }
+    const byId = new Map(messages.map((m) => [m.id, m]));
+    for (const row of waiting) {
+      const decision = this.sendPolicy(
+        {
+          category: row.category,
+          recipient: row.recipient,
+          marketingConsent: row.member_id === null ? null : (consent.get(Number(row.member_id)) ?? null),
+          automatic: Boolean(row.automatic),
+        },
+        { now, settings: policy, lists: lists.get(row.recipient) ?? NOT_LISTED, recentCommercialSends: 0 },
+      );
+      if (!decision.allowed && decision.deferUntil === undefined) byId.get(Number(row.id))!.willBlock = { rule: decision.rule, reason: decision.reason };
+    }
+    return messages;
   }
 
   /** Messages per status, and when the next queued one is due. */
@@ -786,7 +745,7 @@ export class Outbox {
       const n = Number(row.n);
       counts[row.status] = n;
       total += n;
-      if (row.status !== 'queued' && row.status !== 'sending') done += n;
+      if (row.status !== 'queued' && row.status !== 'paused' && row.status !== 'sending') done += n;
     }
     return { label: batch.label, kind: batch.kind, total, done, counts };
   }
@@ -801,7 +760,7 @@ export class Outbox {
   private async moveMessage(trx: Knex, row: MessageRow, to: MessageStatus, fields: Record<string, unknown> = {}, publish = true): Promise<void> {
     assertMessageTransition(Number(row.id), row.status, to);
     const now = this.clock.now();
-    const final = to === 'delivered' || to === 'failed' || to === 'expired' || to === 'blocked';
+    const final = FINAL_MESSAGE_STATUSES.includes(to);
     const changed = await trx('outbox_messages')
       .where({ id: row.id, status: row.status })
       .update({ ...fields, status: to, updated_at: now, ...(final ? { finished_at: now } : {}) });
@@ -811,6 +770,16 @@ export class Outbox {
       this.events.publish('outbox.message', { id: Number(row.id), status: to, recipient: row.recipient, batchId: row.batch_id }, 'messages.read');
     }
   }
+}
+
+/** Why a message ends cancelled, and how much of it had gone out before. */
+export function withdrawnFields(parts: ReadonlyArray<{ status: string }>): Record<string, string> {
+  const out = parts.filter((p) => p.status !== 'pending' && p.status !== 'cancelled').length;
+  return {
+    error_code: 'CANCELLED',
+    error_message:
+      out === 0 ? 'Cancelled before any modem had it.' : `Cancelled while being sent: ${out} of ${parts.length} parts had gone out; the rest were withdrawn.`,
+  };
 }
 
 function sumBlocked(tally: EnqueueTally): number {

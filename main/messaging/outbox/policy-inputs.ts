@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { decide, type ListStatus, type PolicyContext, type PolicyDecision, type PolicyMessage } from '../policy/policy.js';
+import { COMMERCIAL_CATEGORIES, decide, type ListStatus, type PolicyContext, type PolicyDecision, type PolicyMessage } from '../policy/policy.js';
 
 /**
  * The seam to the sending policy: `decide` by default, a stand-in in tests. The
@@ -16,10 +16,11 @@ export type ListLookup = (numbers: readonly string[], now: number, trx: Knex) =>
 const COUNTED: ReadonlySet<string> = new Set(['queued', 'sending', 'sent', 'delivered', 'unknown']);
 
 /**
- * Marketing messages per recipient created within the cap window, one query
- * per 500 numbers; `excludeId` leaves out the message being dispatched.
+ * Commercial (care and marketing) messages per recipient created within the
+ * cap window, one query per 500 numbers; `excludeId` leaves out the message
+ * being dispatched.
  */
-export async function recentMarketingSends(
+export async function recentCommercialSends(
   trx: Knex,
   numbers: readonly string[],
   since: number,
@@ -35,7 +36,7 @@ export async function recentMarketingSends(
       .select('recipient', 'status')
       .whereIn('recipient', chunk)
       .andWhere('created_at', '>=', since)
-      .andWhere('category', 'marketing');
+      .whereIn('category', COMMERCIAL_CATEGORIES);
     if (excludeId !== undefined) q.andWhere('id', '<>', excludeId);
     for (const row of (await q) as Array<{ recipient: string; status: string }>) {
       if (COUNTED.has(row.status)) counts.set(row.recipient, (counts.get(row.recipient) ?? 0) + 1);

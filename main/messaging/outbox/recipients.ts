@@ -58,6 +58,7 @@ interface AudienceRow {
   card_no: string | null;
   birthday: string | null;
   marketing_consent: number | boolean;
+  store_name: string | null;
 }
 
 /**
@@ -70,7 +71,8 @@ export async function* membersAudience(db: Knex, options: { tag?: string; pageSi
   let lastId = 0;
   for (;;) {
     const q = db('members as m')
-      .select('m.id', 'm.mobile', 'm.name', 'm.gender', 'm.points', 'm.card_no', 'm.birthday', 'm.marketing_consent')
+      .leftJoin('stores as s', 's.code', 'm.store_code')
+      .select('m.id', 'm.mobile', 'm.name', 'm.gender', 'm.points', 'm.card_no', 'm.birthday', 'm.marketing_consent', 's.name as store_name')
       .whereNotNull('m.mobile')
       .whereNull('m.deleted_at')
       .andWhere('m.id', '>', lastId)
@@ -89,6 +91,7 @@ export async function* membersAudience(db: Knex, options: { tag?: string; pageSi
           points: Number(row.points),
           cardNo: row.card_no,
           birthday: row.birthday,
+          storeName: row.store_name,
           marketingConsent: Boolean(row.marketing_consent),
         },
       };

@@ -68,6 +68,8 @@ export interface StatusReportRow {
   discharge_at: number | string | null;
   received_at: number | string;
   part_id: number | null;
+  submitted_at: number | string | null;
+  evidence: string | null;
 }
 
 /** What the API and UI see of a message. */
@@ -101,6 +103,8 @@ export interface OutboxMessage {
   resolvedAt: number | null;
   resentAs: number | null;
   inReplyTo: number | null;
+  /** Waiting, but the policy would block it now (the number opted out since it was queued …); set by the outbox list. */
+  willBlock?: { rule: string; reason: string } | null;
 }
 
 export interface OutboxPart {
@@ -124,11 +128,21 @@ export interface OutboxStatusReport {
   partId: number | null;
   modemId: string;
   mr: number;
+  recipient: string;
   status: number;
   outcome: string;
   detail: string;
+  /** When the service centre took the part (SCTS), as the report says. */
+  submittedAt: number | null;
   dischargeAt: number | null;
   receivedAt: number;
+  /**
+   * resolved: no recorded part held its MR, and it settled this part left unknown by a crash;
+   * candidate: it fits this unknown part and others (alsoFits), so it settled none — the operator decides.
+   */
+  evidence: 'resolved' | 'candidate' | null;
+  /** For a candidate: the other unknown messages it fits. */
+  alsoFits: number[];
 }
 
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -191,10 +205,14 @@ export function toStatusReport(row: StatusReportRow): OutboxStatusReport {
     partId: row.part_id === null ? null : Number(row.part_id),
     modemId: row.modem_id,
     mr: Number(row.mr),
+    recipient: row.recipient,
     status: Number(row.status),
     outcome: row.outcome,
     detail: row.detail,
+    submittedAt: num(row.submitted_at),
     dischargeAt: num(row.discharge_at),
     receivedAt: Number(row.received_at),
+    evidence: row.evidence === 'resolved' ? 'resolved' : null,
+    alsoFits: [],
   };
 }

@@ -20,6 +20,13 @@ describe('outbox state machine', () => {
     expect(canMovePart('delivered', 'pending')).toBe(false);
   });
 
+  it('withdraws only what no modem has: a pending part, a waiting or claimed message; a part begun never', () => {
+    for (const from of PART_STATUSES) expect(canMovePart(from, 'cancelled')).toBe(from === 'pending');
+    for (const from of MESSAGE_STATUSES) expect(canMoveMessage(from, 'cancelled')).toBe(['queued', 'paused', 'sending'].includes(from));
+    expect(canMoveMessage('paused', 'sending')).toBe(false);
+    expect(canMoveMessage('paused', 'queued')).toBe(true);
+  });
+
   it('moves an unknown message only to a final decision, never back to the queue', () => {
     expect(canMoveMessage('unknown', 'queued')).toBe(false);
     expect(canMoveMessage('unknown', 'sending')).toBe(false);
@@ -28,7 +35,7 @@ describe('outbox state machine', () => {
   });
 
   it('keeps final states final', () => {
-    for (const from of ['delivered', 'failed', 'expired', 'blocked'] as const) {
+    for (const from of ['delivered', 'failed', 'expired', 'blocked', 'cancelled'] as const) {
       for (const to of MESSAGE_STATUSES) expect(canMoveMessage(from, to)).toBe(false);
     }
     expect(() => assertMessageTransition(7, 'delivered', 'queued')).toThrow(/cannot go from delivered to queued/);

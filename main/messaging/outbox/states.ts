@@ -7,17 +7,20 @@ import type { MessageCategory } from '../policy/policy.js';
  * pending, an `unknown` message being resent by the dispatcher) is an error
  * instead of a silent double send.
  */
-export const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'failed', 'expired', 'blocked', 'unknown'] as const;
+export const MESSAGE_STATUSES = ['queued', 'paused', 'sending', 'sent', 'delivered', 'failed', 'expired', 'blocked', 'cancelled', 'unknown'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
-export const PART_STATUSES = ['pending', 'sending', 'sent', 'delivered', 'failed', 'unknown'] as const;
+export const PART_STATUSES = ['pending', 'sending', 'sent', 'delivered', 'failed', 'cancelled', 'unknown'] as const;
 export type PartStatus = (typeof PART_STATUSES)[number];
 
 const MESSAGE_TRANSITIONS: Record<MessageStatus, readonly MessageStatus[]> = {
   // queued → queued is a deferral (quiet hours, modem busy): due_at moves, nothing else.
-  queued: ['queued', 'sending', 'blocked', 'expired', 'failed'],
+  // queued → paused: its batch was paused; the claim only ever takes queued messages.
+  queued: ['queued', 'paused', 'sending', 'blocked', 'expired', 'failed', 'cancelled'],
+  paused: ['queued', 'cancelled'],
   // sending → queued: a retryable error before every part was accepted; the accepted parts stay sent.
-  sending: ['queued', 'sent', 'failed', 'unknown', 'expired'],
+  // sending → cancelled: withdrawn while claimed; only parts not yet handed to a modem are withdrawn.
+  sending: ['queued', 'sent', 'failed', 'unknown', 'expired', 'cancelled'],
   sent: ['delivered', 'failed'],
   // Only an operator moves an unknown message, and only to a final state.
   unknown: ['sent', 'failed'],
@@ -25,20 +28,26 @@ const MESSAGE_TRANSITIONS: Record<MessageStatus, readonly MessageStatus[]> = {
   failed: [],
   expired: [],
   blocked: [],
+  cancelled: [],
 };
 
 const PART_TRANSITIONS: Record<PartStatus, readonly PartStatus[]> = {
-  pending: ['sending', 'failed'],
+  // pending → cancelled: withdrawn before any modem had it (a part begun is never withdrawn).
+  pending: ['sending', 'failed', 'cancelled'],
   // sending → pending only when the modem refused the part outright (+CMS ERROR): it was not accepted.
   sending: ['sent', 'pending', 'failed', 'unknown'],
   sent: ['delivered', 'failed'],
   unknown: ['sent', 'failed'],
   delivered: [],
   failed: [],
+  cancelled: [],
 };
 
 /** Final states: nothing more happens to the message by itself. */
-export const FINAL_MESSAGE_STATUSES: readonly MessageStatus[] = ['delivered', 'failed', 'expired', 'blocked'];
+export const FINAL_MESSAGE_STATUSES: readonly MessageStatus[] = ['delivered', 'failed', 'expired', 'blocked', 'cancelled'];
+
+/** Waiting for a modem: a cancel withdraws these whole. */
+export const WAITING_MESSAGE_STATUSES: readonly MessageStatus[] = ['queued', 'paused'];
 
 export class OutboxStateError extends AppError {
   constructor(what: 'message' | 'part', from: string, to: string, id: number) {

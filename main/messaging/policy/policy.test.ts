@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../clock.js';
 import { ValidationError } from '../../errors.js';
 import { endOfLocalDate, localDate } from './local-time.js';
-import { NOT_LISTED, decide, isOptOut, mayAutoAnswer, quietHoursEnd, type ListStatus, type PolicyContext, type PolicyMessage } from './policy.js';
+import { MESSAGE_CATEGORIES, NOT_LISTED, decide, isCommercial, isOptOut, mayAutoAnswer, quietHoursEnd, type ListStatus, type PolicyContext, type PolicyMessage } from './policy.js';
 import { POLICY_DEFAULTS, validatePolicySettings, type PolicySettings } from './settings.js';
 
 // Shanghai is UTC+8 all year: 10:00 local = 02:00 UTC.
@@ -14,7 +14,7 @@ function context(overrides: Partial<PolicyContext> = {}, settings: Partial<Polic
     now: clock.now(),
     settings: { ...POLICY_DEFAULTS, ...settings },
     lists: NOT_LISTED,
-    recentMarketingSends: 0,
+    recentCommercialSends: 0,
     ...overrides,
   };
 }
@@ -38,10 +38,10 @@ describe('decide', () => {
     expect(decide({ ...marketing, recipient: '+85291234567' }, context())).toEqual({ allowed: true, recipient: '+85291234567' });
   });
 
-  it('blacklist scope all blocks every category; scope marketing only marketing', () => {
-    for (const category of ['reply', 'care', 'transactional', 'marketing'] as const) {
+  it('blacklist scope all blocks every category; scope marketing blocks every commercial text', () => {
+    for (const category of MESSAGE_CATEGORIES) {
       expect(decide({ ...marketing, category }, context({ lists: blacklisted('all') }))).toMatchObject({ allowed: false, rule: 'blacklist' });
-      expect(decide({ ...marketing, category }, context({ lists: blacklisted('marketing') })).allowed).toBe(category !== 'marketing');
+      expect(decide({ ...marketing, category }, context({ lists: blacklisted('marketing') })).allowed).toBe(!isCommercial(category));
     }
     expect(decide(marketing, context({ lists: blacklisted('all') }))).toMatchObject({ reason: expect.stringContaining('投诉') });
   });
@@ -56,10 +56,9 @@ describe('decide', () => {
     expect(mayAutoAnswer(blacklisted('all'), clock.now())).toBe(false);
   });
 
-  it('reports an opt-out entry as opt-out, and lets care messages through', () => {
+  it('reports an opt-out entry as opt-out', () => {
     const lists = blacklisted('marketing', 'opt-out');
     expect(decide(marketing, context({ lists }))).toMatchObject({ allowed: false, rule: 'opt-out' });
-    expect(decide({ ...marketing, category: 'care' }, context({ lists })).allowed).toBe(true);
   });
 
   it('ignores expired list entries, and applies them up to the moment they expire', () => {
@@ -83,28 +82,66 @@ describe('decide', () => {
     expect(decide(marketing, context({ lists }, { whitelistMode: true }))).toMatchObject({ rule: 'blacklist' });
   });
 
-  it('members without marketing consent get care and transactional messages only; non-members are not members', () => {
-    const noConsent = { ...marketing, marketingConsent: false };
-    expect(decide(noConsent, context())).toMatchObject({ allowed: false, rule: 'consent' });
-    expect(decide({ ...noConsent, category: 'care' }, context()).allowed).toBe(true);
-    expect(decide({ ...noConsent, category: 'transactional' }, context()).allowed).toBe(true);
+  it('non-members (no consent on record) are not refused for consent', () => {
     expect(decide({ ...marketing, marketingConsent: null }, context()).allowed).toBe(true);
+    expect(decide({ ...marketing, marketingConsent: undefined }, context()).allowed).toBe(true);
   });
 
-  it('frequency cap: the Nth marketing message within the window is blocked, others are not', () => {
-    expect(decide(marketing, context({ recentMarketingSends: 1 })).allowed).toBe(true);
-    expect(decide(marketing, context({ recentMarketingSends: 2 }))).toMatchObject({ allowed: false, rule: 'frequency-cap' });
-    expect(decide({ ...marketing, category: 'transactional' }, context({ recentMarketingSends: 9 })).allowed).toBe(true);
-    expect(decide(marketing, context({ recentMarketingSends: 2 }, { frequencyCap: { enabled: false, maxMessages: 2, windowDays: 7 } })).allowed).toBe(true);
-    expect(decide(marketing, context({ recentMarketingSends: 4 }, { frequencyCap: { enabled: true, maxMessages: 5, windowDays: 30 } })).allowed).toBe(true);
+  it('frequency cap: the Nth commercial message within the window is blocked, others are not', () => {
+    expect(decide(marketing, context({ recentCommercialSends: 1 })).allowed).toBe(true);
+    expect(decide(marketing, context({ recentCommercialSends: 2 }))).toMatchObject({ allowed: false, rule: 'frequency-cap' });
+    expect(decide(marketing, context({ recentCommercialSends: 2 }, { frequencyCap: { enabled: false, maxMessages: 2, windowDays: 7 } })).allowed).toBe(true);
+    expect(decide(marketing, context({ recentCommercialSends: 4 }, { frequencyCap: { enabled: true, maxMessages: 5, windowDays: 30 } })).allowed).toBe(true);
   });
 
   it('consent outranks the cap, the cap outranks quiet hours (nothing is deferred that would be blocked)', () => {
     const night = at('2026-11-22T23:00:00');
-    expect(decide({ ...marketing, marketingConsent: false }, context({ now: night, recentMarketingSends: 5 }))).toMatchObject({ rule: 'consent' });
-    expect(decide(marketing, context({ now: night, recentMarketingSends: 5 }))).toMatchObject({ rule: 'frequency-cap' });
+    expect(decide({ ...marketing, marketingConsent: false }, context({ now: night, recentCommercialSends: 5 }))).toMatchObject({ rule: 'consent' });
+    expect(decide(marketing, context({ now: night, recentCommercialSends: 5 }))).toMatchObject({ rule: 'frequency-cap' });
     expect(decide(marketing, context({ now: night }))).toMatchObject({ rule: 'quiet-hours' });
   });
+});
+
+/**
+ * Every category against every rule: commercial texts (care, marketing) meet
+ * consent, opt-out, the marketing blacklist, the cap and quiet hours; replies
+ * and transactional notices pass those but never an invalid number, a
+ * scope-all blacklist entry or whitelist mode.
+ */
+describe('decide: which rules each category meets', () => {
+  const night = at('2026-11-22T23:00:00');
+  const scenarios: Array<{ name: string; message?: Partial<PolicyMessage>; context?: Partial<PolicyContext>; settings?: Partial<PolicySettings>; rule: string }> = [
+    { name: 'opted out (TD)', context: { lists: blacklisted('marketing', 'opt-out') }, rule: 'opt-out' },
+    { name: 'on the marketing blacklist', context: { lists: blacklisted('marketing') }, rule: 'blacklist' },
+    { name: 'member without consent', message: { marketingConsent: false }, rule: 'consent' },
+    { name: 'over the frequency cap', context: { recentCommercialSends: 2 }, rule: 'frequency-cap' },
+    { name: 'in quiet hours', context: { now: night }, rule: 'quiet-hours' },
+  ];
+  const always: typeof scenarios = [
+    { name: 'an invalid number', message: { recipient: '12345' }, rule: 'invalid-number' },
+    { name: 'on the scope-all blacklist', context: { lists: blacklisted('all') }, rule: 'blacklist' },
+    { name: 'whitelist mode, not whitelisted', settings: { whitelistMode: true }, rule: 'whitelist' },
+  ];
+  const expected: Record<(typeof MESSAGE_CATEGORIES)[number], boolean> = { reply: false, transactional: false, care: true, marketing: true };
+
+  it('care and marketing are the commercial categories', () => {
+    expect(MESSAGE_CATEGORIES.filter(isCommercial)).toEqual(['care', 'marketing']);
+  });
+
+  for (const category of MESSAGE_CATEGORIES) {
+    for (const scenario of scenarios) {
+      it(`${category}: ${scenario.name} → ${expected[category] ? scenario.rule : 'allowed'}`, () => {
+        const decision = decide({ ...marketing, category, ...scenario.message }, context(scenario.context, scenario.settings));
+        if (expected[category]) expect(decision).toMatchObject({ allowed: false, rule: scenario.rule });
+        else expect(decision).toEqual({ allowed: true, recipient: '+8613800138000' });
+      });
+    }
+    for (const scenario of always) {
+      it(`${category}: ${scenario.name} → ${scenario.rule}`, () => {
+        expect(decide({ ...marketing, category, ...scenario.message }, context(scenario.context, scenario.settings))).toMatchObject({ allowed: false, rule: scenario.rule });
+      });
+    }
+  }
 });
 
 describe('quiet hours (default 21:00–08:00 Asia/Shanghai)', () => {
@@ -137,9 +174,10 @@ describe('quiet hours (default 21:00–08:00 Asia/Shanghai)', () => {
     expect(decide(marketing, context({ now: clockAcross.now() })).allowed).toBe(true);
   });
 
-  it('never touches care, transactional or reply messages', () => {
+  it('defers care like marketing; never touches transactional notices or replies', () => {
     const now = at('2026-11-22T23:00:00');
-    for (const category of ['reply', 'care', 'transactional'] as const) {
+    expect(decide({ ...marketing, category: 'care' }, context({ now }))).toMatchObject({ rule: 'quiet-hours', deferUntil: at('2026-11-23T08:00:00') });
+    for (const category of ['reply', 'transactional'] as const) {
       expect(decide({ ...marketing, category }, context({ now })).allowed).toBe(true);
     }
   });
@@ -199,6 +237,8 @@ describe('validatePolicySettings', () => {
     [{ partLimit: 11 }, 'from 1 to 10'],
     [{ signaturePosition: 'middle' }, 'start or end'],
     [{ salutationFallback: ' ' }, 'must not be empty'],
+    [{ optOutConfirmation: '' }, 'must not be empty'],
+    [{ optOutConfirmation: '退'.repeat(61) }, 'at most 60'],
     [{ colour: 'red' }, 'Unknown policy setting "colour"'],
   ])('rejects %j', (value, message) => {
     expect(() => validatePolicySettings(value)).toThrowError(ValidationError);

@@ -12,9 +12,23 @@ import { localTimeOfDay, parseTimeOfDay } from './local-time.js';
 export const MESSAGE_CATEGORIES = ['reply', 'care', 'transactional', 'marketing'] as const;
 export type MessageCategory = (typeof MESSAGE_CATEGORIES)[number];
 
+/**
+ * Commercial texts need the recipient's consent and stop at their refusal
+ * (China's rules on commercial SMS): marketing, and care too — greetings,
+ * points reminders and invitations sell the store. Only a reply to the
+ * customer's own text and a transactional notice (ticket update, order
+ * notice, verification code) are not commercial.
+ */
+export const COMMERCIAL_CATEGORIES: readonly MessageCategory[] = ['care', 'marketing'];
+
+export function isCommercial(category: MessageCategory): boolean {
+  return category === 'care' || category === 'marketing';
+}
+
 export const BLACKLIST_SCOPES = ['all', 'marketing', 'inbound'] as const;
 /**
- * all: receives nothing and gets no automatic answer; marketing: no marketing;
+ * all: receives nothing and gets no automatic answer; marketing: no commercial
+ * texts (marketing and care — the opt-out scope);
  * inbound: texts from the number are stored but get no automatic answer
  * (another auto-responder, an abusive sender) — people may still reply by hand.
  */
@@ -38,7 +52,7 @@ export interface PolicyMessage {
   category: MessageCategory;
   /** As given; normalised here when it is not E.164 yet. */
   recipient: string;
-  /** The member's marketing consent; undefined or null when the recipient is not a member. */
+  /** The member's consent to commercial texts (营销); undefined or null when the recipient is not a member. */
   marketingConsent?: boolean | null;
   /** An automatic answer to an inbound text (inbound-blacklisted numbers get none). */
   automatic?: boolean;
@@ -48,8 +62,8 @@ export interface PolicyContext {
   now: number;
   settings: PolicySettings;
   lists: ListStatus;
-  /** Marketing messages sent or queued to this recipient within the cap window. */
-  recentMarketingSends: number;
+  /** Commercial (care and marketing) messages sent or queued to this recipient within the cap window. */
+  recentCommercialSends: number;
 }
 
 export type PolicyDecision =
@@ -62,8 +76,6 @@ export type PolicyDecision =
       deferUntil?: number;
     };
 
-const E164_CN_MOBILE = /^\+861[3-9]\d{9}$/;
-
 const active = (entry: { expiresAt: number | null } | null, now: number): boolean =>
   entry !== null && (entry.expiresAt === null || entry.expiresAt > now);
 
@@ -71,25 +83,28 @@ const active = (entry: { expiresAt: number | null } | null, now: number): boolea
  * Rules in order of precedence: a number that can never receive the message is
  * reported by the hardest rule (invalid → blacklist/opt-out → whitelist →
  * consent → cap) and only then deferred for quiet hours, so nothing is deferred
- * that would be blocked anyway.
+ * that would be blocked anyway. Consent, opt-out, the marketing blacklist, the
+ * cap and quiet hours hold for every commercial text (care and marketing);
+ * replies and transactional notices pass them, never an invalid number, a
+ * scope-all blacklist entry or whitelist mode.
  */
 export function decide(message: PolicyMessage, context: PolicyContext): PolicyDecision {
   const { settings, now } = context;
-  // Already-normalised mainland numbers (what the outbox stores) skip the parser: decide() runs per message.
-  const recipient = E164_CN_MOBILE.test(message.recipient) ? message.recipient : tryNormalizeMobile(message.recipient);
+  // The shared number rule; already-normalised mainland mobiles take its fast path (decide() runs per message).
+  const recipient = tryNormalizeMobile(message.recipient);
   if (!recipient) {
     return { allowed: false, rule: 'invalid-number', reason: `"${message.recipient}" is not a valid mobile number.` };
   }
-  const marketing = message.category === 'marketing';
+  const commercial = isCommercial(message.category);
   const black = context.lists.blacklist;
   if (black && active(black, now)) {
     const applies =
       black.scope === 'all' ||
-      (black.scope === 'marketing' && marketing) ||
+      (black.scope === 'marketing' && commercial) ||
       (black.scope === 'inbound' && message.automatic === true);
     if (applies) {
       if (black.source === 'opt-out') {
-        return { allowed: false, rule: 'opt-out', reason: `${recipient} has unsubscribed from marketing messages.` };
+        return { allowed: false, rule: 'opt-out', reason: `${recipient} has unsubscribed from marketing and care messages.` };
       }
       return {
         allowed: false,
@@ -101,22 +116,22 @@ export function decide(message: PolicyMessage, context: PolicyContext): PolicyDe
   if (settings.whitelistMode && !active(context.lists.whitelist, now)) {
     return { allowed: false, rule: 'whitelist', reason: `Whitelist mode is on and ${recipient} is not on the whitelist.` };
   }
-  if (marketing && message.marketingConsent === false) {
-    return { allowed: false, rule: 'consent', reason: `The member at ${recipient} has not agreed to receive marketing.` };
+  if (commercial && message.marketingConsent === false) {
+    return { allowed: false, rule: 'consent', reason: `The member at ${recipient} has not agreed to receive marketing or care messages.` };
   }
-  if (marketing && settings.frequencyCap.enabled && context.recentMarketingSends >= settings.frequencyCap.maxMessages) {
+  if (commercial && settings.frequencyCap.enabled && context.recentCommercialSends >= settings.frequencyCap.maxMessages) {
     const { maxMessages, windowDays } = settings.frequencyCap;
     return {
       allowed: false,
       rule: 'frequency-cap',
-      reason: `${recipient} already has ${context.recentMarketingSends} marketing messages in ${windowDays} days (limit ${maxMessages}).`,
+      reason: `${recipient} already has ${context.recentCommercialSends} marketing and care messages in ${windowDays} days (limit ${maxMessages}).`,
     };
   }
-  if (marketing) {
+  if (commercial) {
     const deferUntil = quietHoursEnd(settings, now);
     if (deferUntil !== undefined) {
       const { start, end } = settings.quietHours;
-      return { allowed: false, rule: 'quiet-hours', reason: `Marketing waits for the end of quiet hours (${start}–${end}).`, deferUntil };
+      return { allowed: false, rule: 'quiet-hours', reason: `Marketing and care wait for the end of quiet hours (${start}–${end}).`, deferUntil };
     }
   }
   return { allowed: true, recipient };

@@ -8,16 +8,18 @@ import { ValidationError } from '../../errors.js';
 export interface PolicySettings {
   /** When on, only whitelisted numbers receive anything (staff-only or trial set-ups). */
   whitelistMode: boolean;
-  /** Marketing is deferred, never dropped, between start and end (local time, may cross midnight). */
+  /** Commercial texts (marketing, care) are deferred, never dropped, between start and end (local time, may cross midnight). */
   quietHours: { enabled: boolean; start: string; end: string };
   /** IANA time zone the quiet hours and list expiry dates are read in. */
   timeZone: string;
-  /** At most `maxMessages` marketing messages per recipient within `windowDays`. */
+  /** At most `maxMessages` commercial texts (marketing, care) per recipient within `windowDays`. */
   frequencyCap: { enabled: boolean; maxMessages: number; windowDays: number };
   /** A text that is exactly one of these (case- and width-insensitive, trimmed) opts the sender out. */
   optOutKeywords: string[];
-  /** Appended to every marketing message, e.g. 回T退订. */
+  /** Appended to every commercial text (marketing, care), e.g. 回T退订. */
   optOutHint: string;
+  /** The one answer to an opt-out text: it says what stops and what does not. */
+  optOutConfirmation: string;
   /** What {称呼} renders when the gender or surname is unknown. */
   salutationFallback: string;
   /** Put before surname + 先生/女士 in {称呼}. */
@@ -35,6 +37,7 @@ export const POLICY_DEFAULTS: PolicySettings = {
   frequencyCap: { enabled: true, maxMessages: 2, windowDays: 7 },
   optOutKeywords: ['TD', '退订', 'T', 'N', 'STOP'],
   optOutHint: '回T退订',
+  optOutConfirmation: '您已退订本店营销及关怀短信，交易通知和您咨询的回复不受影响。',
   salutationFallback: '尊敬的会员',
   salutationPrefix: '尊敬的',
   signaturePosition: 'end',
@@ -137,6 +140,9 @@ export function validatePolicySettings(value: unknown, base: PolicySettings = PO
   }
   if (value.optOutHint !== undefined) {
     next.optOutHint = shortText('The opt-out hint', value.optOutHint, 20, false);
+  }
+  if (value.optOutConfirmation !== undefined) {
+    next.optOutConfirmation = shortText('The opt-out confirmation', value.optOutConfirmation, 60, false);
   }
   if (value.salutationFallback !== undefined) {
     next.salutationFallback = shortText('The salutation fallback', value.salutationFallback, 20, false);

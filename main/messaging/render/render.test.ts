@@ -4,7 +4,7 @@ import { RenderError, SAMPLE_MEMBER, compileTemplate, preview, renderMessage, re
 import { salutation, surnameOf } from './salutation.js';
 
 const options = (overrides: Partial<RenderOptions> = {}): RenderOptions => ({
-  ...renderOptionsFrom({ smsSignature: '【好又多超市】', storeName: '好又多超市' }, POLICY_DEFAULTS, 'care'),
+  ...renderOptionsFrom({ smsSignature: '【好又多超市】', storeName: '好又多超市' }, POLICY_DEFAULTS, 'transactional'),
   ...overrides,
 });
 const SAL = { prefix: '尊敬的', fallback: '尊敬的会员' };
@@ -58,14 +58,17 @@ describe('renderMessage', () => {
     expect(renderMessage(compileTemplate('欢迎光临{门店}'), null, options({ signature: '' })).text).toBe('欢迎光临好又多超市');
   });
 
-  it('marketing gets the opt-out hint once, before an end signature, or after a start one', () => {
+  it('commercial texts (marketing, care) get the opt-out hint once, before an end signature, or after a start one', () => {
     const marketing = options({ category: 'marketing' });
     expect(renderMessage(compileTemplate('周末全场8折。'), null, marketing).text).toBe('周末全场8折。回T退订【好又多超市】');
     expect(renderMessage(compileTemplate('周末全场8折'), null, marketing).text).toBe('周末全场8折，回T退订【好又多超市】');
     expect(renderMessage(compileTemplate('周末全场8折，回T退订'), null, marketing).text).toBe('周末全场8折，回T退订【好又多超市】');
     expect(renderMessage(compileTemplate('周末8折。回TD退订'), null, marketing).text).toBe('周末8折。回TD退订【好又多超市】');
     expect(renderMessage(compileTemplate('周末8折。'), null, { ...marketing, signaturePosition: 'start' }).text).toBe('【好又多超市】周末8折。回T退订');
-    expect(renderMessage(compileTemplate('周末8折。'), null, options({ category: 'care' })).text).toBe('周末8折。【好又多超市】');
+    expect(renderMessage(compileTemplate('生日快乐！'), null, options({ category: 'care' })).text).toBe('生日快乐！回T退订【好又多超市】');
+    for (const category of ['transactional', 'reply'] as const) {
+      expect(renderMessage(compileTemplate('您的订单已到货。'), null, options({ category })).text).toBe('您的订单已到货。【好又多超市】');
+    }
   });
 
   it('counts characters and parts (UCS-2: 70 in one, 67 per part)', () => {

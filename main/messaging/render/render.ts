@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.js';
 import { measureText, type DataCoding } from '../../modem/pdu/length.js';
-import type { MessageCategory } from '../policy/policy.js';
+import { isCommercial, type MessageCategory } from '../policy/policy.js';
 import { salutation, type Gender } from './salutation.js';
 
 /** A text that cannot be sent as written; raised before anything is queued. */
@@ -44,7 +44,7 @@ export interface RenderOptions {
   /** 【好又多超市】 or '' for none. */
   signature: string;
   signaturePosition: 'start' | 'end';
-  /** Added to marketing texts that do not already tell how to unsubscribe. */
+  /** Added to commercial texts (care and marketing) that do not already tell how to unsubscribe. */
   optOutHint: string;
   salutationPrefix: string;
   salutationFallback: string;
@@ -142,7 +142,7 @@ export function composeText(template: CompiledTemplate, member: RenderMember | n
     body += 'text' in segment ? segment.text : valueOf(segment.placeholder, member, options);
   }
   body = body.trim();
-  if (options.category === 'marketing' && options.optOutHint && !hasOptOutHint(body, options.optOutHint)) {
+  if (isCommercial(options.category) && options.optOutHint && !hasOptOutHint(body, options.optOutHint)) {
     // Separate the hint from a body that does not end in punctuation.
     body += /[。！!？?，,；;…]$/u.test(body) ? options.optOutHint : `，${options.optOutHint}`;
   }

@@ -26,7 +26,8 @@ export const DEFAULT_MESSAGE_CATEGORY: Record<TemplateCategory, MessageCategory>
   'member-offer': 'marketing',
   'non-member-offer': 'marketing',
   'e-coupon': 'marketing',
-  points: 'transactional',
+  // A points reminder invites the customer back: commercial, as care.
+  points: 'care',
   survey: 'care',
   notice: 'transactional',
   'auto-reply': 'reply',

@@ -104,11 +104,15 @@ export class AtSession {
     );
   }
 
-  /** Stops listening to the transport; a pending command fails. */
+  /** Stops listening to the transport; a pending command fails, and so does every command after. */
   detach(): void {
+    this.detached = true;
     for (const off of this.unsubscribe.splice(0)) off();
     this.failPending(new PortClosedError(this.transport.description));
   }
+
+  /** A detached session hears no reply: a command queued behind the one that failed must not wait out its timeout. */
+  private detached = false;
 
   /** Runs a command and returns its reply whatever the final result. Throws on timeout or a closed port. */
   execute(command: string, options: CommandOptions = {}): Promise<AtReply> {
@@ -129,7 +133,7 @@ export class AtSession {
   }
 
   private runOne(command: string, options: CommandOptions): Promise<AtReply> {
-    if (!this.transport.isOpen) return Promise.reject(new PortClosedError(this.transport.description));
+    if (this.detached || !this.transport.isOpen) return Promise.reject(new PortClosedError(this.transport.description));
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     return new Promise<AtReply>((resolve, reject) => {
       const pending: Pending = {

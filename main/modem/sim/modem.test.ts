@@ -4,6 +4,7 @@ import { decodePdu, encodeSubmit } from '../pdu/index.js';
 import { SimConversation } from '../../../tests/support/sim-conversation.js';
 import { SimulatedModem } from './modem.js';
 import type { SimulatorOptions, Timers } from './options.js';
+import { decodeUssdRequest } from './ussd.js';
 
 const modems: SimulatedModem[] = [];
 
@@ -52,6 +53,40 @@ describe('simulated modem: replies as a device gives them', () => {
     expect(await talk.at('AT+FOO')).toBe('\r\nCOMMAND NOT SUPPORT\r\n');
     expect(await talk.at('AT^CURC=0')).toBe('\r\nOK\r\n');
     expect(await talk.at('AT+COPS?')).toBe('\r\n+COPS: 0,0,"CHINA MOBILE",2\r\n\r\nOK\r\n');
+  });
+
+  it('answers what modem software asks beside SMS (GPRS attach, caller ID, USSD, battery, phonebook) as a SIM800 does', async () => {
+    const { talk } = await ready();
+    await talk.at('AT+CMEE=1');
+    expect(await talk.at('AT+CGATT?')).toBe('\r\n+CGATT: 1\r\n\r\nOK\r\n');
+    expect(await talk.at('AT+CGATT=?')).toBe('\r\n+CGATT: (0,1)\r\n\r\nOK\r\n');
+    expect(await talk.at('AT+CGATT=0')).toBe('\r\nOK\r\n');
+    expect(await talk.at('AT+CGATT?')).toBe('\r\n+CGATT: 0\r\n\r\nOK\r\n');
+    expect(await talk.at('AT+CLIP=1')).toBe('\r\nOK\r\n');
+    expect(await talk.at('AT+CLIP?')).toBe('\r\n+CLIP: 1,1\r\n\r\nOK\r\n');
+    expect(await talk.at('AT+CLIP=2')).toBe('\r\n+CME ERROR: 50\r\n');
+    expect(await talk.at('AT+CBC')).toBe('\r\n+CBC: 0,95,4100\r\n\r\nOK\r\n');
+    expect(await talk.at('AT+CPBS?')).toBe('\r\n+CPBS: "SM",0,250\r\n\r\nOK\r\n');
+    expect(await talk.at('AT+CPBS=?')).toBe('\r\n+CPBS: ("SM","MC","RC","DC","LA","ME","FD","ON","BN","SD","VM")\r\n\r\nOK\r\n');
+    expect(await talk.at('AT+CPBS="XX"')).toBe('\r\n+CME ERROR: 4\r\n');
+    expect(await talk.at('AT+CUSD=?')).toBe('\r\n+CUSD: (0,1,2)\r\n\r\nOK\r\n');
+    expect(await talk.at('AT+CUSD=1,"*100#",15')).toBe('\r\nOK\r\n');
+    expect(await talk.waitFor(/\+CUSD: .*\r\n$/)).toBe('\r\n+CUSD: 0,"Balance: 12.30 CNY. Valid until 2027-12-31.",15\r\n');
+    await talk.at('AT+CSCS="UCS2"');
+    expect(await talk.at(`AT+CUSD=1,"${Buffer.from('*100#', 'utf16le').swap16().toString('hex')}",15`)).toBe('\r\nOK\r\n');
+    const ucs2 = /"([0-9A-F]+)"/.exec(await talk.waitFor(/\+CUSD: .*\r\n$/))![1]!;
+    expect(Buffer.from(ucs2, 'hex').swap16().toString('utf16le')).toBe('Balance: 12.30 CNY. Valid until 2027-12-31.');
+  });
+
+  it('writes USSD as a Huawei stick does: the 7-bit alphabet packed into hex, whatever AT+CSCS says', async () => {
+    const { talk } = await ready({ personality: 'huawei' });
+    expect(await talk.at('AT+CBC')).toBe('\r\n+CBC: 2,0\r\n\r\nOK\r\n');
+    expect(await talk.at('AT+CUSD=1,"AA180C3602",15')).toBe('\r\nOK\r\n');
+    const answer = /\+CUSD: 0,"([0-9A-F]+)",15/.exec(await talk.waitFor(/\+CUSD: .*\r\n$/))![1]!;
+    expect(answer.startsWith('C2303B')).toBe(true);
+    expect(decodeUssdRequest(answer, 'packed-hex', 'IRA')).toBe('Balance: 12.30 CNY. Valid until 2027-12-31.');
+    // Plain text is not what this stick reads.
+    expect(await talk.at('AT+CUSD=1,"*100#",15')).toBe('\r\nERROR\r\n');
   });
 
   it('gives +CME errors as CMEE says: plain, numeric, verbose; +CMS always coded', async () => {

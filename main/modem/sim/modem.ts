@@ -20,6 +20,7 @@ import {
 import { submitFromText, TEXT_STAT, textDirect, textEntry } from './text-mode.js';
 import { personality as personalityNamed, type CnmiSupport, type MemoryName, type Personality, type SimIdentity } from './personality.js';
 import { MessageSlots, type MessageStat } from './storage.js';
+import { decodeUssdRequest, encodeUssdAnswer, USSD_ANSWER, USSD_DCS } from './ussd.js';
 
 /** One PDU the simulator accepted for sending: what tests decode to prove what was really sent. */
 export interface AcceptedPdu {
@@ -89,6 +90,12 @@ interface Settings {
   cmgf: number;
   /** AT+CSMP <fo>,<vp>,<pid>,<dcs> for text-mode sends. */
   csmp: [number, number, number, number];
+  /** AT+CLIP: caller number shown with RING. */
+  clip: number;
+  /** AT+CUSD <n>: USSD answers reported (+CUSD) or not. */
+  cusd: number;
+  /** AT+CPBS: the phonebook memory in use. */
+  cpbs: string;
 }
 
 const OK: Outcome = { final: { kind: 'ok' } };
@@ -100,9 +107,13 @@ const info = (...lines: string[]): Outcome => ({ final: { kind: 'ok' }, lines })
 const CSCS_VALUES = ['GSM', 'IRA', 'UCS2', 'HEX', 'PCCP936', '8859-1'];
 const REGISTRATION_STAT = { home: 1, roaming: 5, searching: 2, denied: 3, none: 0 } as const;
 const MAX_PDU_OCTETS = 176;
+/** Entries the SIM phonebook holds (what AT+CPBS? reports as its size). */
+const SIM_PHONEBOOK_SIZE = 250;
+/** How long the network takes to answer a USSD request. */
+const USSD_ANSWER_MS = 300;
 
 function defaultSettings(): Settings {
-  return { echo: true, cmee: 0, cnmi: [0, 0, 0, 0, 0], cpms: ['SM', 'SM', 'SM'], creg: 0, cgreg: 0, csms: 0, cmms: 0, cscs: 'IRA', cmgf: 0, csmp: [17, 167, 0, 0] };
+  return { echo: true, cmee: 0, cnmi: [0, 0, 0, 0, 0], cpms: ['SM', 'SM', 'SM'], creg: 0, cgreg: 0, csms: 0, cmms: 0, cscs: 'IRA', cmgf: 0, csmp: [17, 167, 0, 0], clip: 0, cusd: 0, cpbs: 'SM' };
 }
 
 /** mulberry32: small, seedable, good enough for latencies and garbage. */
@@ -160,6 +171,10 @@ export class SimulatedModem {
   private disposed = false;
   private settings = defaultSettings();
   private radioOn = true;
+  /** GPRS attached (AT+CGATT); only while registered. */
+  private gprsAttach = true;
+  /** Huawei ^PORTSEL: the port unsolicited codes go to (kept, not acted on: the simulator has one port). */
+  private portsel = 0;
   private sim: SimulatorStatus['sim'];
   private pin: string;
   private pinAttempts = 3;
@@ -182,6 +197,8 @@ export class SimulatedModem {
   private nextMr: number;
   private concatReference = 0;
   private sendsSinceFaults = 0;
+  /** Set when an accepted send is to be followed by a pulled cable (the unplugAfterSend fault). */
+  private pullCableBeforeReply = false;
   private readonly log: AcceptedPdu[] = [];
 
   /** Timers of the device itself (replies, boot): cancelled by a power cycle. */
@@ -498,6 +515,12 @@ export class SimulatedModem {
     this.later(delayMs, () => {
       let out = this.faultSet.garbage ? this.garbage() : '';
       out += this.block(producers.flatMap((p) => (typeof p === 'function' ? p() : p)));
+      if (this.pullCableBeforeReply) {
+        // The network has the part; the host never hears of it.
+        this.pullCableBeforeReply = false;
+        this.unplug();
+        return;
+      }
       out += this.block(this.takeInterleaved());
       out += this.block([this.finalText(final)]);
       this.emit(out);
@@ -608,6 +631,7 @@ export class SimulatedModem {
     this.resetLink();
     this.settings = defaultSettings();
     this.radioOn = true;
+    this.gprsAttach = true;
     if (this.sim !== 'puk') this.sim = this.simAtPowerOn();
     this.fullNotified = false;
     // A power cycle is what brings a hung firmware back.
@@ -637,7 +661,7 @@ export class SimulatedModem {
   private applyFaults(next: SimFaults, change: Partial<SimFaults>): SimFaults {
     const previous = this.faultSet;
     this.faultSet = next;
-    if ('sendErrors' in change) this.sendsSinceFaults = 0;
+    if ('sendErrors' in change || 'unplugAfterSend' in change) this.sendsSinceFaults = 0;
     this.storage.full = next.storageFull;
     if (next.storageFull && !previous.storageFull) {
       this.fullNotified = true;
@@ -782,6 +806,7 @@ export class SimulatedModem {
     if (!check.ok) return cms(CMS.invalidPduParameter);
     if (!this.registered()) return cms(CMS.noNetworkService);
     this.sendsSinceFaults++;
+    const sendNumber = this.sendsSinceFaults;
     const extraMs = this.draw(this.latency.sendMs);
     const injected = this.faultSet.sendErrors.find((entry) => entry.onSend === this.sendsSinceFaults);
     if (injected) return { ...cms(injected.code), extraMs };
@@ -800,6 +825,7 @@ export class SimulatedModem {
         via,
       };
       this.log.push(entry);
+      if (this.faultSet.unplugAfterSend === sendNumber) this.pullCableBeforeReply = true;
       for (const listener of [...this.acceptedListeners]) listener(entry);
       onAccepted?.();
       if (check.statusReportRequested) this.scheduleStatusReport(mr, check.recipient, now);
@@ -976,6 +1002,44 @@ export class SimulatedModem {
           set: () => this.simCms() ?? this.cmgdSet(c.args),
           test: () => info(`+CMGD: (${this.storage.entries(s.cpms[0]).map((e) => e.index).join(',')}),(0-4)`),
         });
+      case '+CGATT':
+        return this.byOp(c, {
+          read: () => info(`+CGATT: ${this.gprsAttach && this.registered() ? 1 : 0}`),
+          set: () => {
+            const n = intArg(c.args[0], 0, 1);
+            if (n === undefined) return cme(CME.incorrectParameters);
+            if (n === 1 && !this.registered()) return cme(CME.noNetworkService);
+            this.gprsAttach = n === 1;
+            return OK;
+          },
+          test: () => info('+CGATT: (0,1)'),
+        });
+      case '+CLIP':
+        return this.byOp(c, {
+          set: () => this.setNumber(c.args[0], 0, 1, (n) => (s.clip = n)),
+          // <m> 1: the network provides the caller's number.
+          read: () => info(`+CLIP: ${s.clip},1`),
+          test: () => info('+CLIP: (0,1)'),
+        });
+      case '+CUSD':
+        return this.byOp(c, { set: () => this.cusdSet(c.args), read: () => info(`+CUSD: ${s.cusd}`), test: () => info('+CUSD: (0,1,2)') });
+      case '+CBC':
+        return this.byOp(c, { exec: () => info(this.personality.battery), test: () => info('+CBC: (0-3),(0-100)') });
+      case '+CPBS':
+        return this.byOp(c, {
+          set: () => {
+            const memory = (c.args[0] ?? '').toUpperCase();
+            if (!this.personality.phonebooks.includes(memory)) return cme(CME.operationNotSupported);
+            return this.simCme() ?? ((s.cpbs = memory), OK);
+          },
+          read: () => this.simCme() ?? info(`+CPBS: "${s.cpbs}",0,${s.cpbs === 'SM' ? SIM_PHONEBOOK_SIZE : 100}`),
+          test: () => info(`+CPBS: (${this.personality.phonebooks.map((m) => `"${m}"`).join(',')})`),
+        });
+      case '^PORTSEL':
+        // Huawei: which port gets the unsolicited codes (0 the PC UI port, 1 the modem port); modem software sets it.
+        return this.personality.name === 'huawei'
+          ? this.byOp(c, { set: () => this.setNumber(c.args[0], 0, 1, (n) => (this.portsel = n)), read: () => info(`^PORTSEL: ${this.portsel}`), test: () => info('^PORTSEL: (0,1)') })
+          : { final: { kind: 'unsupported' } };
       case '^CURC':
         // Huawei's switch for periodic reports; the simulator's noise is driven by the faults, so it is only accepted.
         return this.personality.name === 'huawei' ? this.byOp(c, { set: () => OK, read: () => info('^CURC: 1') }) : { final: { kind: 'unsupported' } };
@@ -1014,6 +1078,25 @@ export class SimulatedModem {
     this.sim = 'ready';
     this.pinAttempts = 3;
     return { ...OK, after: () => this.registrationChanged() };
+  }
+
+  /** AT+CUSD=<n>[,<str>[,<dcs>]]: OK at once; the network's answer follows as +CUSD when <n> is 1. */
+  private cusdSet(args: string[]): Outcome {
+    const n = intArg(args[0] || '0', 0, 2);
+    if (n === undefined) return cme(CME.incorrectParameters);
+    const request = args[1];
+    if (n === 2 || request === undefined || request === '') {
+      if (n !== 2) this.settings.cusd = n;
+      return OK;
+    }
+    const simError = this.simCme();
+    if (simError) return simError;
+    if (!this.registered()) return cme(CME.noNetworkService);
+    if (decodeUssdRequest(request, this.personality.ussd, this.settings.cscs) === undefined) return cme(CME.incorrectParameters);
+    this.settings.cusd = n;
+    const answer = encodeUssdAnswer(USSD_ANSWER, this.personality.ussd, this.settings.cscs);
+    if (n === 0) return OK;
+    return { ...OK, after: () => this.later(USSD_ANSWER_MS, () => this.unsolicited([`+CUSD: 0,"${answer}",${USSD_DCS}`])) };
   }
 
   private cfunSet(args: string[]): Outcome {

@@ -49,6 +49,11 @@ export interface SimFaults {
   garbage: boolean;
   /** +CMS ERROR <code> on the k-th AT+CMGS/CMSS counted from when these faults were set (1 = the next send). */
   sendErrors: Array<{ onSend: number; code: number }>;
+  /**
+   * The cable is pulled right after the network accepted the k-th AT+CMGS/CMSS counted from when
+   * these faults were set (0 = never): the part went out, but its +CMGS reply never reaches the host.
+   */
+  unplugAfterSend: number;
   sim: SimState;
   registration: Registration;
   /** The storage reports itself full and refuses to store. */
@@ -71,6 +76,7 @@ export const NO_FAULTS: Readonly<SimFaults> = {
   hang: false,
   garbage: false,
   sendErrors: [],
+  unplugAfterSend: 0,
   sim: 'ready',
   registration: 'home',
   storageFull: false,
@@ -206,6 +212,9 @@ export function mergeFaults(base: SimFaults, change: Partial<SimFaults>): SimFau
           const e = (entry ?? {}) as { onSend?: unknown; code?: unknown };
           return { onSend: checkInt(`faults.sendErrors[${i}].onSend`, e.onSend, 1, 1_000_000), code: checkInt(`faults.sendErrors[${i}].code`, e.code, 0, 1023) };
         });
+        break;
+      case 'unplugAfterSend':
+        out.unplugAfterSend = checkInt('faults.unplugAfterSend', value, 0, 1_000_000);
         break;
       case 'sim':
         if (!SIM_STATES.includes(value as SimState)) fail('faults.sim', 'use ready, pin-required or missing.');

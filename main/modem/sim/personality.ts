@@ -1,3 +1,5 @@
+import type { UssdEncoding } from './ussd.js';
+
 /**
  * Vendor personalities of the simulated modem: the identity it reports, the
  * noise it makes, the words it uses and the CNMI settings it accepts. Each one
@@ -47,6 +49,12 @@ export interface Personality {
   cnmi: CnmiSupport;
   /** What AT+CMGR on an empty slot gives: a +CMS ERROR 321, or a bare OK (SIM800 style). */
   emptyRead: 'error' | 'ok';
+  /** The AT+CBC answer: USB sticks have no battery (<bcs> 2), modules report charge and millivolts. */
+  battery: string;
+  /** Phonebook memories AT+CPBS=? lists (the first is the default). */
+  phonebooks: string[];
+  /** How AT+CUSD strings are written (see ussd.ts). */
+  ussd: UssdEncoding;
 }
 
 const ALL_CNMI: CnmiSupport = { mode: [0, 1, 2], mt: [0, 1, 2, 3], bm: [0, 2], ds: [0, 1, 2], bfr: [0, 1] };
@@ -73,6 +81,9 @@ const PERSONALITIES: Record<PersonalityName, Personality> = {
     memories: ['SM', 'ME'],
     cnmi: { ...ALL_CNMI, ds: [0, 2] },
     emptyRead: 'error',
+    battery: '+CBC: 2,0',
+    phonebooks: ['SM', 'EN', 'ON'],
+    ussd: 'packed-hex',
   },
   // SIMCom SIM800/SIM7600: RDY / Call Ready / SMS Ready at boot, bare OK when reading an empty slot.
   simcom: {
@@ -86,6 +97,9 @@ const PERSONALITIES: Record<PersonalityName, Personality> = {
     memories: ['SM', 'ME', 'MT'],
     cnmi: ALL_CNMI,
     emptyRead: 'ok',
+    battery: '+CBC: 0,95,4100',
+    phonebooks: ['SM', 'MC', 'RC', 'DC', 'LA', 'ME', 'FD', 'ON', 'BN', 'SD', 'VM'],
+    ussd: 'charset',
   },
   // Quectel EC25/EC20: +QIND notices, +QUSIM at boot.
   quectel: {
@@ -99,6 +113,9 @@ const PERSONALITIES: Record<PersonalityName, Personality> = {
     memories: ['SM', 'ME', 'MT'],
     cnmi: ALL_CNMI,
     emptyRead: 'error',
+    battery: '+CBC: 0,77,3927',
+    phonebooks: ['SM', 'DC', 'FD', 'LD', 'MC', 'ME', 'RC', 'EN', 'ON'],
+    ussd: 'charset',
   },
   // Wavecom/Sierra Fastrack: +WIND codes, status reports only routed directly (+CDS, no +CDSI).
   wavecom: {
@@ -112,6 +129,9 @@ const PERSONALITIES: Record<PersonalityName, Personality> = {
     memories: ['SM', 'ME'],
     cnmi: { ...ALL_CNMI, mode: [0, 1, 2, 3], ds: [0, 1] },
     emptyRead: 'error',
+    battery: '+CBC: 0,0',
+    phonebooks: ['SM', 'LD', 'MC', 'ON', 'ME', 'RC', 'EN'],
+    ussd: 'charset',
   },
 };
 

@@ -68,13 +68,23 @@ export async function startStandaloneSimulator(options: StandaloneOptions): Prom
     });
   };
 
+  let pulling = false;
   const unplug = async () => {
-    modem.unplug();
-    await pair?.close();
-    await service?.close();
-    pair = undefined;
-    service = undefined;
+    pulling = true;
+    try {
+      modem.unplug();
+      await pair?.close();
+      await service?.close();
+      pair = undefined;
+      service = undefined;
+    } finally {
+      pulling = false;
+    }
   };
+  // The device dropped off by itself (the unplugAfterSend fault): the PTY goes with it, as a USB port would.
+  modem.onPlug((plugged) => {
+    if (!plugged && !pulling) void unplug().then(() => tell(`the device dropped off: ${link} removed`));
+  });
 
   const replug = async () => {
     if (modem.plugged && pair && !pair.closed) return;

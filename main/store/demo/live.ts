@@ -36,8 +36,8 @@ export async function addLiveSale(db: sqlite3.Database, random: Random, now: num
     let member: string | null = null;
     if (random.chance(0.05)) {
       member = `V${String(stats!.members + 1).padStart(8, '0')}`;
-      await run(db, `INSERT INTO t_member (card_id, card_no, vip_name, vip_sex, birthday, birthday_type, mobile, id_card, branch_no, acc_amount, acc_points, reg_date, modify_time)
-        VALUES (?, ?, ?, ?, NULL, '0', ?, NULL, ?, 0, 0, ?, ?)`, [member, `8800${String(stats!.members + 1).padStart(8, '0')}`, random.pick(['张新', '李悦', '王晨', '陈静', '刘洋']), random.pick(['1', '2']), `139${String(random.int(0, 99_999_999)).padStart(8, '0')}`, store, time, time]);
+      await run(db, `INSERT INTO t_member (card_id, card_no, vip_name, vip_sex, birthday, birthday_type, mobile, sms_flag, id_card, branch_no, acc_amount, acc_points, reg_date, modify_time)
+        VALUES (?, ?, ?, ?, NULL, '0', ?, '1', NULL, ?, 0, 0, ?, ?)`, [member, `8800${String(stats!.members + 1).padStart(8, '0')}`, random.pick(['张新', '李悦', '王晨', '陈静', '刘洋']), random.pick(['1', '2']), `139${String(random.int(0, 99_999_999)).padStart(8, '0')}`, store, time, time]);
     } else if (stats!.members > 0 && random.chance(0.6)) {
       member = `V${String(random.int(1, stats!.members)).padStart(8, '0')}`;
     }

@@ -3,7 +3,8 @@
  * systems (t_branch, t_goods, t_member, t_stock, t_sale_master/t_sale_detail):
  * not StoreMAS's schema, so the mirror has real mapping work to do — gender
  * as codes '1'/'2'/'0', amounts in yuan decimals, times as local datetimes
- * without a zone, mobiles in mixed formats.
+ * without a zone, mobiles in mixed formats (a few landlines among them), the
+ * SMS consent as a '1'/'0' flag.
  */
 export type DemoDialect = 'sqlite' | 'mysql' | 'pg';
 
@@ -40,7 +41,7 @@ export const DEMO_TABLES: readonly DemoTable[] = [
     name: 't_member',
     columns: [
       ['card_id', 'VARCHAR(20) NOT NULL'], ['card_no', 'VARCHAR(20)'], ['vip_name', 'VARCHAR(40)'], ['vip_sex', 'CHAR(1)'], ['birthday', 'VARCHAR(10)'],
-      ['birthday_type', 'CHAR(1)'], ['mobile', 'VARCHAR(24)'], ['id_card', 'VARCHAR(20)'], ['branch_no', 'VARCHAR(10)'], ['acc_amount', 'DECIMAL(14,2)'],
+      ['birthday_type', 'CHAR(1)'], ['mobile', 'VARCHAR(24)'], ['sms_flag', 'CHAR(1)'], ['id_card', 'VARCHAR(20)'], ['branch_no', 'VARCHAR(10)'], ['acc_amount', 'DECIMAL(14,2)'],
       ['acc_points', 'INTEGER'], ['last_sale_time', 'DATETIME'], ['last_sale_amount', 'DECIMAL(12,2)'], ['reg_date', 'DATETIME'], ['modify_time', 'DATETIME NOT NULL'],
     ],
     primaryKey: ['card_id'],

@@ -1,7 +1,8 @@
 /**
- * Word lists for the demo POS: Chinese surnames (weighted roughly by how
- * common they are, compound ones included), given-name characters, mobile
- * prefixes of the three carriers, and product categories with goods.
+ * Word lists for the demo POS's people and places: Chinese surnames (weighted
+ * roughly by how common they are, compound ones included), given-name
+ * characters, mobile prefixes of the carriers, ID-number areas, store names.
+ * The goods are in catalogue.ts.
  */
 
 /** [surname, weight]. The top surnames cover most of the population; compound surnames are rare. */
@@ -21,48 +22,15 @@ export const SURNAMES: ReadonlyArray<readonly [string, number]> = [
 export const MALE_CHARS = '伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林建国志文斌海峰成东亮庆锋晨阳博睿泽轩';
 export const FEMALE_CHARS = '芳娜敏静丽艳娟霞秀英华慧巧美玲婷雪琳晶颖倩琴云莉兰萍红梅洁燕佳欣怡悦萱彤妍雯涵诗琪';
 
-/** Mobile number prefixes (China Mobile, Unicom, Telecom, Broadnet). */
+/** Mobile number prefixes (China Mobile, Unicom, Telecom, Broadnet); data-only ranges such as 149 left out. */
 export const MOBILE_PREFIXES = [
   '134', '135', '136', '137', '138', '139', '147', '150', '151', '152', '157', '158', '159', '172', '178', '182', '183',
   '184', '187', '188', '195', '197', '198', '130', '131', '132', '145', '155', '156', '166', '175', '176', '185', '186',
-  '196', '133', '149', '153', '173', '177', '180', '181', '189', '190', '191', '193', '199', '192',
+  '196', '133', '153', '173', '177', '180', '181', '189', '190', '191', '193', '199', '192',
 ];
 
 /** Residence-area codes for plausible ID numbers (Beijing, Shanghai, Guangzhou, Chengdu, Wuhan …). */
 export const AREA_CODES = ['110105', '110108', '310104', '310115', '440106', '440305', '510107', '420106', '330106', '320102', '370102', '500103'];
-
-export interface CategorySpec {
-  code: string;
-  name: string;
-  unit: string;
-  /** Price range in yuan. */
-  price: readonly [number, number];
-  goods: readonly string[];
-  sizes: readonly string[];
-  /** Sold by weight: fractional quantities. */
-  weighed?: boolean;
-}
-
-export const BRANDS = ['金龙鱼', '福临门', '鲁花', '康师傅', '统一', '伊利', '蒙牛', '光明', '娃哈哈', '农夫山泉', '海天', '李锦记', '老干妈', '三只松鼠', '良品铺子', '旺旺', '达利园', '雀巢', '立白', '蓝月亮', '心相印', '维达', '清风', '舒肤佳', '高露洁', '云南白药', '双汇', '雨润', '思念', '三全', '湾仔码头', '五粮液', '青岛', '雪花', '燕京', '百威', '可口可乐', '百事', '元气森林', '东鹏'];
-
-export const CATEGORIES: readonly CategorySpec[] = [
-  { code: '01', name: '粮油', unit: '袋', price: [9.9, 129], goods: ['东北大米', '五常大米', '泰国香米', '面粉', '挂面', '大豆油', '花生油', '菜籽油', '玉米油', '小米'], sizes: ['1kg', '2.5kg', '5kg', '10kg', '1.8L', '5L'] },
-  { code: '02', name: '调味品', unit: '瓶', price: [2.5, 39.9], goods: ['生抽', '老抽', '陈醋', '蚝油', '料酒', '食盐', '白砂糖', '鸡精', '豆瓣酱', '辣椒酱', '芝麻油'], sizes: ['250ml', '500ml', '800g', '1.28L', '400g'] },
-  { code: '03', name: '休闲零食', unit: '包', price: [3.5, 59], goods: ['薯片', '坚果礼盒', '牛肉干', '饼干', '蛋黄派', '辣条', '瓜子', '开心果', '海苔', '巧克力'], sizes: ['70g', '150g', '250g', '500g', '1kg'] },
-  { code: '04', name: '饮料', unit: '瓶', price: [2, 49], goods: ['矿泉水', '纯净水', '绿茶', '冰红茶', '可乐', '橙汁', '功能饮料', '苏打水', '椰汁', '凉茶'], sizes: ['330ml', '500ml', '550ml', '1.5L', '2L', '24瓶装'] },
-  { code: '05', name: '乳制品', unit: '盒', price: [3, 89], goods: ['纯牛奶', '酸奶', '高钙奶', '早餐奶', '奶粉', '奶酪棒'], sizes: ['200ml', '250ml', '1L', '12盒装', '800g'] },
-  { code: '06', name: '酒类', unit: '瓶', price: [4, 1499], goods: ['啤酒', '白酒', '红酒', '黄酒', '米酒'], sizes: ['330ml', '500ml', '750ml', '6罐装', '52度500ml'] },
-  { code: '07', name: '冷冻食品', unit: '袋', price: [8.9, 69], goods: ['水饺', '汤圆', '馄饨', '速冻包子', '鱼丸', '鸡翅', '牛排'], sizes: ['400g', '500g', '1kg', '30只'] },
-  { code: '08', name: '肉禽', unit: 'kg', price: [12, 128], goods: ['猪五花肉', '猪里脊', '排骨', '牛腩', '鸡胸肉', '鸡腿', '羊肉卷'], sizes: ['散装'], weighed: true },
-  { code: '09', name: '水果', unit: 'kg', price: [3.98, 59.8], goods: ['苹果', '香蕉', '橙子', '葡萄', '西瓜', '梨', '猕猴桃', '芒果', '火龙果', '草莓'], sizes: ['散装', '精品'], weighed: true },
-  { code: '10', name: '蔬菜', unit: 'kg', price: [1.98, 19.8], goods: ['西红柿', '黄瓜', '土豆', '白菜', '青椒', '胡萝卜', '洋葱', '西兰花', '菠菜', '生菜'], sizes: ['散装', '有机'], weighed: true },
-  { code: '11', name: '日化', unit: '瓶', price: [5.9, 89], goods: ['洗衣液', '洗洁精', '洗发水', '沐浴露', '牙膏', '香皂', '洗衣粉', '护手霜'], sizes: ['200g', '400ml', '1kg', '2kg', '3kg'] },
-  { code: '12', name: '纸品', unit: '提', price: [6.9, 69], goods: ['抽纸', '卷纸', '湿巾', '厨房纸', '手帕纸'], sizes: ['3包', '6包', '10卷', '12卷', '80抽'] },
-  { code: '13', name: '家居用品', unit: '个', price: [3.9, 199], goods: ['保鲜膜', '垃圾袋', '收纳箱', '衣架', '拖把', '水杯', '炒锅', '砧板'], sizes: ['小号', '中号', '大号', '套装'] },
-  { code: '14', name: '方便食品', unit: '桶', price: [2.5, 39.9], goods: ['红烧牛肉面', '老坛酸菜面', '自热火锅', '螺蛳粉', '八宝粥', '火腿肠'], sizes: ['单桶', '5连包', '12桶装'] },
-  { code: '15', name: '烘焙', unit: '个', price: [2, 88], goods: ['吐司面包', '蛋糕', '月饼', '面包', '蛋挞'], sizes: ['单个', '6枚装', '礼盒'] },
-  { code: '16', name: '母婴', unit: '包', price: [9.9, 399], goods: ['纸尿裤', '婴儿奶粉', '婴儿湿巾', '米粉', '奶瓶'], sizes: ['S码', 'M码', 'L码', '800g', '80抽'] },
-];
 
 export const STORE_NAMES = ['人民路店', '解放路店', '建设路店', '中山路店', '和平路店', '新华路店', '长江路店', '黄河路店', '东风路店', '胜利路店', '朝阳路店', '光明路店'];
 export const STREETS = ['人民路', '解放路', '建设路', '中山路', '和平路', '新华路', '长江路', '黄河路', '东风路', '胜利路', '朝阳路', '光明路'];

@@ -17,12 +17,14 @@ export type MessageStatus = OutboxMessageDto['status'];
 export type MessageCategory = OutboxMessageDto['category'];
 export type UnknownResolution = 'mark-sent' | 'mark-failed' | 'resend';
 
-export const MESSAGE_STATUSES: readonly MessageStatus[] = ['queued', 'sending', 'sent', 'delivered', 'failed', 'expired', 'blocked', 'unknown'];
-export const SEND_CATEGORIES: readonly MessageCategory[] = ['care', 'transactional', 'marketing'];
+export const MESSAGE_STATUSES: readonly MessageStatus[] = ['queued', 'paused', 'sending', 'sent', 'delivered', 'failed', 'expired', 'blocked', 'cancelled', 'unknown'];
+/** Marketing first: a free text is commercial until the sender picks otherwise. */
+export const SEND_CATEGORIES: readonly MessageCategory[] = ['marketing', 'care', 'transactional'];
 
 export interface MessageQuery {
   status?: MessageStatus | '';
   category?: MessageCategory | '';
+  batchId?: string;
   q?: string;
   page: number;
   pageSize: number;
@@ -34,7 +36,9 @@ export const messagesApi = {
   modems: () => http.get<{ items: ModemChoiceDto[] }>('/messages/modems'),
   groups: () => http.get<{ items: ContactGroupDto[] }>('/messages/groups'),
   search: (query: MessageQuery) =>
-    http.get<MessageListDto>('/messages', { query: { ...query, status: query.status || undefined, category: query.category || undefined, q: query.q || undefined } }),
+    http.get<MessageListDto>('/messages', {
+      query: { ...query, status: query.status || undefined, category: query.category || undefined, batchId: query.batchId || undefined, q: query.q || undefined },
+    }),
   status: () => http.get<OutboxStatusDto>('/messages/status'),
   detail: (id: number) => http.get<MessageDetailDto>(`/messages/${id}`),
   resolve: (id: number, action: UnknownResolution) => http.post<OutboxMessageDto>(`/messages/${id}/resolve`, { action }),

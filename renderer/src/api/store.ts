@@ -7,6 +7,7 @@ import type {
   MappingDto,
   PreviewDto,
   RunDto,
+  ServerCertificateReportDto,
   SourceInfoDto,
   StockHistoryDto,
   StockRowDto,
@@ -17,7 +18,9 @@ import type {
 import type { Entity } from '../../../main/store/mapping';
 import { http } from './client';
 
-export type { ConnectionBodyDto, ConnectionDto, Entity, FieldErrorDto, MappingDefinitionDto, MappingDto, PreviewDto, RunDto, SourceInfoDto, StockHistoryDto, StockRowDto, StoreStatusDto };
+export type { ConnectionBodyDto, ConnectionDto, Entity, FieldErrorDto, MappingDefinitionDto, MappingDto, PreviewDto, RunDto, ServerCertificateReportDto, SourceInfoDto, StockHistoryDto, StockRowDto, StoreStatusDto };
+export type ConnectionTlsDto = NonNullable<ConnectionBodyDto['settings']['tls']>;
+export type TrustedCertificateDto = NonNullable<ConnectionTlsDto['trusted']>;
 export type TargetsDto = Static<typeof TargetsSchema>;
 export type StoreDto = Static<typeof StoreSchema>;
 export type SyncMode = 'incremental' | 'full';
@@ -44,7 +47,10 @@ export const storeApi = {
   updateConnection: (id: number, body: ConnectionBodyDto) => http.put<ConnectionDto>(`/store/connections/${id}`, body),
   deleteConnection: (id: number) => http.delete<{ ok: true }>(`/store/connections/${id}`),
   testSettings: (body: ConnectionBodyDto) => http.post<SourceInfoDto>('/store/connections/test', body),
-  testConnection: (id: number) => http.post<SourceInfoDto>(`/store/connections/${id}/test`),
+  /** A saved connection with its stored password; `tls` tries other encryption settings (a certificate just trusted). */
+  testConnection: (id: number, tls?: ConnectionTlsDto) => http.post<SourceInfoDto>(`/store/connections/${id}/test`, tls ? { tls } : undefined),
+  inspectCertificate: (body: { client: ConnectionBodyDto['client']; host: string; port?: number }) =>
+    http.post<ServerCertificateReportDto>('/store/connections/inspect-certificate', body),
   setSchedule: (id: number, body: { scheduleMinutes: number; fullCompareHours: number; enabled?: boolean }) =>
     http.put<ConnectionDto>(`/store/connections/${id}/schedule`, body),
   mappings: (id: number) => http.get<{ items: MappingDto[] }>(`/store/connections/${id}/mappings`),

@@ -18,9 +18,10 @@ export function useApiError() {
     if (error instanceof ApiError) {
       const key = `errors.${error.code}`;
       const title = te(key) ? t(key) : error.message;
-      // Codes with structured details (e.g. the minutes an account stays locked) get a localised detail line.
+      // A code with a localised detail line (what to do; values such as the minutes an account stays
+      // locked come from the error's details) shows no English from the server.
       const detailKey = `errors.details.${error.code}`;
-      if (error.details && te(detailKey)) return { code: error.code, title, detail: t(detailKey, error.details) };
+      if (te(detailKey)) return { code: error.code, title, detail: t(detailKey, error.details ?? {}) };
       return { code: error.code, title, detail: title === error.message ? '' : error.message };
     }
     const message = error instanceof Error ? error.message : String(error);

@@ -15,6 +15,7 @@ import {
   type SendTallyDto,
   type UnknownResolution,
 } from '../api/messages';
+import { batchesApi } from '../api/batches';
 
 /** The 短信 area: sending, the outbox / sent log, and the inbox. */
 export const useMessagesStore = defineStore('messages', () => {
@@ -62,7 +63,7 @@ export const useMessagesStore = defineStore('messages', () => {
   // --- outbox ---
   const items = ref<OutboxMessageDto[]>([]);
   const total = ref(0);
-  const query = reactive({ status: '' as MessageStatus | '', category: '' as MessageCategory | '', q: '', page: 1, pageSize: 50 });
+  const query = reactive({ status: '' as MessageStatus | '', category: '' as MessageCategory | '', batchId: '', q: '', page: 1, pageSize: 50 });
   const loading = ref(false);
   const status = ref<OutboxStatusDto | null>(null);
   const detail = ref<MessageDetailDto | null>(null);
@@ -94,6 +95,19 @@ export const useMessagesStore = defineStore('messages', () => {
     resolving.value = true;
     try {
       const message = await messagesApi.resolve(id, action);
+      await load();
+      if (detail.value?.message.id === id) await open(id);
+      return message;
+    } finally {
+      resolving.value = false;
+    }
+  }
+
+  /** Withdraws one message no modem has yet. */
+  async function cancel(id: number): Promise<OutboxMessageDto> {
+    resolving.value = true;
+    try {
+      const message = await batchesApi.cancelMessage(id);
       await load();
       if (detail.value?.message.id === id) await open(id);
       return message;
@@ -175,6 +189,7 @@ export const useMessagesStore = defineStore('messages', () => {
     load,
     open,
     resolve,
+    cancel,
     applyStatus,
     conversations,
     conversationTotal,

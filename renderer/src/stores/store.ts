@@ -5,11 +5,13 @@ import {
   storeApi,
   type ConnectionBodyDto,
   type ConnectionDto,
+  type ConnectionTlsDto,
   type Entity,
   type MappingDefinitionDto,
   type MappingDto,
   type PreviewDto,
   type RunDto,
+  type ServerCertificateReportDto,
   type SourceInfoDto,
   type StockHistoryDto,
   type StockQuery,
@@ -33,6 +35,7 @@ export const useStoreDataStore = defineStore('store', () => {
   const loading = ref(false);
   const saving = ref(false);
   const testing = ref(false);
+  const inspecting = ref(false);
   const previewing = ref(false);
   /** Live progress of the running sync, from job.progress events. */
   const progress = ref<JobProgress | null>(null);
@@ -80,12 +83,23 @@ export const useStoreDataStore = defineStore('store', () => {
     }
   }
 
-  async function test(target: number | ConnectionBodyDto): Promise<SourceInfoDto> {
+  /** Tests settings before saving, or a saved connection (its stored password) with the given encryption settings. */
+  async function test(target: number | ConnectionBodyDto, tls?: ConnectionTlsDto): Promise<SourceInfoDto> {
     testing.value = true;
     try {
-      return typeof target === 'number' ? await storeApi.testConnection(target) : await storeApi.testSettings(target);
+      return typeof target === 'number' ? await storeApi.testConnection(target, tls) : await storeApi.testSettings(target);
     } finally {
       testing.value = false;
+    }
+  }
+
+  /** 检查证书: the certificate chain a database server presents (nothing is signed in or queried). */
+  async function inspectCertificate(body: { client: ConnectionBodyDto['client']; host: string; port?: number }): Promise<ServerCertificateReportDto> {
+    inspecting.value = true;
+    try {
+      return await storeApi.inspectCertificate(body);
+    } finally {
+      inspecting.value = false;
     }
   }
 
@@ -207,6 +221,7 @@ export const useStoreDataStore = defineStore('store', () => {
     loading,
     saving,
     testing,
+    inspecting,
     previewing,
     progress,
     loadConnections,
@@ -215,6 +230,7 @@ export const useStoreDataStore = defineStore('store', () => {
     saveConnection,
     removeConnection,
     test,
+    inspectCertificate,
     setSchedule,
     loadMappings,
     saveMapping,

@@ -34,8 +34,8 @@ export default {
     messageCategories: { marketing: '营销', care: '关怀', transactional: '通知', reply: '回复' },
     messageCategoryHints: {
       marketing: '自动加退订提示；受免打扰时段、频次限制和营销授权约束',
-      care: '关怀类：发给未授权营销的会员也可以',
-      transactional: '通知类：积分、营业时间等服务信息',
+      care: '生日祝福、积分提醒、邀请：同属商业短信，规则与营销相同',
+      transactional: '订单、取件、验证码等交易通知：不受退订限制，不得夹带促销',
       reply: '回复顾客来信',
     },
     createTitle: '新建模板',
@@ -95,8 +95,8 @@ export default {
     messageCategories: { marketing: 'Marketing', care: 'Care', transactional: 'Notice', reply: 'Reply' },
     messageCategoryHints: {
       marketing: 'Gets the opt-out hint; quiet hours, caps and consent apply',
-      care: 'Care: may go to members without marketing consent',
-      transactional: 'Notice: points, opening hours and other service information',
+      care: 'Birthday wishes, points reminders, invitations: commercial, the same rules as marketing',
+      transactional: 'Order, pick-up and verification notices: not held by opt-out; never add promotions',
       reply: 'Answers a customer’s text',
     },
     createTitle: 'New template',

@@ -14,6 +14,12 @@ export default [
     meta: { titleKey: 'messages.outbox.title', permission: 'messages.read' },
   },
   {
+    path: '/messages/batches',
+    name: 'messages-batches',
+    component: () => import('./BatchesPage.vue'),
+    meta: { titleKey: 'messages.batches.title', permission: 'messages.read' },
+  },
+  {
     path: '/messages/inbox',
     name: 'messages-inbox',
     component: () => import('./InboxPage.vue'),
