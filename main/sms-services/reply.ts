@@ -100,6 +100,20 @@ export function fitList(
     const text = fill(template, { ...values, [listName]: list }) + suffix;
     if (fits(text, budget)) return { text, shown };
   }
+  // Not even one item fits whole: cut the first item, so the template's own words (回复 …) stay.
+  if (items.length > 0) {
+    const rest = items.length > 1 ? `等${items.length}项` : '';
+    const first = [...items[0]!];
+    let low = 0;
+    let high = first.length;
+    const withFirst = (length: number) => fill(template, { ...values, [listName]: `${first.slice(0, length).join('')}…${rest}` }) + suffix;
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if (fits(withFirst(mid), budget)) low = mid;
+      else high = mid - 1;
+    }
+    if (low > 0) return { text: withFirst(low), shown: 1 };
+  }
   const text = fill(template, { ...values, [listName]: items.length ? `等${items.length}项` : '' }) + suffix;
   return { text: fits(text, budget) ? text : cut(text, budget), shown: 0 };
 }

@@ -352,7 +352,8 @@ export class SmsRouter {
     }
     let decided = strategy;
     if (await options.act()) {
-      const by = { kind: 'staff' as const, staffId: staff.id, name: staff.name, mobile: staff.mobile };
+      // The engine checks the stores too: a staff member decides only for their own.
+      const by = { kind: 'staff' as const, staffId: staff.id, name: staff.name, mobile: staff.mobile, storeCodes: staff.allStores ? ('all' as const) : staff.storeCodes };
       try {
         decided = action === 'approve' ? await this.strategies().approve(id, by) : await this.strategies().reject(id, by, `短信拒绝（${staff.name}）`);
       } catch (error) {
@@ -409,7 +410,9 @@ function strategyLine(s: StrategyLine, withState: boolean): string {
   const what = s.kind === 'promotion' && s.promotionText ? s.promotionText : (s.productName ?? '');
   const where = s.storeName ?? s.storeCode ?? '全部门店';
   const state = withState && s.state !== 'suggested' ? `[${STRATEGY_STATE_WORDS[s.state] ?? s.state}]` : '';
-  const reason = withState && s.state === 'suggested' && s.reason.text ? `（${s.reason.text}）` : '';
+  // The reason in short: the list must leave room for the other strategies and the 同意/拒绝 hint.
+  const why = s.reason.text.length > 18 ? `${s.reason.text.slice(0, 18)}…` : s.reason.text;
+  const reason = withState && s.state === 'suggested' && why ? `（${why}）` : '';
   return plain(`#${s.id}${kind}${state} ${what} ${where}${reason}`.replace(/\s+/g, ' '));
 }
 

@@ -259,7 +259,7 @@ describe('SMS services: staff', () => {
     expect((await text('13800000005', '同意 99')).reply).toBe('没有编号为99的策略，回复“策略”查看。【好又多超市】');
     expect(strategies.decisions).toEqual([]);
     expect((await text('13800000005', 'TY12')).reply).toBe('已同意策略#12：#12促销 羊肉卷 8.5折 人民路店【好又多超市】');
-    expect(strategies.decisions).toEqual([{ action: 'approve', id: 12, by: { kind: 'staff', staffId: 1, name: '陈店长', mobile: '+8613800000005' } }]);
+    expect(strategies.decisions).toEqual([{ action: 'approve', id: 12, by: { kind: 'staff', staffId: 1, name: '陈店长', mobile: '+8613800000005', storeCodes: ['S01', 'S02'] } }]);
     expect((await text('13800000005', '拒绝 12')).reply).toBe('策略#12已不是待审批状态（已同意）。【好又多超市】');
     // No-permission refusals do not count towards the lock-out.
     expect((await t.core.services.lists.statusOf('13800000006')).blacklist).toBeNull();

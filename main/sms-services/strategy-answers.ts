@@ -33,7 +33,7 @@ export interface StrategyLine {
 
 /** Who decided, as the engine records it: a staff member by text, or a UI user. */
 export type StrategyDecision =
-  | { kind: 'staff'; staffId: number; name: string; mobile: string }
+  | { kind: 'staff'; staffId: number; name: string; mobile: string; storeCodes?: string[] | 'all' }
   | { kind: 'user'; actor: AuditActor };
 
 export interface StrategyAnswers {

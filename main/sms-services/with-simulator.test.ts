@@ -32,15 +32,18 @@ async function until<T>(probe: () => Promise<T | undefined> | T | undefined, tim
 
 /** The texts the simulated network took for `to`, each with its concatenated parts joined. */
 function repliesTo(to: string): string[] {
-  const messages = new Map<string, Array<{ sequence: number; text: string }>>();
+  const messages = new Map<string, { total: number; parts: Array<{ sequence: number; text: string }> }>();
   for (const [index, entry] of sim.modem.acceptedLog().entries()) {
     const pdu = decodePdu(entry.pdu) as DecodedSubmit;
     if (pdu.type !== 'submit' || pdu.recipient.number !== to) continue;
     // The driver leaves TP-MR to the modem: single parts are told apart by their place in the log.
     const key = pdu.concat ? `c${pdu.concat.reference}` : `s${index}`;
-    messages.set(key, [...(messages.get(key) ?? []), { sequence: pdu.concat?.sequence ?? 1, text: pdu.text }]);
+    const message = messages.get(key) ?? { total: pdu.concat?.total ?? 1, parts: [] };
+    message.parts.push({ sequence: pdu.concat?.sequence ?? 1, text: pdu.text });
+    messages.set(key, message);
   }
-  return [...messages.values()].map((parts) => parts.sort((a, b) => a.sequence - b.sequence).map((p) => p.text).join(''));
+  // Only whole messages: a long answer counts once all its parts went out.
+  return [...messages.values()].filter((m) => m.parts.length === m.total).map((m) => m.parts.sort((a, b) => a.sequence - b.sequence).map((p) => p.text).join(''));
 }
 
 /** Injects a text from `from` and waits for the next reply to it. */
