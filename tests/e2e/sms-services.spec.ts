@@ -122,4 +122,29 @@ test.describe('短信服务', () => {
     await expect(page.getByTestId('dashboard-sms-answered')).not.toHaveText('0');
     await snap(page, 'sms-dashboard');
   });
+
+  test('approve a strategy on the board, then 促销 answers with it and 策略 no longer lists it as waiting', async ({ adminPage: page, appliance }) => {
+    test.setTimeout(180_000);
+    const api = await adminApi(appliance);
+    // Every finished sync recomputes the strategies: wait for the demo's.
+    await expect
+      .poll(async () => (await api.get<{ running: unknown; last: { state: string } | null }>('/strategies/recompute')).last?.state, { timeout: 150_000, intervals: [1000] })
+      .toBe('finished');
+    await page.getByTestId('nav-strategies').click();
+    await page.getByTestId('strategies-kind').click();
+    await page.getByRole('option', { name: '促销' }).click();
+    const card = page.getByTestId('strategies-cards').locator('[data-state="suggested"]').first();
+    const product = (await card.getAttribute('data-product'))!;
+    await card.getByTestId('strategy-approve').click();
+    await page.getByTestId('strategy-approve-save').click();
+    await expect(page.getByTestId('strategy-approve-dialog')).toBeHidden();
+
+    const { items } = await api.get<{ items: Array<{ productCode: string | null; storeCode: string | null; text: string }> }>('/strategies/active-promotions');
+    const promotion = items.find((p) => p.productCode === product)!;
+    // A staff member of that store asks: their store's promotions come first.
+    await api.post('/staff', { name: '促销测试', mobile: '13800138456', ...(promotion.storeCode ? { storeCodes: [promotion.storeCode] } : { allStores: true }) });
+    await page.goto('/sms-services');
+    await expect(await ask(page, '13800138456', '促销')).toContainText(promotion.text);
+    await snap(page, 'sms-try-promotions');
+  });
 });
