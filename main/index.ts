@@ -29,6 +29,9 @@ import { StoreMirror } from './store/service.js';
 import { Members } from './members/members.js';
 import { Strategies } from './strategy/strategies.js';
 import { MasDatabaseInterface } from './mas/db/service.js';
+import { ProductSearch } from './sms-services/product-search.js';
+import { SmsServices } from './sms-services/service.js';
+import { StaffDirectory } from './staff/staff.js';
 import { VERSION } from './version.js';
 
 export type { ApplianceConfig } from './config.js';
@@ -127,6 +130,14 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       onQueued: () => messaging.poke(),
     });
     stack.push(() => masDb.stop());
+    const staff = new StaffDirectory(db, clock, audit, events, config.auth.scryptCost);
+    const products = new ProductSearch(db, events, logger.child({ component: 'sms-services' }));
+    stack.push(() => products.stop());
+    // 促销, 策略 and 同意/拒绝 are answered from the strategy engine.
+    const smsServices = new SmsServices({ db, clock, audit, events, logger: logger.child({ component: 'sms-services' }), settings, lists, staff, products, strategies });
+    smsServices.attach(messaging.inbox); // at the keyword services' place, after opt-out
+    // The 库存 product index follows the mirror.
+    stack.push(store.onDidFinishSync(() => products.requestRefresh()));
     const services: ApplianceServices = {
       version: VERSION,
       config,
@@ -148,6 +159,8 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       templates: new Templates(db, clock, audit),
       strategies,
       lanCertificate: new LanCertificate({ dataDir: config.dataDir, clock, audit, events, logger: logger.child({ component: 'lan' }) }),
+      staff,
+      smsServices,
       startedAt: clock.now(),
     };
     return { services, migrationsApplied, close };
@@ -277,6 +290,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
           }, 60_000),
         );
         services.store.start(); // scheduled POS syncs; stopped with the core
+        services.smsServices.requestProductIndexRefresh(); // catches up with a mirror synced before this version
         await services.modems.start(); // opens the configured modems' ports; stopped with the core
         await services.messaging.start(await defaultOutboundChannel(services)); // the dispatcher; stopped with the core
         services.strategies.start(); // the strategies' date sweep; stopped with the core

@@ -27,6 +27,8 @@ import { batchRoutes } from './routes/batches.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { storeRoutes } from './routes/store.js';
 import { modemRoutes } from './routes/modems.js';
+import { smsServiceRoutes } from './routes/sms-services.js';
+import { staffRoutes } from './routes/staff.js';
 import { strategyRoutes } from './routes/strategies.js';
 import { masDbRoutes } from './routes/mas-db.js';
 
@@ -223,6 +225,8 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
       await api.register(inboxRoutes, { services, prefix: '/inbox' });
       await api.register(storeRoutes, { services, prefix: '/store' });
       await api.register(modemRoutes, { services, prefix: '/modems' });
+      await api.register(smsServiceRoutes, { services, prefix: '/sms-services' });
+      await api.register(staffRoutes, { services, prefix: '/staff' });
       await api.register(strategyRoutes, { services, prefix: '/strategies' });
       await api.register(masDbRoutes, { services, prefix: '/mas-db' });
     },

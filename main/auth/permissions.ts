@@ -31,6 +31,9 @@ export const PERMISSIONS = [
   'modems.manage',
   'store.read',
   'store.manage',
+  'services.read',
+  'services.manage',
+  'staff.manage',
   'strategies.read',
   'strategies.approve',
   'strategies.manage',
@@ -58,6 +61,9 @@ const MANAGER: readonly Permission[] = [
   'reports.read',
   'modems.read',
   'store.read',
+  'services.read',
+  'services.manage',
+  'staff.manage',
   'strategies.read',
   'strategies.approve',
   'strategies.manage',
@@ -72,6 +78,7 @@ const OPERATOR: readonly Permission[] = [
   'lists.read',
   'modems.read',
   'store.read',
+  'services.read',
   'strategies.read',
 ];
 

@@ -22,8 +22,8 @@ export function useAuditLabels() {
   }
 
   function tone(action: string): AuditTone {
-    if (action === 'user.locked' || action === 'login.failed') return 'danger';
-    if (action.endsWith('.disable') || action.endsWith('reset-password') || action.endsWith('.remove') || action.endsWith('.delete') || action.endsWith('.cancel') || action.endsWith('.opt-out')) return 'warning';
+    if (action === 'user.locked' || action === 'login.failed' || action === 'services.lockout') return 'danger';
+    if (action.endsWith('.disable') || action.endsWith('reset-password') || action.endsWith('.remove') || action.endsWith('.delete') || action.endsWith('.cancel') || action.endsWith('.opt-out') || action.endsWith('.deactivate')) return 'warning';
     if (action === 'login' || action === 'logout') return 'info';
     if (action.endsWith('.create') || action.endsWith('.enable')) return 'success';
     return 'primary';
@@ -39,7 +39,8 @@ export function useAuditLabels() {
     const parsed = parseAuditTarget(action, raw);
     if (parsed.kind === 'text') return { text: raw };
     if (parsed.kind === 'user') return { text: actor(parsed.id) };
-    const key = parsed.kind === 'list' ? `audit.targets.list.${parsed.id}` : `audit.targets.${parsed.kind}`;
+    // Lists and SMS services are named by their id (black → 黑名单, points → 积分查询).
+    const key = parsed.kind === 'list' || parsed.kind === 'sms-service' ? `audit.targets.${parsed.kind}.${parsed.id}` : `audit.targets.${parsed.kind}`;
     return { text: textOr(key, raw, { id: parsed.id }), link: parsed.link };
   }
 
