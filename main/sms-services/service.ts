@@ -162,8 +162,8 @@ export class SmsServices {
 
   private detachHandler: (() => void) | undefined;
 
-  /** Joins the inbound chain (after opt-out, which the inbox puts first). */
-  attach(inbox: { use(handler: InboundHandler): () => void }): void {
+  /** Joins the inbound chain at the keyword services' place: after opt-out, topics, surveys and feedback. */
+  attach(inbox: { use(handler: InboundHandler, order?: number): () => void }): void {
     this.detachHandler ??= inbox.use(this.inboundHandler, INBOUND_ORDER.keywordServices);
   }
 
