@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildServer } from './api/server.js';
+import { listenCloudMas } from './api/cloud-mas-listener.js';
 import { AuditLog } from './auth/audit.js';
 import { Users } from './auth/users.js';
 import { systemClock, type Clock } from './clock.js';
@@ -15,6 +16,7 @@ import { StartupError, isAppError, systemErrorCode } from './errors.js';
 import { EventBus } from './events/bus.js';
 import { existingInitialPasswordFile, writeInitialPasswordFile } from './first-run.js';
 import { createLogger } from './logging.js';
+import { Integrations } from './integrations/service.js';
 import { NumberLists } from './messaging/lists/lists.js';
 import { Messaging } from './messaging/dispatcher/service.js';
 import { defaultOutboundChannel } from './messaging/modem-channel.js';
@@ -100,6 +102,8 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     stack.push(() => modems.stop());
     const messaging = new Messaging({ db, clock, audit, events, logger: logger.child({ component: 'messaging' }), settings, lists });
     stack.push(() => messaging.stop());
+    const integrations = new Integrations({ db, clock, events, audit, secrets, logger, settings, messaging, version: VERSION });
+    stack.push(() => integrations.stop());
     const services: ApplianceServices = {
       version: VERSION,
       config,
@@ -118,6 +122,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       messaging,
       modems,
       templates: new Templates(db, clock, audit),
+      integrations,
       startedAt: clock.now(),
     };
     return { services, migrationsApplied, close };
@@ -151,6 +156,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
   let core: OpenedCore | undefined;
   let server: FastifyInstance | undefined;
   const timers: NodeJS.Timeout[] = [];
+  let closeCloudMasPort: (() => Promise<void>) | undefined;
   let stopping: Promise<void> | undefined;
 
   // A stray rejected promise (a timer's callback, a stream's write) is logged, never fatal:
@@ -162,6 +168,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
     stopping ??= (async () => {
       process.off('unhandledRejection', onUnhandledRejection);
       for (const timer of timers) clearInterval(timer);
+      await closeCloudMasPort?.();
       if (server) await server.close();
       if (core) {
         core.services.logger.info('StoreMAS stopped');
@@ -220,6 +227,8 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
           }, 60_000),
         );
         services.store.start(); // scheduled POS syncs; stopped with the core
+        await services.integrations.start(); // pushes and webhooks, before the modems report anything; stopped with the core
+        closeCloudMasPort = await listenCloudMas(services); // the 云MAS interface on its own port, when one is set
         await services.modems.start(); // opens the configured modems' ports; stopped with the core
         await services.messaging.start(await defaultOutboundChannel(services)); // the dispatcher; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;

@@ -13,6 +13,7 @@ import type { ModemPool } from './modem/pool.js';
 import type { Settings } from './settings/settings.js';
 import type { StoreMirror } from './store/service.js';
 import type { Members } from './members/members.js';
+import type { Integrations } from './integrations/service.js';
 
 /**
  * What the API and the CLI reach through: the appliance's services, wired once
@@ -44,5 +45,7 @@ export interface ApplianceServices {
   readonly modems: ModemPool;
   /** SMS template library (营销库). */
   readonly templates: Templates;
+  /** API keys, the 云MAS HTTP interface, webhooks and the delivery queue behind every push. */
+  readonly integrations: Integrations;
   readonly startedAt: number;
 }

@@ -6,6 +6,7 @@ import * as storeMirror from './20261122_0310_store_mirror.js';
 import * as listsTemplates from './20261122_0400_lists_templates.js';
 import * as outboxInbox from './20261122_0410_outbox_inbox.js';
 import * as memberSearchIndexes from './20261122_0420_member_search_indexes.js';
+import * as integrations from './20261206_0900_integrations.js';
 
 export interface Migration {
   name: string;
@@ -25,4 +26,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261122_0400_lists_templates', ...listsTemplates },
   { name: '20261122_0410_outbox_inbox', ...outboxInbox },
   { name: '20261122_0420_member_search_indexes', ...memberSearchIndexes },
+  { name: '20261206_0900_integrations', ...integrations },
 ];

@@ -31,6 +31,8 @@ export const PERMISSIONS = [
   'modems.manage',
   'store.read',
   'store.manage',
+  'integrations.read',
+  'integrations.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -51,6 +53,7 @@ const MANAGER: readonly Permission[] = [
   'reports.read',
   'modems.read',
   'store.read',
+  'integrations.read',
 ];
 
 const OPERATOR: readonly Permission[] = [

@@ -8,7 +8,7 @@ import { encodeSubmit, PduError } from '../../modem/pdu/index.js';
 import { tryNormalizeMobile } from '../numbers.js';
 import { MESSAGE_CATEGORIES, NOT_LISTED, type ListStatus, type MessageCategory } from '../policy/policy.js';
 import type { PolicySettings } from '../policy/settings.js';
-import { compileTemplate, renderMessage, renderOptionsFrom, type CompiledTemplate } from '../render/render.js';
+import { compileTemplate, literalTemplate, renderMessage, renderOptionsFrom, type CompiledTemplate } from '../render/render.js';
 import { emptyTally, enqueueBatch, type EnqueueOptions, type EnqueueTally, type Recipient } from './enqueue.js';
 import { defaultSendPolicy, recentMarketingSends, type ListLookup, type SendPolicy } from './policy-inputs.js';
 import {
@@ -62,6 +62,10 @@ export interface SendRequest {
   /** A batch groups a bulk send for progress; omitted: one is made when there is more than one recipient. */
   batch?: { id?: string | undefined; label: string; kind: string } | undefined;
   matchMembers?: boolean | undefined;
+  /** The text as written, braces included: no {placeholders} (texts from other programs). */
+  literal?: boolean | undefined;
+  /** This send's 【signature】 instead of the store's (a 云MAS sign code's text). */
+  signature?: string | undefined;
 }
 
 export interface EnqueueResult extends EnqueueTally {
@@ -177,13 +181,14 @@ export class Outbox {
     if (!MESSAGE_CATEGORIES.includes(request.category)) {
       throw new ValidationError(`Category must be one of ${MESSAGE_CATEGORIES.join(', ')}.`);
     }
-    const template = compileTemplate(request.text);
+    const template = request.literal ? literalTemplate(request.text) : compileTemplate(request.text);
     const now = this.clock.now();
     if (request.notAfter != null && request.notAfter <= Math.max(now, request.notBefore ?? now)) {
       throw new ValidationError('The expiry time is before the send time; choose a later expiry or none.');
     }
     const policy = await this.settings.policy();
     const render = renderOptionsFrom(await this.settings.renderSettings(), policy, request.category);
+    if (request.signature !== undefined) render.signature = request.signature;
     const dryRun = options.dryRun === true;
     const tally = emptyTally();
     let batchId: string | null = request.batch?.id ?? null;

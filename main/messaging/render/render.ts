@@ -91,6 +91,12 @@ export function compileTemplate(source: string): CompiledTemplate {
   return { source, segments, placeholders };
 }
 
+/** A text sent exactly as written: braces are text, not placeholders (messages from other programs). */
+export function literalTemplate(source: string): CompiledTemplate {
+  if (source.trim().length === 0) throw new RenderError('EMPTY_TEXT', 'The message text is empty. Write the text to send.');
+  return { source, segments: [{ text: source }], placeholders: new Set() };
+}
+
 function birthdayText(birthday: string): string {
   const match = /^\d{4}-(\d{2})-(\d{2})$/.exec(birthday);
   return match ? `${Number(match[1])}月${Number(match[2])}日` : birthday;
