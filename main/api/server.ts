@@ -59,6 +59,8 @@ export interface RegisteredRoute {
   url: string;
   public: boolean;
   permission: string | undefined;
+  /** Public to the session gate because the route checks its caller itself (the 云MAS interface). */
+  cloudMas: boolean;
   /** The request schemas, so tests can check every route's inputs are bounded. */
   schema: { params?: unknown; querystring?: unknown; body?: unknown };
 }
@@ -91,6 +93,7 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
         url: route.url,
         public: route.config?.public === true,
         permission: route.config?.permission,
+        cloudMas: route.config?.cloudMas === true,
         schema: { params: route.schema?.params, querystring: route.schema?.querystring, body: route.schema?.body },
       });
     }

@@ -80,9 +80,14 @@ export class Integrations {
   }
 
   async stop(): Promise<void> {
-    this.cloudMas.pushes.stop();
-    this.webhooks.stop();
+    await this.cloudMas.pushes.stop();
+    await this.webhooks.stop();
     await this.deliveries.stop();
     this.started = false;
+  }
+
+  /** Resolves when every event heard so far has become a delivery row (tests wait on it). */
+  async settled(): Promise<void> {
+    await Promise.all([this.cloudMas.pushes.settled(), this.webhooks.settled()]);
   }
 }

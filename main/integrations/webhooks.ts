@@ -99,6 +99,7 @@ export class Webhooks {
   private active: Webhook[] | undefined;
   private readonly secrets = new Map<number, string>();
   private unsubscribe: (() => void) | undefined;
+  private readonly queueing = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Knex,
@@ -120,13 +121,23 @@ export class Webhooks {
     this.unsubscribe = this.events.onDidPublish((event) => {
       const types = WEBHOOK_EVENT_TYPES.filter((t) => t.bus === event.type);
       if (types.length === 0) return;
-      void this.fanOut(types, event.data, event.at).catch((error: unknown) => this.logger.error({ err: error, event: event.type }, 'webhook deliveries not queued'));
+      const queued = this.fanOut(types, event.data, event.at)
+        .catch((error: unknown) => this.logger.error({ err: error, event: event.type }, 'webhook deliveries not queued'))
+        .finally(() => this.queueing.delete(queued));
+      this.queueing.add(queued);
     });
   }
 
-  stop(): void {
+  /** Stops listening once what was heard is queued. */
+  async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    await this.settled();
+  }
+
+  /** Resolves when every event heard so far is in the delivery queue. */
+  async settled(): Promise<void> {
+    while (this.queueing.size > 0) await Promise.all([...this.queueing]);
   }
 
   private async fanOut(types: readonly (typeof WEBHOOK_EVENT_TYPES)[number][], data: unknown, at: number): Promise<void> {

@@ -52,6 +52,7 @@ export interface PushDeps {
 export class CloudMasPushes {
   private readonly notCloudMas = new Set<string>();
   private unsubscribe: (() => void) | undefined;
+  private readonly queueing = new Set<Promise<void>>();
 
   constructor(private readonly deps: PushDeps) {}
 
@@ -61,17 +62,32 @@ export class CloudMasPushes {
       if (event.type === 'outbox.message') {
         const data = event.data as { id: number; status: string; batchId: string | null };
         if (!data.batchId || !FINAL.includes(data.status) || this.notCloudMas.has(data.batchId)) return;
-        void this.reportMessages([data.id]).catch((error: unknown) => this.deps.logger.error({ err: error, messageId: data.id }, '云MAS status report not queued'));
+        this.track(this.reportMessages([data.id]), { messageId: data.id }, '云MAS status report not queued');
       } else if (event.type === 'inbox.message') {
         const data = event.data as { id: number };
-        void this.pushInbound(data.id).catch((error: unknown) => this.deps.logger.error({ err: error, inboxId: data.id }, '云MAS inbound push not queued'));
+        this.track(this.pushInbound(data.id), { inboxId: data.id }, '云MAS inbound push not queued');
       }
     });
   }
 
-  stop(): void {
+  private track(work: Promise<unknown>, context: Record<string, unknown>, failure: string): void {
+    const queued: Promise<void> = work
+      .then(() => undefined)
+      .catch((error: unknown) => this.deps.logger.error({ err: error, ...context }, failure))
+      .finally(() => this.queueing.delete(queued));
+    this.queueing.add(queued);
+  }
+
+  /** Stops listening once what was heard is queued. */
+  async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    await this.settled();
+  }
+
+  /** Resolves when every event heard so far is in the delivery queue. */
+  async settled(): Promise<void> {
+    while (this.queueing.size > 0) await Promise.all([...this.queueing]);
   }
 
   /** Reports for final messages of 云MAS batches (others are ignored and remembered as such). */
