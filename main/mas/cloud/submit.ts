@@ -144,6 +144,8 @@ export class CloudMasSubmits {
           source: 'cloud-mas',
           idempotencyPrefix: `cloud-mas:${msgGroup}`,
           batch: { id: msgGroup, label: `云MAS ${account.name}: ${text.slice(0, 60)}`, kind: 'cloud-mas' },
+          // The text is literal: members are looked up only where their consent counts (marketing).
+          matchMembers: account.category === 'marketing',
         },
         { userId: null, username: accountActorName(account), ip: request.ip },
       );
