@@ -5,7 +5,8 @@ import { WEBHOOK_EVENT_NAMES } from '../../integrations/webhook-events.js';
 import { PermissionSchema } from './auth.js';
 import { EpochMs, MAX_ID, Pagination } from './common.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+// Null first: with type coercion on, a null tried against a number branch first would become 0.
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([Type.Null(), schema]);
 const Enum = <T extends string>(values: readonly T[], description?: string) => Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
 const Addresses = Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50, description: 'Client addresses or CIDR ranges allowed; empty: any address' });
 

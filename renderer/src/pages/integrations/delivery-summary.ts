@@ -14,7 +14,8 @@ export function deliverySummary(delivery: Pick<DeliveryDto, 'kind' | 'event' | '
   if (delivery.kind === 'cloud-mas.report') return `${text(body.mobile)} · ${text(body.reportStatus)}${body.errorCode && body.errorCode !== body.reportStatus ? ` (${text(body.errorCode)})` : ''}`;
   if (delivery.kind === 'cloud-mas.inbound') return `${text(body.mobile)}：${text(body.smsContent)}`;
   const type = text(body.type) || delivery.event;
-  const label = t(`integrations.webhooks.eventNames.${type}`);
+  // Keys cannot hold dots (vue-i18n reads them as nesting): message.status → message_status.
+  const label = t(`integrations.webhooks.eventNames.${type.replace(/\./g, '_')}`);
   const data = (body.data ?? {}) as Record<string, unknown>;
   const detail = text(data.recipient ?? data.sender ?? data.mobile);
   const state = text(data.status ?? data.change);
