@@ -159,6 +159,21 @@ describe('the delivery queue', () => {
     }
   });
 
+  it('after a restart, queues the reports whose events were lost, once', async () => {
+    const pushes = app.services.integrations.cloudMas.pushes;
+    await pushes.stop(); // the appliance is "down" between a message's last change and its event
+    const answer = await app.server.inject({ method: 'POST', url: '/sms/norsubmit', payload: submitBody('13900139095') });
+    const msgGroup = answer.json().msgGroup as string;
+    await app.services.db('outbox_messages')
+      .where('batch_id', msgGroup)
+      .update({ status: 'failed', error_code: 'DELIVERY_FAILED', finished_at: clock.now(), updated_at: clock.now() });
+    expect(await pushes.catchUp(6 * 60 * MINUTE)).toBe(1);
+    expect(await pushes.catchUp(6 * 60 * MINUTE)).toBe(0);
+    const [report] = (await app.services.integrations.deliveries.search({ kind: 'cloud-mas.report', status: 'pending', page: 1, pageSize: 1 })).items;
+    expect(JSON.parse(report!.body)).toMatchObject({ msgGroup, mobile: '13900139095', reportStatus: 'UNDELIV', errorCode: 'DELIVERY_FAILED' });
+    pushes.start();
+  });
+
   it('drops finished deliveries after 7 days, with their tries', async () => {
     const deliveries = app.services.integrations.deliveries;
     const before = (await deliveries.search({ page: 1, pageSize: 100 })).total;

@@ -101,6 +101,23 @@ describe('webhooks', () => {
     expect(log.json().counts).toMatchObject({ delivered: 3, pending: 0 });
   });
 
+  it('tells of a message’s change of state (message.status), from the outbox itself', async () => {
+    const queued = await app.services.messaging.outbox.enqueue(
+      [{ number: '13900139116' }],
+      { text: '取货提醒', category: 'transactional', source: 'test', notAfter: clock.now() + 1_000 },
+      { userId: null, username: 'test', ip: 'local' },
+    );
+    clock.advance(2_000);
+    // The dispatcher finds it past its expiry: the outbox moves it to expired and says so.
+    expect(await app.services.messaging.outbox.claim('sim-1', ['sim-1'])).toBeUndefined();
+    await app.services.integrations.settled();
+    expect(await app.services.integrations.deliveries.runDue()).toBe(1);
+    const post = receiver.received.at(-1)!;
+    expect(post.headers['x-storemas-event']).toBe('message.status');
+    expect(JSON.parse(post.body).data).toEqual({ messageId: queued.messageIds[0], status: 'expired', recipient: '+8613900139116', batchId: null });
+    expect(pythonVerifies(post, secret, clock.now())).toBe(true);
+  });
+
   it('retries a receiver that answers 500, signing each try with its own time, with the same event id', async () => {
     receiver.status = 500;
     await app.services.messaging.inbox.storeInbound({ modemId: 'sim-1', sender: '+8613900139113', text: '退订' });
