@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { pushUrl } from '../mas/cloud/accounts.js';
 import type { Deliveries } from './deliveries.js';
+import { PendingWork } from './pending-work.js';
 import { WEBHOOK_EVENT_NAMES, WEBHOOK_EVENT_TYPES, WEBHOOK_TEST_EVENT } from './webhook-events.js';
 
 export const SIGNATURE_HEADER = 'x-storemas-signature';
@@ -99,7 +100,7 @@ export class Webhooks {
   private active: Webhook[] | undefined;
   private readonly secrets = new Map<number, string>();
   private unsubscribe: (() => void) | undefined;
-  private readonly queueing = new Set<Promise<void>>();
+  private readonly queueing: PendingWork;
 
   constructor(
     private readonly db: Knex,
@@ -110,6 +111,7 @@ export class Webhooks {
     private readonly deliveries: Deliveries,
     private readonly logger: Logger,
   ) {
+    this.queueing = new PendingWork((error, context) => this.logger.error({ err: error, ...context }, 'webhook deliveries not queued'));
     deliveries.useSigner('webhook', async (delivery, now) => ({
       [EVENT_HEADER]: delivery.event,
       [SIGNATURE_HEADER]: signatureHeader(await this.secretOf(delivery.targetId), delivery.body, Math.floor(now / 1000)),
@@ -121,10 +123,7 @@ export class Webhooks {
     this.unsubscribe = this.events.onDidPublish((event) => {
       const types = WEBHOOK_EVENT_TYPES.filter((t) => t.bus === event.type);
       if (types.length === 0) return;
-      const queued = this.fanOut(types, event.data, event.at)
-        .catch((error: unknown) => this.logger.error({ err: error, event: event.type }, 'webhook deliveries not queued'))
-        .finally(() => this.queueing.delete(queued));
-      this.queueing.add(queued);
+      this.queueing.add(this.fanOut(types, event.data, event.at), { event: event.type });
     });
   }
 
@@ -136,8 +135,8 @@ export class Webhooks {
   }
 
   /** Resolves when every event heard so far is in the delivery queue. */
-  async settled(): Promise<void> {
-    while (this.queueing.size > 0) await Promise.all([...this.queueing]);
+  settled(): Promise<void> {
+    return this.queueing.settled();
   }
 
   private async fanOut(types: readonly (typeof WEBHOOK_EVENT_TYPES)[number][], data: unknown, at: number): Promise<void> {

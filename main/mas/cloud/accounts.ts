@@ -27,8 +27,9 @@ export interface CloudMasTemplate {
   text: string;
 }
 
-export interface CloudMasAccount {
-  id: number;
+/** What a person sets for an account (the secret apart). */
+export interface CloudMasAccountInput {
+  /** A name for people: the software it serves. */
   name: string;
   ecName: string;
   apId: string;
@@ -43,23 +44,13 @@ export interface CloudMasAccount {
   /** Also push texts that are not replies to this account's messages. */
   inboundAll: boolean;
   enabled: boolean;
+}
+
+export interface CloudMasAccount extends CloudMasAccountInput {
+  id: number;
   createdBy: string;
   createdAt: number;
   updatedAt: number;
-}
-
-export interface CloudMasAccountInput {
-  name: string;
-  ecName: string;
-  apId: string;
-  signs: CloudMasSign[];
-  templates: CloudMasTemplate[];
-  allowedAddresses: string[];
-  category: CloudMasCategory;
-  reportUrl: string | null;
-  inboundUrl: string | null;
-  inboundAll: boolean;
-  enabled: boolean;
 }
 
 interface AccountRow {

@@ -6,6 +6,7 @@ import type { Clock } from '../../clock.js';
 import { ValidationError } from '../../errors.js';
 import type { EventBus } from '../../events/bus.js';
 import type { Deliveries, NewDelivery } from '../../integrations/deliveries.js';
+import { PendingWork } from '../../integrations/pending-work.js';
 import type { CloudMasAccount, CloudMasAccounts } from './accounts.js';
 import { inboundPushOf, statusReportOf } from './protocol.js';
 
@@ -52,9 +53,11 @@ export interface PushDeps {
 export class CloudMasPushes {
   private readonly notCloudMas = new Set<string>();
   private unsubscribe: (() => void) | undefined;
-  private readonly queueing = new Set<Promise<void>>();
+  private readonly queueing: PendingWork;
 
-  constructor(private readonly deps: PushDeps) {}
+  constructor(private readonly deps: PushDeps) {
+    this.queueing = new PendingWork((error, context) => deps.logger.error({ err: error, ...context }, '云MAS push not queued'));
+  }
 
   start(): void {
     if (this.unsubscribe) return;
@@ -62,20 +65,12 @@ export class CloudMasPushes {
       if (event.type === 'outbox.message') {
         const data = event.data as { id: number; status: string; batchId: string | null };
         if (!data.batchId || !FINAL.includes(data.status) || this.notCloudMas.has(data.batchId)) return;
-        this.track(this.reportMessages([data.id]), { messageId: data.id }, '云MAS status report not queued');
+        this.queueing.add(this.reportMessages([data.id]), { messageId: data.id });
       } else if (event.type === 'inbox.message') {
         const data = event.data as { id: number };
-        this.track(this.pushInbound(data.id), { inboxId: data.id }, '云MAS inbound push not queued');
+        this.queueing.add(this.pushInbound(data.id), { inboxId: data.id });
       }
     });
-  }
-
-  private track(work: Promise<unknown>, context: Record<string, unknown>, failure: string): void {
-    const queued: Promise<void> = work
-      .then(() => undefined)
-      .catch((error: unknown) => this.deps.logger.error({ err: error, ...context }, failure))
-      .finally(() => this.queueing.delete(queued));
-    this.queueing.add(queued);
   }
 
   /** Stops listening once what was heard is queued. */
@@ -86,8 +81,8 @@ export class CloudMasPushes {
   }
 
   /** Resolves when every event heard so far is in the delivery queue. */
-  async settled(): Promise<void> {
-    while (this.queueing.size > 0) await Promise.all([...this.queueing]);
+  settled(): Promise<void> {
+    return this.queueing.settled();
   }
 
   /** Reports for final messages of 云MAS batches (others are ignored and remembered as such). */
