@@ -18,6 +18,7 @@ import type { SmsServices } from './sms-services/service.js';
 import type { StaffDirectory } from './staff/staff.js';
 import type { Strategies } from './strategy/strategies.js';
 import type { MasDatabaseInterface } from './mas/db/service.js';
+import type { Integrations } from './integrations/service.js';
 
 /**
  * What the API and the CLI reach through: the appliance's services, wired once
@@ -59,5 +60,7 @@ export interface ApplianceServices {
   readonly strategies: Strategies;
   /** The HTTPS certificate for LAN access: generated on first use or uploaded; its fingerprint for staff. */
   readonly lanCertificate: LanCertificate;
+  /** API keys, the 云MAS HTTP interface, webhooks and the delivery queue behind every push. */
+  readonly integrations: Integrations;
   readonly startedAt: number;
 }

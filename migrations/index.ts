@@ -16,6 +16,7 @@ import * as memberPhoneConsent from './20261206_0400_member_phone_consent.js';
 import * as smsServices from './20261206_0600_sms_services.js';
 import * as strategies from './20261206_0700_strategies.js';
 import * as masDb from './20261206_0800_mas_db.js';
+import * as integrations from './20261206_0900_integrations.js';
 
 export interface Migration {
   name: string;
@@ -45,4 +46,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261206_0600_sms_services', ...smsServices },
   { name: '20261206_0700_strategies', ...strategies },
   { name: '20261206_0800_mas_db', ...masDb },
+  { name: '20261206_0900_integrations', ...integrations },
 ];

@@ -85,6 +85,20 @@ export const AUDIT_ACTIONS = [
   'masdb.code.resume',
   'masdb.code.delete',
   'masdb.login.reset',
+  'integrations.key.create',
+  'integrations.key.revoke',
+  'integrations.key.use',
+  'integrations.cloudmas.create',
+  'integrations.cloudmas.update',
+  'integrations.cloudmas.delete',
+  'integrations.cloudmas.rotate-secret',
+  'integrations.cloudmas.test-push',
+  'integrations.webhook.create',
+  'integrations.webhook.update',
+  'integrations.webhook.delete',
+  'integrations.webhook.rotate-secret',
+  'integrations.webhook.test',
+  'integrations.delivery.retry',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -29,9 +29,12 @@ export function useAuditLabels() {
     return 'primary';
   }
 
-  /** Who did it: StoreMAS's own pseudo-users (system, cli) in words, people by their user name. */
+  /** Who did it: StoreMAS's own pseudo-users (system, cli) and programs (key:…, cloudmas:…) in words, people by their user name. */
   function actor(username: string | null | undefined): string {
-    return username ? textOr(`audit.actors.${username}`, username) : '';
+    if (!username) return '';
+    const program = /^(key|cloudmas):(.+)$/.exec(username);
+    if (program) return textOr(`audit.actors.${program[1]}`, username, { name: program[2] });
+    return textOr(`audit.actors.${username}`, username);
   }
 
   /** What the action was done to, in words ("会员 #9998"), with a link to its page when it has one. */
