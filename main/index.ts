@@ -28,6 +28,9 @@ import { Settings } from './settings/settings.js';
 import { StoreMirror } from './store/service.js';
 import { Members } from './members/members.js';
 import { Strategies } from './strategy/strategies.js';
+import { Campaigns } from './campaigns/campaigns.js';
+import { EMPTY_CARE_CALENDAR } from './campaigns/calendar.js';
+import { Segments } from './campaigns/segments.js';
 import { VERSION } from './version.js';
 
 export type { ApplianceConfig } from './config.js';
@@ -113,6 +116,20 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     const strategies = new Strategies({ db, clock, audit, events, logger: logger.child({ component: 'strategies' }), settings, messaging });
     stack.push(() => strategies.stop());
     stack.push(store.onDidFinishSync(() => strategies.recomputeAfterSync()));
+    const segments = new Segments(db, clock, audit, events);
+    const campaigns = new Campaigns({
+      db,
+      clock,
+      audit,
+      events,
+      logger: logger.child({ component: 'campaigns' }),
+      settings,
+      messaging,
+      modems,
+      segments,
+      lookupLists: (numbers, now, trx) => lists.lookup(numbers, now, trx),
+    });
+    stack.push(() => campaigns.stop());
     const services: ApplianceServices = {
       version: VERSION,
       config,
@@ -132,6 +149,10 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       modems,
       templates: new Templates(db, clock, audit),
       strategies,
+      segments,
+      campaigns,
+      // The care automations' occurrences and holidays: empty until the care service is wired here at merge.
+      careCalendar: EMPTY_CARE_CALENDAR,
       lanCertificate: new LanCertificate({ dataDir: config.dataDir, clock, audit, events, logger: logger.child({ component: 'lan' }) }),
       startedAt: clock.now(),
     };
@@ -265,6 +286,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         await services.modems.start(); // opens the configured modems' ports; stopped with the core
         await services.messaging.start(await defaultOutboundChannel(services)); // the dispatcher; stopped with the core
         services.strategies.start(); // the strategies' date sweep; stopped with the core
+        services.campaigns.start(); // the campaign scheduler; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = servesLan && host !== '0.0.0.0' ? `https://${host}:${port}/` : `http://${shownHost}:${port}/`;
         const certificate = servesLan ? services.lanCertificate.info() : undefined;

@@ -70,6 +70,21 @@ export const AUDIT_ACTIONS = [
   'strategies.rule.create',
   'strategies.rule.update',
   'strategies.rule.delete',
+  'segments.create',
+  'segments.update',
+  'segments.delete',
+  'campaigns.create',
+  'campaigns.update',
+  'campaigns.submit',
+  'campaigns.approve',
+  'campaigns.reject',
+  'campaigns.schedule',
+  'campaigns.run',
+  'campaigns.pause',
+  'campaigns.resume',
+  'campaigns.cancel',
+  'campaigns.complete',
+  'members.tag',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -17,6 +17,8 @@ export interface SettingValues {
   lanAccess: boolean;
   /** Sending policy: quiet hours, caps, opt-out words, salutation … (messaging/policy/settings.ts). */
   policy: PolicySettings;
+  /** Campaigns an operator creates wait for a manager's approval before they are scheduled. */
+  campaignApproval: boolean;
 }
 
 type Validators = { [K in keyof SettingValues]: (value: unknown) => SettingValues[K] };
@@ -35,6 +37,7 @@ export const SETTING_DEFAULTS: SettingValues = {
   language: 'zh-CN',
   lanAccess: false,
   policy: POLICY_DEFAULTS,
+  campaignApproval: false,
 };
 
 const VALIDATORS: Validators = {
@@ -56,6 +59,10 @@ const VALIDATORS: Validators = {
     return value;
   },
   policy: (value) => validatePolicySettings(value),
+  campaignApproval: (value) => {
+    if (typeof value !== 'boolean') throw new ValidationError('Campaign approval must be true or false.');
+    return value;
+  },
 };
 
 export class Settings {
