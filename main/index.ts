@@ -28,6 +28,7 @@ import { Settings } from './settings/settings.js';
 import { StoreMirror } from './store/service.js';
 import { Members } from './members/members.js';
 import { Strategies } from './strategy/strategies.js';
+import { MasDatabaseInterface } from './mas/db/service.js';
 import { Campaigns } from './campaigns/campaigns.js';
 import { EMPTY_CARE_CALENDAR } from './campaigns/calendar.js';
 import { Segments } from './campaigns/segments.js';
@@ -116,6 +117,19 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     const strategies = new Strategies({ db, clock, audit, events, logger: logger.child({ component: 'strategies' }), settings, messaging });
     stack.push(() => strategies.stop());
     stack.push(store.onDidFinishSync(() => strategies.recomputeAfterSync()));
+    const masDb = new MasDatabaseInterface({
+      db,
+      clock,
+      audit,
+      events,
+      logger: logger.child({ component: 'mas-db' }),
+      secrets,
+      settings,
+      outbox: messaging.outbox,
+      modems,
+      onQueued: () => messaging.poke(),
+    });
+    stack.push(() => masDb.stop());
     const segments = new Segments(db, clock, audit, events);
     const campaigns = new Campaigns({
       db,
@@ -147,6 +161,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       lists,
       messaging,
       modems,
+      masDb,
       templates: new Templates(db, clock, audit),
       strategies,
       segments,
@@ -286,6 +301,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         await services.modems.start(); // opens the configured modems' ports; stopped with the core
         await services.messaging.start(await defaultOutboundChannel(services)); // the dispatcher; stopped with the core
         services.strategies.start(); // the strategies' date sweep; stopped with the core
+        await services.masDb.start(); // serves the MAS tables once the outbox sends; stopped with the core
         services.campaigns.start(); // the campaign scheduler; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = servesLan && host !== '0.0.0.0' ? `https://${host}:${port}/` : `http://${shownHost}:${port}/`;

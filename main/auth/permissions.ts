@@ -36,6 +36,10 @@ export const PERMISSIONS = [
   'strategies.read',
   'strategies.approve',
   'strategies.manage',
+  /** The 接口 page: MAS database codes, their status and problems. */
+  'integrations.read',
+  /** Connection, codes, pausing, integrators' logins. */
+  'integrations.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -61,6 +65,7 @@ const MANAGER: readonly Permission[] = [
   'strategies.read',
   'strategies.approve',
   'strategies.manage',
+  'integrations.read',
 ];
 
 const OPERATOR: readonly Permission[] = [
