@@ -57,6 +57,7 @@ test.describe('营销活动', () => {
     expect(segment.count).toBeGreaterThan(0);
 
     // Two rows selected: tag them in bulk.
+    await page.getByTestId('members-select-mode').click();
     const rows = page.getByTestId('members-table').locator('.el-table__body-wrapper tr');
     await rows.nth(0).locator('.el-checkbox').click();
     await rows.nth(1).locator('.el-checkbox').click();
@@ -68,7 +69,7 @@ test.describe('营销活动', () => {
     await page.keyboard.type('试吃活动');
     await page.keyboard.press('Enter');
     await tagDialog.getByTestId('tag-members-apply').click();
-    await expect(page.locator('.el-message--success')).toContainText('已修改 2 位会员');
+    await expect(page.locator('.el-message--success').filter({ hasText: '已修改 2 位会员' })).toBeVisible();
     const tags = await api.get<{ items: Array<{ tag: string; count: number }> }>('/members/tags');
     expect(tags.items.find((t) => t.tag === '试吃活动')?.count).toBe(2);
 
@@ -89,6 +90,7 @@ test.describe('营销活动', () => {
     await expect(dry.getByTestId('dry-audience')).not.toHaveText('0');
     await expect(dry.getByTestId('dry-sample')).toHaveCount(3);
     await expect(dry.getByTestId('dry-sample').first()).toContainText('本周五会员日全场九折');
+    await expect(editor.getByTestId('campaign-save-submit'), 'the editor fits the 768-px screen').toBeInViewport();
     await snap(page, 'campaigns-editor-dry-run');
     await editor.getByTestId('campaign-save-submit').click();
     await expect(editor).toBeHidden();
@@ -105,6 +107,16 @@ test.describe('营销活动', () => {
     await page.getByTestId(`campaign-resume-${campaign.id}`).click();
     await expect(state).toHaveText('已排期');
 
+    // The calendar shows its next Fridays (this month's, or next month's late in a month).
+    const calendarLoaded = page.waitForResponse((r) => r.url().includes('/api/campaigns/calendar'));
+    await page.getByRole('tab', { name: '活动日历' }).click();
+    await calendarLoaded;
+    const entries = page.getByTestId('campaign-calendar').getByTestId('calendar-campaign');
+    if ((await entries.count()) === 0) await page.getByRole('button', { name: '下个月' }).click();
+    await expect(entries.first()).toContainText(name);
+    await snap(page, 'campaigns-calendar');
+    await page.getByRole('tab', { name: '进行中' }).click();
+
     // The report; cancel there.
     await page.getByTestId(`campaign-link-${campaign.id}`).click();
     await expect(page).toHaveURL(new RegExp(`/campaigns/${campaign.id}$`));
@@ -119,13 +131,10 @@ test.describe('营销活动', () => {
     await expect(page.getByTestId('report-state')).toHaveText('已取消');
     expect((await api.get<{ campaign: Campaign }>(`/campaigns/${campaign.id}`)).campaign.state).toBe('cancelled');
 
-    // Segments and the calendar.
+    // The segment with its live count.
     await page.goto('/campaigns');
     await page.getByRole('tab', { name: '会员分群' }).click();
     await expect(page.getByTestId(`segment-count-${segment.id}`)).not.toHaveText('—');
-    await page.getByRole('tab', { name: '活动日历' }).click();
-    await expect(page.getByTestId('campaign-calendar')).toBeVisible();
-    await snap(page, 'campaigns-calendar');
 
     // English.
     await page.getByTestId('language-switch').click();
@@ -137,5 +146,9 @@ test.describe('营销活动', () => {
     await page.getByTestId('campaigns-create').click();
     await expect(page.getByTestId('campaign-editor')).toContainText('Dry run');
     await snap(page, 'campaigns-editor-en');
+    await page.goto('/members');
+    await page.getByTestId('members-select-mode').click();
+    await expect(page.getByTestId('members-bulk')).toContainText('Tick members');
+    await snap(page, 'campaigns-members-en');
   });
 });

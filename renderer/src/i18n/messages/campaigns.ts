@@ -140,6 +140,7 @@ export default {
       spendUplift: '人均消费提升（元）',
       ci: '{value}（95% 置信区间 {low} ~ {high}）',
       noHoldout: '没有对照组，无法计算提升',
+      tooFew: '发送组或对照组人数还不够，暂无法计算',
       runs: '运行记录',
       run: '第 {n} 次',
       started: '开始',
@@ -165,6 +166,8 @@ export default {
       tagPlaceholder: '标签',
       tagged: '已修改 {members} 位会员（新增 {added}，去掉 {removed}）',
       clearSelection: '取消选择',
+      select: '批量',
+      selectHint: '勾选会员后可发送短信或批量加、去标签',
     },
   },
   en: {
@@ -308,6 +311,7 @@ export default {
       spendUplift: 'Spend uplift (¥)',
       ci: '{value} (95% CI {low} to {high})',
       noHoldout: 'No hold-out: no uplift to compute',
+      tooFew: 'Too few members in a group so far',
       runs: 'Runs',
       run: 'Run {n}',
       started: 'Started',
@@ -333,6 +337,8 @@ export default {
       tagPlaceholder: 'Tag',
       tagged: '{members} members changed ({added} added, {removed} removed)',
       clearSelection: 'Clear selection',
+      select: 'Select',
+      selectHint: 'Tick members to text them or to add or remove a tag',
     },
   },
 };
