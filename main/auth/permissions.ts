@@ -33,6 +33,9 @@ export const PERMISSIONS = [
   'modems.manage',
   'store.read',
   'store.manage',
+  'services.read',
+  'services.manage',
+  'staff.manage',
   'strategies.read',
   'strategies.approve',
   'strategies.manage',
@@ -62,6 +65,9 @@ const MANAGER: readonly Permission[] = [
   'reports.read',
   'modems.read',
   'store.read',
+  'services.read',
+  'services.manage',
+  'staff.manage',
   'strategies.read',
   'strategies.approve',
   'strategies.manage',
@@ -79,6 +85,7 @@ const OPERATOR: readonly Permission[] = [
   'lists.read',
   'modems.read',
   'store.read',
+  'services.read',
   'strategies.read',
 ];
 
