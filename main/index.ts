@@ -34,6 +34,9 @@ import { MasDatabaseInterface } from './mas/db/service.js';
 import { ProductSearch } from './sms-services/product-search.js';
 import { SmsServices } from './sms-services/service.js';
 import { StaffDirectory } from './staff/staff.js';
+import { Campaigns } from './campaigns/campaigns.js';
+import { EMPTY_CARE_CALENDAR } from './campaigns/calendar.js';
+import { Segments } from './campaigns/segments.js';
 import { VERSION } from './version.js';
 
 export type { ApplianceConfig } from './config.js';
@@ -142,6 +145,20 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     stack.push(store.onDidFinishSync(() => products.requestRefresh()));
     const integrations = new Integrations({ db, clock, events, audit, secrets, logger, settings, messaging, version: VERSION });
     stack.push(() => integrations.stop());
+    const segments = new Segments(db, clock, audit, events);
+    const campaigns = new Campaigns({
+      db,
+      clock,
+      audit,
+      events,
+      logger: logger.child({ component: 'campaigns' }),
+      settings,
+      messaging,
+      modems,
+      segments,
+      lookupLists: (numbers, now, trx) => lists.lookup(numbers, now, trx),
+    });
+    stack.push(() => campaigns.stop());
     const services: ApplianceServices = {
       version: VERSION,
       config,
@@ -162,6 +179,10 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       masDb,
       templates: new Templates(db, clock, audit),
       strategies,
+      segments,
+      campaigns,
+      // The care automations' occurrences and holidays: empty until the care service is wired here at merge.
+      careCalendar: EMPTY_CARE_CALENDAR,
       lanCertificate: new LanCertificate({ dataDir: config.dataDir, clock, audit, events, logger: logger.child({ component: 'lan' }) }),
       staff,
       smsServices,
@@ -304,6 +325,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         await services.messaging.start(await defaultOutboundChannel(services)); // the dispatcher; stopped with the core
         services.strategies.start(); // the strategies' date sweep; stopped with the core
         await services.masDb.start(); // serves the MAS tables once the outbox sends; stopped with the core
+        services.campaigns.start(); // the campaign scheduler; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = servesLan && host !== '0.0.0.0' ? `https://${host}:${port}/` : `http://${shownHost}:${port}/`;
         const certificate = servesLan ? services.lanCertificate.info() : undefined;

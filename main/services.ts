@@ -19,6 +19,9 @@ import type { StaffDirectory } from './staff/staff.js';
 import type { Strategies } from './strategy/strategies.js';
 import type { MasDatabaseInterface } from './mas/db/service.js';
 import type { Integrations } from './integrations/service.js';
+import type { Campaigns } from './campaigns/campaigns.js';
+import type { CareCalendarSource } from './campaigns/calendar.js';
+import type { Segments } from './campaigns/segments.js';
 
 /**
  * What the API and the CLI reach through: the appliance's services, wired once
@@ -58,6 +61,12 @@ export interface ApplianceServices {
   readonly smsServices: SmsServices;
   /** The strategy engine (营销策略): suggestions from stock thresholds, active promotions, pushes to members. */
   readonly strategies: Strategies;
+  /** Saved audiences (会员分群): a MemberFilter under a name, counted live. */
+  readonly segments: Segments;
+  /** Campaigns (活动): audiences, schedules, runs as batches, reports. */
+  readonly campaigns: Campaigns;
+  /** What the care automations show on the campaign calendar (occurrences, holidays). */
+  readonly careCalendar: CareCalendarSource;
   /** The HTTPS certificate for LAN access: generated on first use or uploaded; its fingerprint for staff. */
   readonly lanCertificate: LanCertificate;
   /** API keys, the 云MAS HTTP interface, webhooks and the delivery queue behind every push. */

@@ -17,6 +17,7 @@ import * as smsServices from './20261206_0600_sms_services.js';
 import * as strategies from './20261206_0700_strategies.js';
 import * as masDb from './20261206_0800_mas_db.js';
 import * as integrations from './20261206_0900_integrations.js';
+import * as campaigns from './20261206_1000_campaigns.js';
 
 export interface Migration {
   name: string;
@@ -47,4 +48,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261206_0700_strategies', ...strategies },
   { name: '20261206_0800_mas_db', ...masDb },
   { name: '20261206_0900_integrations', ...integrations },
+  { name: '20261206_1000_campaigns', ...campaigns },
 ];

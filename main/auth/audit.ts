@@ -99,6 +99,21 @@ export const AUDIT_ACTIONS = [
   'integrations.webhook.rotate-secret',
   'integrations.webhook.test',
   'integrations.delivery.retry',
+  'segments.create',
+  'segments.update',
+  'segments.delete',
+  'campaigns.create',
+  'campaigns.update',
+  'campaigns.submit',
+  'campaigns.approve',
+  'campaigns.reject',
+  'campaigns.schedule',
+  'campaigns.run',
+  'campaigns.pause',
+  'campaigns.resume',
+  'campaigns.cancel',
+  'campaigns.complete',
+  'members.tag',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

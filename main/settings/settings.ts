@@ -20,6 +20,8 @@ export interface SettingValues {
   policy: PolicySettings;
   /** The 云MAS HTTP interface on a port of its own (mas/cloud/listener-settings.ts); applies at the next start. */
   cloudMasListener: CloudMasListenerSettings;
+  /** Campaigns an operator creates wait for a manager's approval before they are scheduled. */
+  campaignApproval: boolean;
 }
 
 type Validators = { [K in keyof SettingValues]: (value: unknown) => SettingValues[K] };
@@ -39,6 +41,7 @@ export const SETTING_DEFAULTS: SettingValues = {
   lanAccess: false,
   policy: POLICY_DEFAULTS,
   cloudMasListener: CLOUD_MAS_LISTENER_DEFAULTS,
+  campaignApproval: false,
 };
 
 const VALIDATORS: Validators = {
@@ -61,6 +64,10 @@ const VALIDATORS: Validators = {
   },
   policy: (value) => validatePolicySettings(value),
   cloudMasListener: (value) => validateCloudMasListener(value),
+  campaignApproval: (value) => {
+    if (typeof value !== 'boolean') throw new ValidationError('Campaign approval must be true or false.');
+    return value;
+  },
 };
 
 export class Settings {
