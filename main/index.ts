@@ -28,6 +28,13 @@ import { Settings } from './settings/settings.js';
 import { StoreMirror } from './store/service.js';
 import { Members } from './members/members.js';
 import { Strategies } from './strategy/strategies.js';
+import { Mail } from './mail/mail.js';
+import { watchModemAlerts } from './mail/modem-alerts.js';
+import { Feedback } from './feedback/feedback.js';
+import { feedbackHandler } from './feedback/inbound.js';
+import { Subscriptions } from './subscriptions/subscriptions.js';
+import { topicCommandHandler } from './subscriptions/topic-commands.js';
+import { Magazine } from './subscriptions/magazine.js';
 import { VERSION } from './version.js';
 
 export type { ApplianceConfig } from './config.js';
@@ -113,6 +120,18 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     const strategies = new Strategies({ db, clock, audit, events, logger: logger.child({ component: 'strategies' }), settings, messaging });
     stack.push(() => strategies.stop());
     stack.push(store.onDidFinishSync(() => strategies.recomputeAfterSync()));
+    const mail = new Mail({ db, clock, settings, secrets, audit, events, logger: logger.child({ component: 'mail' }) });
+    stack.push(() => mail.stop());
+    stack.push(
+      watchModemAlerts({ events, mail, settings, clock, logger: logger.child({ component: 'mail' }), limitsOf: async (id) => (await modems.list()).find((m) => m.config.id === id)?.config.limits }),
+    );
+    const subscriptions = new Subscriptions({ db, clock, audit, events, members });
+    const feedback = new Feedback({ db, clock, audit, events, logger: logger.child({ component: 'feedback' }), settings, lists, messaging, mail });
+    stack.push(() => feedback.stop());
+    const magazine = new Magazine({ db, clock, audit, events, logger: logger.child({ component: 'magazine' }), settings, subscriptions, messaging, promotions: () => strategies.activePromotions() });
+    stack.push(() => magazine.stop());
+    // Each capability's handler takes its place in the inbound chain (INBOUND_ORDER), after the opt-out.
+    for (const { handler, order } of [topicCommandHandler(subscriptions), feedbackHandler(feedback, settings)]) messaging.inbox.use(handler, order);
     const services: ApplianceServices = {
       version: VERSION,
       config,
@@ -132,6 +151,10 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       modems,
       templates: new Templates(db, clock, audit),
       strategies,
+      mail,
+      feedback,
+      subscriptions,
+      magazine,
       lanCertificate: new LanCertificate({ dataDir: config.dataDir, clock, audit, events, logger: logger.child({ component: 'lan' }) }),
       startedAt: clock.now(),
     };
@@ -265,6 +288,9 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         await services.modems.start(); // opens the configured modems' ports; stopped with the core
         await services.messaging.start(await defaultOutboundChannel(services)); // the dispatcher; stopped with the core
         services.strategies.start(); // the strategies' date sweep; stopped with the core
+        services.mail.start(); // the mail queue's worker; stopped with the core
+        services.feedback.start(); // auto-close, expired satisfaction questions, the daily digest; stopped with the core
+        services.magazine.start(); // the 电子杂志's schedule; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = servesLan && host !== '0.0.0.0' ? `https://${host}:${port}/` : `http://${shownHost}:${port}/`;
         const certificate = servesLan ? services.lanCertificate.info() : undefined;

@@ -15,6 +15,10 @@ import type { Settings } from './settings/settings.js';
 import type { StoreMirror } from './store/service.js';
 import type { Members } from './members/members.js';
 import type { Strategies } from './strategy/strategies.js';
+import type { Mail } from './mail/mail.js';
+import type { Feedback } from './feedback/feedback.js';
+import type { Subscriptions } from './subscriptions/subscriptions.js';
+import type { Magazine } from './subscriptions/magazine.js';
 
 /**
  * What the API and the CLI reach through: the appliance's services, wired once
@@ -48,6 +52,14 @@ export interface ApplianceServices {
   readonly templates: Templates;
   /** The strategy engine (营销策略): suggestions from stock thresholds, active promotions, pushes to members. */
   readonly strategies: Strategies;
+  /** E-mail (转发至邮箱): the persistent mail queue and its worker; `enqueue({ purpose, subject, html … })`, `status()`. */
+  readonly mail: Mail;
+  /** Feedback and complaints (意见反馈): tickets, their texts and mails; `counts()` and `daily()` for the dashboard and reports. */
+  readonly feedback: Feedback;
+  /** Subscriptions (订阅): topics, members' choices, the consent record; a topic's subscribers as an audience. */
+  readonly subscriptions: Subscriptions;
+  /** The 电子杂志: issues written or assembled from promotions, sent to its topic's subscribers. */
+  readonly magazine: Magazine;
   /** The HTTPS certificate for LAN access: generated on first use or uploaded; its fingerprint for staff. */
   readonly lanCertificate: LanCertificate;
   readonly startedAt: number;

@@ -14,6 +14,9 @@ import * as batchState from './20261206_0310_batch_state.js';
 import * as pointsRemindersAreCare from './20261206_0320_points_reminders_are_care.js';
 import * as memberPhoneConsent from './20261206_0400_member_phone_consent.js';
 import * as strategies from './20261206_0700_strategies.js';
+import * as mailQueue from './20261206_1200_mail_queue.js';
+import * as subscriptions from './20261206_1210_subscriptions.js';
+import * as feedback from './20261206_1220_feedback.js';
 
 export interface Migration {
   name: string;
@@ -41,4 +44,7 @@ export const migrations: readonly Migration[] = [
   { name: '20261206_0320_points_reminders_are_care', ...pointsRemindersAreCare },
   { name: '20261206_0400_member_phone_consent', ...memberPhoneConsent },
   { name: '20261206_0700_strategies', ...strategies },
+  { name: '20261206_1200_mail_queue', ...mailQueue },
+  { name: '20261206_1210_subscriptions', ...subscriptions },
+  { name: '20261206_1220_feedback', ...feedback },
 ];

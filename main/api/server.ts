@@ -28,6 +28,9 @@ import { inboxRoutes } from './routes/inbox.js';
 import { storeRoutes } from './routes/store.js';
 import { modemRoutes } from './routes/modems.js';
 import { strategyRoutes } from './routes/strategies.js';
+import { mailRoutes } from './routes/mail.js';
+import { feedbackRoutes } from './routes/feedback.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
 
 export type ApiServer = FastifyInstance;
 
@@ -223,6 +226,9 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
       await api.register(storeRoutes, { services, prefix: '/store' });
       await api.register(modemRoutes, { services, prefix: '/modems' });
       await api.register(strategyRoutes, { services, prefix: '/strategies' });
+      await api.register(mailRoutes, { services, prefix: '/mail' });
+      await api.register(feedbackRoutes, { services, prefix: '/feedback' });
+      await api.register(subscriptionRoutes, { services, prefix: '/subscriptions' });
     },
     { prefix: '/api' },
   );

@@ -70,6 +70,22 @@ export const AUDIT_ACTIONS = [
   'strategies.rule.create',
   'strategies.rule.update',
   'strategies.rule.delete',
+  'mail.test',
+  'mail.retry',
+  'feedback.create',
+  'feedback.update',
+  'feedback.note',
+  'feedback.resolve',
+  'feedback.close',
+  'feedback.blacklist',
+  'subscriptions.topic.create',
+  'subscriptions.topic.update',
+  'subscriptions.member.update',
+  'subscriptions.import',
+  'magazine.issue.create',
+  'magazine.issue.update',
+  'magazine.issue.delete',
+  'magazine.send',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

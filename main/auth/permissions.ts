@@ -34,6 +34,14 @@ export const PERMISSIONS = [
   'strategies.read',
   'strategies.approve',
   'strategies.manage',
+  /** 意见反馈: read tickets and their SMS threads. */
+  'feedback.read',
+  /** Work tickets: assign, notes, states, resolution texts, blacklist a complaining number. */
+  'feedback.manage',
+  /** E-mail: SMTP server, recipients, test mail, the queue's retries. */
+  'mail.manage',
+  /** 订阅: topics, members' subscriptions, imports, the 电子杂志. */
+  'subscriptions.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -57,6 +65,9 @@ const MANAGER: readonly Permission[] = [
   'strategies.read',
   'strategies.approve',
   'strategies.manage',
+  'feedback.read',
+  'feedback.manage',
+  'subscriptions.manage',
 ];
 
 const OPERATOR: readonly Permission[] = [
@@ -68,6 +79,9 @@ const OPERATOR: readonly Permission[] = [
   'modems.read',
   'store.read',
   'strategies.read',
+  // Operators at the service desk handle the tickets customers text in.
+  'feedback.read',
+  'feedback.manage',
 ];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {

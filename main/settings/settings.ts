@@ -4,6 +4,9 @@ import { ValidationError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { AuditActor, AuditLog } from '../auth/audit.js';
 import { POLICY_DEFAULTS, validatePolicySettings, type PolicySettings } from '../messaging/policy/settings.js';
+import { MAIL_DEFAULTS, mailAuditView, validateMailSettings, type MailSettings } from '../mail/settings.js';
+import { FEEDBACK_DEFAULTS, validateFeedbackSettings, type FeedbackSettings } from '../feedback/settings.js';
+import { MAGAZINE_DEFAULTS, validateMagazineSettings, type MagazineSettings } from '../subscriptions/magazine-settings.js';
 
 /**
  * Run-time settings a store manager changes in the UI. Each has a default, a
@@ -17,6 +20,12 @@ export interface SettingValues {
   lanAccess: boolean;
   /** Sending policy: quiet hours, caps, opt-out words, salutation … (messaging/policy/settings.ts). */
   policy: PolicySettings;
+  /** E-mail: SMTP server (password sealed), recipients per purpose (mail/settings.ts). */
+  mail: MailSettings;
+  /** Feedback keywords, SLA per kind, the texts customers get, the daily digest (feedback/settings.ts). */
+  feedback: FeedbackSettings;
+  /** The 电子杂志's schedule, content and public page (subscriptions/magazine-settings.ts). */
+  magazine: MagazineSettings;
 }
 
 type Validators = { [K in keyof SettingValues]: (value: unknown) => SettingValues[K] };
@@ -35,6 +44,9 @@ export const SETTING_DEFAULTS: SettingValues = {
   language: 'zh-CN',
   lanAccess: false,
   policy: POLICY_DEFAULTS,
+  mail: MAIL_DEFAULTS,
+  feedback: FEEDBACK_DEFAULTS,
+  magazine: MAGAZINE_DEFAULTS,
 };
 
 const VALIDATORS: Validators = {
@@ -56,7 +68,15 @@ const VALIDATORS: Validators = {
     return value;
   },
   policy: (value) => validatePolicySettings(value),
+  mail: (value) => validateMailSettings(value),
+  feedback: (value) => validateFeedbackSettings(value),
+  magazine: (value) => validateMagazineSettings(value),
 };
+
+/** What the audit log keeps of a changed setting: no secret, not even sealed; certificates by fingerprint. */
+function auditView(clean: Partial<SettingValues>): Record<string, unknown> {
+  return clean.mail ? { ...clean, mail: mailAuditView(clean.mail) } : (clean as Record<string, unknown>);
+}
 
 export class Settings {
   private cache: SettingValues | undefined;
@@ -108,7 +128,7 @@ export class Settings {
           .onConflict('key')
           .merge();
       }
-      await this.audit.record(actor, 'settings.update', keys.join(','), clean as Record<string, unknown>, trx);
+      await this.audit.record(actor, 'settings.update', keys.join(','), auditView(clean), trx);
     });
     this.cache = undefined;
     this.events.publish('settings.changed', { keys });
