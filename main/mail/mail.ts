@@ -10,7 +10,7 @@ import type { Settings } from '../settings/settings.js';
 import type { TlsSettings } from '../store/tls.js';
 import { fetchMailServerCertificate, type MailServerCertificateReport } from './server-certificate.js';
 import { MAIL_PURPOSES, isMailAddress, validateMailSettings, type MailPurpose, type MailSecurity, type MailSettings } from './settings.js';
-import { classifyMailError, MailError, smtpOptions } from './transport.js';
+import { classifyMailError, smtpOptions, type MailError } from './transport.js';
 
 export type { MailPurpose } from './settings.js';
 
@@ -256,6 +256,7 @@ export class Mail {
       .select(this.deps.db.raw('SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END) as retried'))
       .count({ n: '*' })
       .whereIn('status', ['queued', 'sending', 'failed'])
+      .whereNot('purpose', 'test') // a failed test mail was answered on the page at once; it is not the queue's problem
       .groupBy('status')) as Array<{ status: MailQueueStatus; n: number | string; retried: number | string | null }>;
     let queued = 0;
     let failing = 0;
@@ -272,6 +273,7 @@ export class Mail {
       .db('mail_messages')
       .select('id', 'last_error_code', 'last_error', 'last_attempt_at')
       .whereIn('status', ['queued', 'failed'])
+      .whereNot('purpose', 'test')
       .whereNotNull('last_attempt_at')
       .whereNotNull('last_error_code')
       .orderBy('last_attempt_at', 'desc')
@@ -464,7 +466,7 @@ export class Mail {
   async retryFailed(actor: AuditActor, id: number | 'all'): Promise<{ retried: number }> {
     const now = this.deps.clock.now();
     const retried = await this.deps.db.transaction(async (trx) => {
-      const q = trx('mail_messages').where('status', 'failed');
+      const q = trx('mail_messages').where('status', 'failed').whereNot('purpose', 'test'); // a test mail is sent again with the button
       if (id !== 'all') {
         const row: { status: string } | undefined = await trx('mail_messages').select('status').where('id', id).first();
         if (!row) throw new NotFoundError(`Mail ${id}`);

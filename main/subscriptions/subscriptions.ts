@@ -445,7 +445,10 @@ export class Subscriptions {
       });
       this.deps.events.publish('subscriptions.changed', { memberIds: [], topicId: null }, 'members.read');
     } else {
-      for (const g of good) (g.subscribed ? (subscribedCount += g.memberIds.length) : (unsubscribedCount += g.memberIds.length));
+      for (const g of good) {
+        if (g.subscribed) subscribedCount += g.memberIds.length;
+        else unsubscribedCount += g.memberIds.length;
+      }
     }
     return { rows, good: good.length, subscribed: subscribedCount, unsubscribed: unsubscribedCount, errors, committed: commit };
   }
