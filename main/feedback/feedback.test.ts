@@ -88,10 +88,10 @@ describe('a complaint by text', () => {
     expect(await textIn(CUSTOMER, '今天又去了，还是一样')).toBe('feedback');
     expect((await feedback().list({ page: 1, pageSize: 10 })).total).toBe(1);
 
-    expect(await feedback().counts()).toEqual({ new: 1, overdue: 0, open: 1 });
+    expect(await feedback().counts()).toEqual({ new: 1, overdue: 0, open: 1, newToday: 1, openByKind: { complaint: 1, suggestion: 0, praise: 0, question: 0 } });
     t.clock.advance(24 * 3_600_000 + 1);
     expect((await feedback().get(ticket.id)).overdue).toBe(true);
-    expect(await feedback().counts()).toEqual({ new: 1, overdue: 1, open: 1 });
+    expect(await feedback().counts()).toMatchObject({ new: 1, overdue: 1, open: 1, newToday: 0 }); // a day later
     expect((await feedback().list({ overdue: true, page: 1, pageSize: 10 })).total).toBe(1);
 
     await feedback().move(actor, ticket.id, 'in-progress');
@@ -109,7 +109,7 @@ describe('a complaint by text', () => {
     const detail = await feedback().detail(ticket.id);
     expect(detail.events.map((e) => e.kind)).toEqual(expect.arrayContaining(['created', 'mail', 'customer-text', 'state', 'note', 'resolved', 'satisfaction']));
     expect(detail.thread.filter((e) => e.direction === 'in').map((e) => e.text)).toEqual(expect.arrayContaining(['今天又去了，还是一样', '4分']));
-    expect(await feedback().counts()).toEqual({ new: 0, overdue: 0, open: 0 });
+    expect(await feedback().counts()).toMatchObject({ new: 0, overdue: 0, open: 0, openByKind: { complaint: 0 } });
     await expect(feedback().move(actor, ticket.id, 'in-progress')).resolves.toMatchObject({ state: 'in-progress' });
   });
 

@@ -87,9 +87,15 @@ export interface TicketQuery {
 }
 
 export interface FeedbackCounts {
+  /** Open tickets nobody has started on (state new). */
   new: number;
+  /** Open past their due time. */
   overdue: number;
+  /** New and in progress. */
   open: number;
+  /** Opened since the store's local midnight, whatever their state now. */
+  newToday: number;
+  openByKind: Record<FeedbackKind, number>;
 }
 
 /** One local day of feedback, for reports and charts. */
@@ -300,23 +306,27 @@ export class Feedback {
     return [];
   }
 
+  /** The dashboard's figures: open tickets (new, overdue, by kind) and what came in today (local day). */
   async counts(): Promise<FeedbackCounts> {
     const now = this.deps.clock.now();
-    const rows: Array<{ state: TicketState; overdue: number | string | null; n: number | string }> = await this.db('feedback_tickets')
-      .select('state')
+    const zone = await this.zone();
+    const todayStart = localMidnight(zone, localDate(zone, now));
+    const rows: Array<{ state: TicketState; kind: FeedbackKind; overdue: number | string | null; n: number | string }> = await this.db('feedback_tickets')
+      .select('state', 'kind')
       .select(this.db.raw('SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END) as overdue', [now]))
       .count({ n: '*' })
       .whereIn('state', OPEN)
-      .groupBy('state');
-    let open = 0;
-    let fresh = 0;
-    let overdue = 0;
+      .groupBy('state', 'kind');
+    const counts: FeedbackCounts = { new: 0, overdue: 0, open: 0, newToday: 0, openByKind: { complaint: 0, suggestion: 0, praise: 0, question: 0 } };
     for (const row of rows) {
-      open += Number(row.n);
-      overdue += Number(row.overdue ?? 0);
-      if (row.state === 'new') fresh += Number(row.n);
+      counts.open += Number(row.n);
+      counts.overdue += Number(row.overdue ?? 0);
+      counts.openByKind[row.kind] += Number(row.n);
+      if (row.state === 'new') counts.new += Number(row.n);
     }
-    return { new: fresh, overdue, open };
+    const [today] = await this.db('feedback_tickets').where('created_at', '>=', todayStart).count<Array<{ n: number | string }>>({ n: '*' });
+    counts.newToday = Number(today?.n ?? 0);
+    return counts;
   }
 
   /**

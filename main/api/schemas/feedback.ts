@@ -88,7 +88,13 @@ export const ResolveBody = Type.Object({
 export const ResolveResponse = Type.Object({ ticket: TicketSchema, messageId: Nullable(Type.Integer()), blocked: Type.Record(Type.String(), Type.Integer()) });
 export const BlacklistResponse = Type.Object({ ticket: TicketSchema, change: literalUnion(['added', 'already'] as const) });
 
-export const CountsSchema = Type.Object({ new: Type.Integer(), overdue: Type.Integer(), open: Type.Integer() });
+export const CountsSchema = Type.Object({
+  new: Type.Integer({ description: 'Open tickets nobody has started on' }),
+  overdue: Type.Integer(),
+  open: Type.Integer({ description: 'New and in progress' }),
+  newToday: Type.Integer({ description: 'Opened since local midnight' }),
+  openByKind: Type.Object({ complaint: Type.Integer(), suggestion: Type.Integer(), praise: Type.Integer(), question: Type.Integer() }),
+});
 
 const LocalDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD, the store’s local date' });
 export const DailyQuery = Type.Object({ from: LocalDate, to: LocalDate });
