@@ -1,0 +1,31 @@
+import type { ConsentEventDto, MemberSubscriptionDto, SubscriptionImportReportDto, TopicDto } from '../../../main/api/schemas/subscriptions';
+import { http } from './client';
+import type { ImportMode } from './lists';
+
+export type { ConsentEventDto, MemberSubscriptionDto, SubscriptionImportReportDto, TopicDto };
+
+export interface TopicBody {
+  name: string;
+  keyword: string;
+  description?: string;
+  active?: boolean;
+  sortOrder?: number;
+}
+
+/** The file's bytes as base64, for the JSON import request. */
+async function base64Of(file: File): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+export const subscriptionsApi = {
+  topics: () => http.get<{ items: TopicDto[] }>('/subscriptions/topics'),
+  createTopic: (body: TopicBody) => http.post<TopicDto>('/subscriptions/topics', body),
+  updateTopic: (id: number, body: Partial<TopicBody>) => http.patch<TopicDto>(`/subscriptions/topics/${id}`, body),
+  ofMember: (memberId: number) => http.get<{ items: MemberSubscriptionDto[] }>(`/subscriptions/members/${memberId}`),
+  consent: (memberId: number, page = 1, pageSize = 50) => http.get<{ items: ConsentEventDto[]; total: number }>(`/subscriptions/members/${memberId}/consent`, { query: { page, pageSize } }),
+  import: async (file: File, mode: ImportMode, dryRun: boolean) =>
+    http.post<SubscriptionImportReportDto>('/subscriptions/import', { fileName: file.name, contentBase64: await base64Of(file), mode, dryRun }),
+};
