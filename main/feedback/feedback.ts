@@ -429,8 +429,9 @@ export class Feedback {
     if (settings.forwardKinds.includes(origin.kind)) {
       const [storeName, language] = await Promise.all([this.deps.settings.get('storeName'), this.deps.settings.get('language')]);
       const mail = ticketForwardMail(await this.forMail(ticket, trx, zone), storeName, language);
-      await this.deps.mail.enqueue({ purpose: 'complaints', ...mail }, { trx, key: `feedback-forward:${number}` });
-      await this.event(trx, id, SYSTEM_ACTOR.username, 'mail', null, { purpose: 'complaints' });
+      const queued = await this.deps.mail.enqueue({ purpose: 'complaints', ...mail }, { trx, key: `feedback-forward:${number}` });
+      // Skipped (mail off, nobody receives complaints) is said as such: the history must not claim a forward.
+      await this.event(trx, id, SYSTEM_ACTOR.username, queued.status === 'skipped' ? 'mail-skipped' : 'mail', null, { purpose: 'complaints', mailId: queued.id });
     }
     return ticket;
   }
@@ -756,7 +757,7 @@ export class Feedback {
   }
 
   /** Queues today's digest (about yesterday) once its time has come; one per day (the mail's key). */
-  async digestIfDue(time: string): Promise<{ id: number } | undefined> {
+  async digestIfDue(time: string): Promise<{ id: number; status: string } | undefined> {
     const zone = await this.zone();
     const now = this.deps.clock.now();
     const minutes = Math.floor(localTimeOfDay(zone, now) / 60_000);
@@ -769,7 +770,7 @@ export class Feedback {
   }
 
   /** The digest about one local day (yesterday, normally). */
-  async sendDigest(date: string, key?: string): Promise<{ id: number }> {
+  async sendDigest(date: string, key?: string): Promise<{ id: number; status: string }> {
     const zone = await this.zone();
     const [day] = await this.daily({ from: date, to: date });
     const counts = await this.counts();

@@ -190,7 +190,7 @@ export class Mail {
    * or nobody receiving the purpose, the mail is recorded as skipped, saying why, and never
    * sent later by surprise.
    */
-  async enqueue(message: MailMessage, options: EnqueueMailOptions = {}): Promise<{ id: number }> {
+  async enqueue(message: MailMessage, options: EnqueueMailOptions = {}): Promise<{ id: number; status: MailQueueStatus }> {
     if (!(MAIL_PURPOSES as readonly string[]).includes(message.purpose)) throw new ValidationError(`A mail's purpose must be one of ${MAIL_PURPOSES.join(', ')}.`);
     const subject = message.subject.replace(/[\r\n]+/g, ' ').trim().slice(0, MAX_SUBJECT);
     if (!subject) throw new ValidationError('A mail needs a subject.');
@@ -209,10 +209,10 @@ export class Mail {
       status = 'skipped';
       skipped = { code: 'MAIL_NO_RECIPIENTS', message: `Nobody receives ${message.purpose} mails: this one was not sent. Add recipients in 设置 › 邮件.` };
     }
-    const write = async (trx: Knex): Promise<number> => {
+    const write = async (trx: Knex): Promise<{ id: number; status: MailQueueStatus }> => {
       if (options.key) {
-        const existing: { id: number } | undefined = await trx('mail_messages').select('id').where('dedupe_key', options.key).first();
-        if (existing) return Number(existing.id);
+        const existing: { id: number; status: MailQueueStatus } | undefined = await trx('mail_messages').select('id', 'status').where('dedupe_key', options.key).first();
+        if (existing) return { id: Number(existing.id), status: existing.status };
       }
       const [inserted] = await trx('mail_messages')
         .insert({
@@ -240,12 +240,12 @@ export class Mail {
           content: attachment.content,
         });
       }
-      return id;
+      return { id, status };
     };
-    const id = options.trx ? await write(options.trx) : await this.deps.db.transaction(write);
+    const written = options.trx ? await write(options.trx) : await this.deps.db.transaction(write);
     // Inside a caller's transaction the row is not visible yet: the next poll finds it if this poke is early.
-    if (status === 'queued') this.poke(options.trx ? 200 : 0);
-    return { id };
+    if (written.status === 'queued') this.poke(options.trx ? 200 : 0);
+    return written;
   }
 
   /** Figures for the dashboard and the settings page. */

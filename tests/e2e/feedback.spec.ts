@@ -1,6 +1,12 @@
+import type { Locator, Page } from '@playwright/test';
 import { startSmtpServer } from '../support/smtp';
 import { adminApi } from './support/api';
 import { expect, snap, test } from './support/fixtures';
+
+/** An Element Plus input: data-test lands on the <input>/<textarea> itself, or on its wrapper (input-number). */
+function field(scope: Page | Locator, id: string): Locator {
+  return scope.locator(`input[data-test="${id}"], textarea[data-test="${id}"], [data-test="${id}"] input, [data-test="${id}"] textarea`).first();
+}
 
 interface TicketPage {
   items: Array<{ id: number; number: string; state: string; mobile: string }>;
@@ -38,13 +44,13 @@ test.describe('意见反馈, 邮件设置, 订阅', () => {
     await expect(drawer.getByTestId('ticket-thread')).toContainText(ticketNumber, { timeout: 45_000 });
     await drawer.getByTestId('ticket-start').click();
     await expect(drawer.getByTestId('ticket-state')).toHaveText('处理中');
-    await drawer.getByTestId('ticket-note').locator('textarea').fill('已联系生鲜主管核实');
+    await field(drawer, 'ticket-note').fill('已联系生鲜主管核实');
     await drawer.getByTestId('ticket-note-add').click();
     await expect(drawer.getByTestId('ticket-history')).toContainText('已联系生鲜主管核实');
     await snap(page, 'feedback-ticket-in-progress');
 
     await drawer.getByTestId('ticket-resolve').click();
-    await drawer.getByTestId('ticket-resolution').locator('textarea').fill('已下架该批次并对收银员进行培训');
+    await field(drawer, 'ticket-resolution').fill('已下架该批次并对收银员进行培训');
     await drawer.getByTestId('ticket-resolve-confirm').click();
     await expect(drawer.getByTestId('ticket-state')).toHaveText('已解决');
     await expect(drawer.getByTestId('ticket-thread')).toContainText('已下架该批次并对收银员进行培训');
@@ -77,12 +83,12 @@ test.describe('意见反馈, 邮件设置, 订阅', () => {
       await page.getByTestId('nav-settings').click();
       await page.getByTestId('settings-mail-open').click();
       await expect(page.getByTestId('page-title')).toHaveText('邮件设置');
-      await page.getByTestId('mail-host').locator('input').fill('127.0.0.1');
-      await page.getByTestId('mail-port').locator('input').fill(String(smtp.port));
-      await page.getByTestId('mail-username').locator('input').fill('store');
-      await page.getByTestId('mail-password').locator('input').fill('auth-code-88');
-      await page.getByTestId('mail-from').locator('input').fill('store@example.com');
-      await page.getByTestId('mail-recipients-complaints').locator('textarea').fill('manager@example.com\nboss@example.com');
+      await field(page, 'mail-host').fill('127.0.0.1');
+      await field(page, 'mail-port').fill(String(smtp.port));
+      await field(page, 'mail-username').fill('store');
+      await field(page, 'mail-password').fill('auth-code-88');
+      await field(page, 'mail-from').fill('store@example.com');
+      await field(page, 'mail-recipients-complaints').fill('manager@example.com\nboss@example.com');
       await page.getByTestId('mail-check-cert').click();
       await expect(page.getByTestId('mail-checked-cert')).toBeVisible();
       await page.getByTestId('mail-trust').click();
@@ -90,9 +96,9 @@ test.describe('意见反馈, 邮件设置, 订阅', () => {
       await page.getByTestId('mail-save').click();
       await expect(page.getByText('邮件设置已保存')).toBeVisible();
       await expect(page.getByTestId('mail-trusted')).toContainText(':');
-      await expect(page.getByTestId('mail-password').locator('input')).toHaveAttribute('placeholder', '已设置（留空则不修改）');
+      await expect(field(page, 'mail-password')).toHaveAttribute('placeholder', '已设置（留空则不修改）');
 
-      await page.getByTestId('mail-test-to').locator('input').fill('it@example.com');
+      await field(page, 'mail-test-to').fill('it@example.com');
       await page.getByTestId('mail-test-send').click();
       await expect(page.getByTestId('mail-test-ok')).toContainText('it@example.com');
       const [mail] = await smtp.waitFor(1);
@@ -121,8 +127,8 @@ test.describe('意见反馈, 邮件设置, 订阅', () => {
       .toBe('1');
     await page.getByTestId('topic-add').click();
     const dialog = page.getByTestId('topic-dialog');
-    await dialog.getByTestId('topic-name').locator('input').fill('母婴用品');
-    await dialog.getByTestId('topic-keyword').locator('input').fill('母婴');
+    await field(dialog, 'topic-name').fill('母婴用品');
+    await field(dialog, 'topic-keyword').fill('母婴');
     await dialog.getByTestId('topic-save').click();
     await expect(page.getByTestId('topic-母婴')).toHaveText('母婴用品');
     await snap(page, 'subscriptions');

@@ -58,7 +58,7 @@ export const TicketEventSchema = Type.Object({
   id: Type.Integer(),
   at: Type.Number(),
   actor: Type.String(),
-  kind: Type.String({ description: 'created, note, state, assigned, kind, resolved, acknowledged, mail, customer-text, satisfaction, blacklisted' }),
+  kind: Type.String({ description: 'created, note, state, assigned, kind, resolved, acknowledged, mail, mail-skipped, customer-text, satisfaction, blacklisted' }),
   text: Nullable(Type.String()),
   detail: Nullable(Type.Record(Type.String(), Type.Unknown())),
 });

@@ -55,6 +55,7 @@ export default {
     events: {
       created: '建单',
       mail: '已转发至邮箱',
+      'mail-skipped': '未转发邮件（邮件未启用或无收件人）',
       acknowledged: '已回复受理短信',
       'customer-text': '顾客再次来信',
       state: '状态：{from} → {to}',
@@ -129,6 +130,7 @@ export default {
     events: {
       created: 'Opened',
       mail: 'Forwarded by e-mail',
+      'mail-skipped': 'Not forwarded (e-mail off or no recipients)',
       acknowledged: 'Acknowledgement texted',
       'customer-text': 'The customer texted again',
       state: 'State: {from} → {to}',
