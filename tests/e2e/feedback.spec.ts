@@ -125,6 +125,20 @@ test.describe('意见反馈, 邮件设置, 订阅', () => {
         { timeout: 45_000 },
       )
       .toBe('1');
+    // The member's consent record shows the text that subscribed them, with its source.
+    await page.goto('/members');
+    await field(page, 'members-keyword').fill('13900007703');
+    await page.getByTestId('members-search').click();
+    await page.getByTestId('members-table').locator('tbody tr.el-table__row').first().click();
+    const drawer = page.getByTestId('member-drawer');
+    await drawer.getByRole('tab', { name: '订阅' }).click();
+    await expect(drawer.getByTestId('member-topic-促销').locator('.el-switch')).toHaveClass(/is-checked/);
+    await expect(drawer.getByTestId('member-consent-history')).toContainText('DY 促销');
+    await expect(drawer.getByTestId('member-consent-history')).toContainText('短信');
+    await snap(page, 'member-subscriptions');
+    await page.keyboard.press('Escape');
+
+    await page.goto('/subscriptions');
     await page.getByTestId('topic-add').click();
     const dialog = page.getByTestId('topic-dialog');
     await field(dialog, 'topic-name').fill('母婴用品');

@@ -25,6 +25,8 @@ export const subscriptionsApi = {
   createTopic: (body: TopicBody) => http.post<TopicDto>('/subscriptions/topics', body),
   updateTopic: (id: number, body: Partial<TopicBody>) => http.patch<TopicDto>(`/subscriptions/topics/${id}`, body),
   ofMember: (memberId: number) => http.get<{ items: MemberSubscriptionDto[] }>(`/subscriptions/members/${memberId}`),
+  setForMember: (memberId: number, changes: Array<{ topicId: number; subscribed: boolean }>, note?: string) =>
+    http.put<{ items: MemberSubscriptionDto[] }>(`/subscriptions/members/${memberId}`, note ? { changes, note } : { changes }),
   consent: (memberId: number, page = 1, pageSize = 50) => http.get<{ items: ConsentEventDto[]; total: number }>(`/subscriptions/members/${memberId}/consent`, { query: { page, pageSize } }),
   import: async (file: File, mode: ImportMode, dryRun: boolean) =>
     http.post<SubscriptionImportReportDto>('/subscriptions/import', { fileName: file.name, contentBase64: await base64Of(file), mode, dryRun }),
