@@ -31,6 +31,9 @@ export const PERMISSIONS = [
   'modems.manage',
   'store.read',
   'store.manage',
+  'services.read',
+  'services.manage',
+  'staff.manage',
   'strategies.read',
   'strategies.approve',
   'strategies.manage',
@@ -42,6 +45,10 @@ export const PERMISSIONS = [
   'mail.manage',
   /** 订阅: topics, members' subscriptions, imports, the 电子杂志. */
   'subscriptions.manage',
+  /** The 接口 page: MAS database codes, their status and problems. */
+  'integrations.read',
+  /** Connection, codes, pausing, integrators' logins. */
+  'integrations.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -62,12 +69,16 @@ const MANAGER: readonly Permission[] = [
   'reports.read',
   'modems.read',
   'store.read',
+  'services.read',
+  'services.manage',
+  'staff.manage',
   'strategies.read',
   'strategies.approve',
   'strategies.manage',
   'feedback.read',
   'feedback.manage',
   'subscriptions.manage',
+  'integrations.read',
 ];
 
 const OPERATOR: readonly Permission[] = [
@@ -78,6 +89,7 @@ const OPERATOR: readonly Permission[] = [
   'lists.read',
   'modems.read',
   'store.read',
+  'services.read',
   'strategies.read',
   // Operators at the service desk handle the tickets customers text in.
   'feedback.read',

@@ -1,4 +1,5 @@
-import { foldInbound, withoutLeadingPunctuation } from '../messaging/inbox/inbound-fold.js';
+import { foldText } from '../sms-services/fold.js';
+import { withoutLeadingPunctuation } from '../messaging/inbox/leading-punctuation.js';
 import type { FeedbackKeyword, FeedbackKind } from './settings.js';
 
 /**
@@ -7,8 +8,8 @@ import type { FeedbackKeyword, FeedbackKind } from './settings.js';
  * TS:…), so TSINGTAO or FKxxx are not tickets; a Chinese one may run on (投诉收银员态度差). Pure.
  */
 export function feedbackKeyword(text: string, keywords: readonly FeedbackKeyword[]): { kind: FeedbackKind; keyword: string } | undefined {
-  const folded = withoutLeadingPunctuation(foldInbound(text, 60));
-  const candidates = keywords.map((k) => ({ ...k, folded: foldInbound(k.word) })).sort((a, b) => b.folded.length - a.folded.length);
+  const folded = withoutLeadingPunctuation(foldText(text, 60));
+  const candidates = keywords.map((k) => ({ ...k, folded: foldText(k.word) })).sort((a, b) => b.folded.length - a.folded.length);
   for (const candidate of candidates) {
     if (!candidate.folded || !folded.startsWith(candidate.folded)) continue;
     const next = folded.charAt(candidate.folded.length);
@@ -23,7 +24,7 @@ const CHINESE_DIGITS: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4,
 
 /** A satisfaction answer: 1–5 (５, 5分, 五, "5 非常满意" → 5); anything else is not one. Pure. */
 export function satisfactionScore(text: string): number | undefined {
-  const folded = foldInbound(text, 40).trim();
+  const folded = foldText(text, 40).trim();
   const match = /^([1-5一二三四五])\s*(分|星)?(?:[\s\p{P}]|$)/u.exec(folded);
   if (!match) return undefined;
   const digit = match[1]!;

@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors.js';
 import { compileTemplate, RenderError } from '../messaging/render/render.js';
-import { foldInbound } from '../messaging/inbox/inbound-fold.js';
+import { foldText } from '../sms-services/fold.js';
 import { fillFeedbackText, FEEDBACK_PLACEHOLDERS } from './texts.js';
 
 /**
@@ -125,7 +125,7 @@ export function validateFeedbackSettings(value: unknown, base: FeedbackSettings 
       if (!isObject(raw)) return invalid('Each feedback keyword is { word, kind }.', `feedback.keywords.${i}`);
       const word = text('A feedback keyword', `feedback.keywords.${i}.word`, raw.word, 8);
       if (/\s/.test(word)) invalid(`The feedback keyword "${word}" must be one word, without spaces.`, `feedback.keywords.${i}.word`);
-      const folded = foldInbound(word);
+      const folded = foldText(word);
       if (seen.has(folded)) continue;
       seen.add(folded);
       keywords.push({ word, kind: kind(raw.kind, `feedback.keywords.${i}.kind`) });

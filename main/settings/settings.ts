@@ -7,6 +7,7 @@ import { POLICY_DEFAULTS, validatePolicySettings, type PolicySettings } from '..
 import { MAIL_DEFAULTS, mailAuditView, validateMailSettings, type MailSettings } from '../mail/settings.js';
 import { FEEDBACK_DEFAULTS, validateFeedbackSettings, type FeedbackSettings } from '../feedback/settings.js';
 import { MAGAZINE_DEFAULTS, validateMagazineSettings, type MagazineSettings } from '../subscriptions/magazine-settings.js';
+import { CLOUD_MAS_LISTENER_DEFAULTS, validateCloudMasListener, type CloudMasListenerSettings } from '../mas/cloud/listener-settings.js';
 
 /**
  * Run-time settings a store manager changes in the UI. Each has a default, a
@@ -26,6 +27,8 @@ export interface SettingValues {
   feedback: FeedbackSettings;
   /** The 电子杂志's schedule, content and public page (subscriptions/magazine-settings.ts). */
   magazine: MagazineSettings;
+  /** The 云MAS HTTP interface on a port of its own (mas/cloud/listener-settings.ts); applies at the next start. */
+  cloudMasListener: CloudMasListenerSettings;
 }
 
 type Validators = { [K in keyof SettingValues]: (value: unknown) => SettingValues[K] };
@@ -47,6 +50,7 @@ export const SETTING_DEFAULTS: SettingValues = {
   mail: MAIL_DEFAULTS,
   feedback: FEEDBACK_DEFAULTS,
   magazine: MAGAZINE_DEFAULTS,
+  cloudMasListener: CLOUD_MAS_LISTENER_DEFAULTS,
 };
 
 const VALIDATORS: Validators = {
@@ -71,6 +75,7 @@ const VALIDATORS: Validators = {
   mail: (value) => validateMailSettings(value),
   feedback: (value) => validateFeedbackSettings(value),
   magazine: (value) => validateMagazineSettings(value),
+  cloudMasListener: (value) => validateCloudMasListener(value),
 };
 
 /** What the audit log keeps of a changed setting: no secret, not even sealed; certificates by fingerprint. */

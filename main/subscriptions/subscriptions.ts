@@ -3,7 +3,7 @@ import { SYSTEM_ACTOR, type AuditActor, type AuditLog } from '../auth/audit.js';
 import type { Clock } from '../clock.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
-import { foldInbound } from '../messaging/inbox/inbound-fold.js';
+import { foldText } from '../sms-services/fold.js';
 import { tryNormalizeMobile } from '../messaging/numbers.js';
 import type { Recipient } from '../messaging/outbox/enqueue.js';
 import { consentColumns, recordConsentEvents, type ConsentEventSource } from '../members/consent.js';
@@ -104,7 +104,7 @@ const MAX_IMPORT_ERRORS = 500;
 
 /** A topic's keyword as customers type it, folded, to compare and to keep unique. */
 export function keywordKey(keyword: string): string {
-  return foldInbound(keyword, 16).replace(/\s+/g, '');
+  return foldText(keyword, 16).replace(/\s+/g, '');
 }
 
 function toTopic(row: TopicRow, subscribers: number): Topic {
@@ -422,7 +422,7 @@ export class Subscriptions {
         problem('UNKNOWN_TOPIC', topicText, `Row ${row.rowNumber}: there is no topic “${topicText}”; use one of ${topics.map((t) => t.name).join('、')}.`);
         continue;
       }
-      const choice = foldInbound(cell(row.cells, at.subscribed), 10).trim();
+      const choice = foldText(cell(row.cells, at.subscribed), 10).trim();
       const subscribed = choice === '' ? true : TRUE_WORDS.has(choice) ? true : FALSE_WORDS.has(choice) ? false : undefined;
       if (subscribed === undefined) {
         problem('INVALID_CHOICE', choice, `Row ${row.rowNumber}: 订阅 must be 是 or 否 (or DY / TD), not “${choice}”.`);

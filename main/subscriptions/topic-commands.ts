@@ -1,4 +1,4 @@
-import { foldInbound } from '../messaging/inbox/inbound-fold.js';
+import { foldText } from '../sms-services/fold.js';
 import { INBOUND_ORDER, type InboundHandler } from '../messaging/inbox/inbox.js';
 import { keywordKey, type Subscriptions, type Topic } from './subscriptions.js';
 
@@ -10,7 +10,7 @@ import { keywordKey, type Subscriptions, type Topic } from './subscriptions.js';
 export type TopicCommand = { action: 'subscribe' | 'unsubscribe'; topic: string } | { action: 'menu' };
 
 export function parseTopicCommand(text: string): TopicCommand | undefined {
-  const folded = foldInbound(text, 40).trim().replace(/[\s\p{P}]+$/u, '');
+  const folded = foldText(text, 40).trim().replace(/[\s\p{P}]+$/u, '');
   if (/^(dy|订阅)$/.test(folded)) return { action: 'menu' };
   const match = /^(dy|td|订阅|退订)(?:[\s\p{P}]*)(.+)$/u.exec(folded);
   if (!match) return undefined;
