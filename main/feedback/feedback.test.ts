@@ -113,6 +113,26 @@ describe('a complaint by text', () => {
     await expect(feedback().move(actor, ticket.id, 'in-progress')).resolves.toMatchObject({ state: 'in-progress' });
   });
 
+  it('a mail server that is down holds nothing up: the long complaint is a ticket with its whole text, acknowledged; its mail waits and goes later', async () => {
+    const port = smtp.port;
+    await smtp.close();
+    const long = `投诉 ${'上周在贵店买的冷冻水饺回家发现已经解冻又冻上，包装破损，'.repeat(12)}请给个说法。`;
+    expect([...long].length).toBeGreaterThan(5 * 67); // longer than 5 parts
+    expect(await textIn(CUSTOMER, long)).toBe('feedback');
+    const [ticket] = (await feedback().list({ page: 1, pageSize: 1 })).items;
+    expect(ticket!.text).toBe(long);
+    expect((await outboxTo(CUSTOMER))[0]!.text).toContain(ticket!.number);
+
+    await services().mail.tick();
+    expect(await services().mail.status()).toMatchObject({ queued: 1, failing: 1, lastError: { code: 'MAIL_CONNECT_FAILED' } });
+
+    smtp = await startSmtpServer({ password: 'pw', port });
+    await services().mail.updateSettings(actor, { trusted: { kind: 'server', pem: smtp.certificate } });
+    await services().mail.tick();
+    const [forward] = await smtp.waitFor(1);
+    expect(forward!.html).toContain('请给个说法');
+  });
+
   it('a customer who is no member and a text without a keyword open nothing; staff turn the conversation into a ticket', async () => {
     expect(await textIn('+8613900139402', '你们几点关门')).toBeNull();
     expect((await feedback().list({ page: 1, pageSize: 10 })).total).toBe(0);
