@@ -148,3 +148,42 @@ test.describe('意见反馈, 邮件设置, 订阅', () => {
     await snap(page, 'subscriptions');
   });
 });
+
+test.describe('电子杂志 and the feedback settings', () => {
+  test('an issue is written, previewed and sent to the magazine’s subscribers; the SLA is configurable', async ({ adminPage: page, appliance }) => {
+    const api = await adminApi(appliance);
+    await api.post('/members', { name: '冯读者', gender: 'M', mobile: '13900007704' });
+    await api.post('/inbox/simulate', { from: '13900007704', text: 'DY 杂志' });
+    await expect
+      .poll(async () => (await api.get<{ items: Array<{ keyword: string; subscribers: number }> }>('/subscriptions/topics')).items.find((t) => t.keyword === '杂志')?.subscribers, { timeout: 45_000 })
+      .toBe(1);
+
+    await page.goto('/subscriptions');
+    await page.getByRole('tab', { name: '电子杂志' }).click();
+    await page.getByTestId('magazine-write').click();
+    const dialog = page.getByTestId('magazine-dialog');
+    await field(dialog, 'magazine-title').fill('12月第1期');
+    await field(dialog, 'magazine-text').fill('{称呼}，本周会员日：鲜果8折，牛奶买二送一。');
+    await dialog.getByTestId('magazine-preview-run').click();
+    await expect(dialog.getByTestId('magazine-preview')).toContainText('1 人订阅');
+    await snap(page, 'magazine-preview');
+    await dialog.getByTestId('magazine-save').click();
+    const issues = page.getByTestId('magazine-issues');
+    await expect(issues).toContainText('12月第1期');
+    await issues.getByRole('button', { name: '立即发送' }).click();
+    await page.locator('.el-message-box').getByRole('button', { name: '立即发送' }).click();
+    await expect(issues).toContainText('已发送');
+    const sent = await api.get<{ items: Array<{ text: string; category: string }> }>('/messages?q=13900007704');
+    expect(sent.items.find((m) => m.text.includes('鲜果8折'))).toMatchObject({ category: 'marketing' });
+    await snap(page, 'magazine-sent');
+
+    await page.goto('/feedback');
+    await page.getByTestId('feedback-settings').click();
+    const settings = page.getByTestId('feedback-settings-dialog');
+    await field(settings, 'feedback-sla-complaint').fill('12');
+    await snap(page, 'feedback-settings');
+    await settings.getByTestId('feedback-settings-save').click();
+    await expect(page.getByText('反馈设置已保存')).toBeVisible();
+    expect((await api.get<{ slaHours: { complaint: number } }>('/feedback/settings')).slaHours.complaint).toBe(12);
+  });
+});

@@ -1,9 +1,9 @@
-import type { TicketDetailDto, TicketDto, TicketPageDto } from '../../../main/api/schemas/feedback';
+import type { FeedbackSettingsDto, TicketDetailDto, TicketDto, TicketPageDto } from '../../../main/api/schemas/feedback';
 import { http } from './client';
 // Brings the 'feedback.changed' live event into ApplianceEvents for useEvents().
 import type {} from '../../../main/feedback/feedback';
 
-export type { TicketDetailDto, TicketDto, TicketPageDto };
+export type { FeedbackSettingsDto, TicketDetailDto, TicketDto, TicketPageDto };
 export type TicketKind = TicketDto['kind'];
 export type TicketState = TicketDto['state'];
 export const TICKET_KINDS: readonly TicketKind[] = ['complaint', 'suggestion', 'praise', 'question'];
@@ -46,5 +46,7 @@ export const feedbackApi = {
   move: (id: number, to: 'in-progress' | 'closed') => http.post<TicketDto>(`/feedback/${id}/state`, { to }),
   resolve: (id: number, resolution: string, notify: boolean) =>
     http.post<{ ticket: TicketDto; messageId: number | null; blocked: Record<string, number> }>(`/feedback/${id}/resolve`, { resolution, notify }),
+  settings: () => http.get<FeedbackSettingsDto>('/feedback/settings'),
+  saveSettings: (body: FeedbackSettingsDto) => http.put<FeedbackSettingsDto>('/feedback/settings', body),
   blacklist: (id: number) => http.post<{ ticket: TicketDto; change: 'added' | 'already' }>(`/feedback/${id}/blacklist`, {}),
 };

@@ -1,8 +1,8 @@
-import type { ConsentEventDto, MemberSubscriptionDto, SubscriptionImportReportDto, TopicDto } from '../../../main/api/schemas/subscriptions';
+import type { ConsentEventDto, MagazineIssueDto, MagazinePreviewDto, MagazineSettingsDto, MemberSubscriptionDto, SubscriptionImportReportDto, TopicDto } from '../../../main/api/schemas/subscriptions';
 import { http } from './client';
 import type { ImportMode } from './lists';
 
-export type { ConsentEventDto, MemberSubscriptionDto, SubscriptionImportReportDto, TopicDto };
+export type { ConsentEventDto, MagazineIssueDto, MagazinePreviewDto, MagazineSettingsDto, MemberSubscriptionDto, SubscriptionImportReportDto, TopicDto };
 
 export interface TopicBody {
   name: string;
@@ -30,4 +30,13 @@ export const subscriptionsApi = {
   consent: (memberId: number, page = 1, pageSize = 50) => http.get<{ items: ConsentEventDto[]; total: number }>(`/subscriptions/members/${memberId}/consent`, { query: { page, pageSize } }),
   import: async (file: File, mode: ImportMode, dryRun: boolean) =>
     http.post<SubscriptionImportReportDto>('/subscriptions/import', { fileName: file.name, contentBase64: await base64Of(file), mode, dryRun }),
+  issues: (page = 1, pageSize = 20) => http.get<{ items: MagazineIssueDto[]; total: number }>('/subscriptions/magazine/issues', { query: { page, pageSize } }),
+  createIssue: (body: { title: string; text: string }) => http.post<MagazineIssueDto>('/subscriptions/magazine/issues', body),
+  updateIssue: (id: number, body: { title?: string; text?: string }) => http.patch<MagazineIssueDto>(`/subscriptions/magazine/issues/${id}`, body),
+  deleteIssue: (id: number) => http.delete<{ ok: true }>(`/subscriptions/magazine/issues/${id}`),
+  sendIssue: (id: number) => http.post<MagazineIssueDto>(`/subscriptions/magazine/issues/${id}/send`, {}),
+  preview: (text: string) => http.post<MagazinePreviewDto>('/subscriptions/magazine/preview', { text }),
+  assembled: () => http.get<{ issue: { title: string; text: string } | null }>('/subscriptions/magazine/assembled'),
+  magazineSettings: () => http.get<MagazineSettingsDto>('/subscriptions/magazine/settings'),
+  saveMagazineSettings: (body: Partial<MagazineSettingsDto>) => http.put<MagazineSettingsDto>('/subscriptions/magazine/settings', body),
 };
