@@ -173,8 +173,9 @@ test.describe('电子杂志 and the feedback settings', () => {
     await issues.getByRole('button', { name: '立即发送' }).click();
     await page.locator('.el-message-box').getByRole('button', { name: '立即发送' }).click();
     await expect(issues).toContainText('已发送');
-    const sent = await api.get<{ items: Array<{ text: string; category: string }> }>('/messages?q=13900007704');
-    expect(sent.items.find((m) => m.text.includes('鲜果8折'))).toMatchObject({ category: 'marketing' });
+    await expect
+      .poll(async () => (await api.get<{ items: Array<{ title: string; state: string; recipients: number | null; queued: number | null }> }>('/subscriptions/magazine/issues')).items.find((i) => i.title === '12月第1期'), { timeout: 90_000 })
+      .toMatchObject({ state: 'sent', recipients: 1, queued: 1 });
     await snap(page, 'magazine-sent');
 
     await page.goto('/feedback');
