@@ -37,6 +37,13 @@ import { StaffDirectory } from './staff/staff.js';
 import { Campaigns } from './campaigns/campaigns.js';
 import { EMPTY_CARE_CALENDAR } from './campaigns/calendar.js';
 import { Segments } from './campaigns/segments.js';
+import { Mail } from './mail/mail.js';
+import { watchModemAlerts } from './mail/modem-alerts.js';
+import { Feedback } from './feedback/feedback.js';
+import { feedbackHandler } from './feedback/inbound.js';
+import { Subscriptions } from './subscriptions/subscriptions.js';
+import { topicCommandHandler } from './subscriptions/topic-commands.js';
+import { Magazine } from './subscriptions/magazine.js';
 import { VERSION } from './version.js';
 
 export type { ApplianceConfig } from './config.js';
@@ -159,6 +166,18 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       lookupLists: (numbers, now, trx) => lists.lookup(numbers, now, trx),
     });
     stack.push(() => campaigns.stop());
+    const mail = new Mail({ db, clock, settings, secrets, audit, events, logger: logger.child({ component: 'mail' }) });
+    stack.push(() => mail.stop());
+    stack.push(
+      watchModemAlerts({ events, mail, settings, clock, logger: logger.child({ component: 'mail' }), limitsOf: async (id) => (await modems.list()).find((m) => m.config.id === id)?.config.limits }),
+    );
+    const subscriptions = new Subscriptions({ db, clock, audit, events, members });
+    const feedback = new Feedback({ db, clock, audit, events, logger: logger.child({ component: 'feedback' }), settings, lists, messaging, mail });
+    stack.push(() => feedback.stop());
+    const magazine = new Magazine({ db, clock, audit, events, logger: logger.child({ component: 'magazine' }), settings, subscriptions, messaging, promotions: () => strategies.activePromotions() });
+    stack.push(() => magazine.stop());
+    // Each capability's handler takes its place in the inbound chain (INBOUND_ORDER), after the opt-out.
+    for (const { handler, order } of [topicCommandHandler(subscriptions), feedbackHandler(feedback, settings)]) messaging.inbox.use(handler, order);
     const services: ApplianceServices = {
       version: VERSION,
       config,
@@ -183,6 +202,10 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       campaigns,
       // The care automations' occurrences and holidays: empty until the care service is wired here at merge.
       careCalendar: EMPTY_CARE_CALENDAR,
+      mail,
+      feedback,
+      subscriptions,
+      magazine,
       lanCertificate: new LanCertificate({ dataDir: config.dataDir, clock, audit, events, logger: logger.child({ component: 'lan' }) }),
       staff,
       smsServices,
@@ -326,6 +349,9 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         services.strategies.start(); // the strategies' date sweep; stopped with the core
         await services.masDb.start(); // serves the MAS tables once the outbox sends; stopped with the core
         services.campaigns.start(); // the campaign scheduler; stopped with the core
+        services.mail.start(); // the mail queue's worker; stopped with the core
+        services.feedback.start(); // auto-close, expired satisfaction questions, the daily digest; stopped with the core
+        services.magazine.start(); // the 电子杂志's schedule; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = servesLan && host !== '0.0.0.0' ? `https://${host}:${port}/` : `http://${shownHost}:${port}/`;
         const certificate = servesLan ? services.lanCertificate.info() : undefined;

@@ -17,6 +17,10 @@ import type { Members } from './members/members.js';
 import type { SmsServices } from './sms-services/service.js';
 import type { StaffDirectory } from './staff/staff.js';
 import type { Strategies } from './strategy/strategies.js';
+import type { Mail } from './mail/mail.js';
+import type { Feedback } from './feedback/feedback.js';
+import type { Subscriptions } from './subscriptions/subscriptions.js';
+import type { Magazine } from './subscriptions/magazine.js';
 import type { MasDatabaseInterface } from './mas/db/service.js';
 import type { Integrations } from './integrations/service.js';
 import type { Campaigns } from './campaigns/campaigns.js';
@@ -67,6 +71,14 @@ export interface ApplianceServices {
   readonly campaigns: Campaigns;
   /** What the care automations show on the campaign calendar (occurrences, holidays). */
   readonly careCalendar: CareCalendarSource;
+  /** E-mail (转发至邮箱): the persistent mail queue and its worker; `enqueue({ purpose, subject, html … })`, `status()`. */
+  readonly mail: Mail;
+  /** Feedback and complaints (意见反馈): tickets, their texts and mails; `counts()` and `daily()` for the dashboard and reports. */
+  readonly feedback: Feedback;
+  /** Subscriptions (订阅): topics, members' choices, the consent record; a topic's subscribers as an audience. */
+  readonly subscriptions: Subscriptions;
+  /** The 电子杂志: issues written or assembled from promotions, sent to its topic's subscribers. */
+  readonly magazine: Magazine;
   /** The HTTPS certificate for LAN access: generated on first use or uploaded; its fingerprint for staff. */
   readonly lanCertificate: LanCertificate;
   /** API keys, the 云MAS HTTP interface, webhooks and the delivery queue behind every push. */

@@ -31,6 +31,9 @@ import { smsServiceRoutes } from './routes/sms-services.js';
 import { staffRoutes } from './routes/staff.js';
 import { strategyRoutes } from './routes/strategies.js';
 import { campaignRoutes, segmentRoutes } from './routes/campaigns.js';
+import { mailRoutes } from './routes/mail.js';
+import { feedbackRoutes } from './routes/feedback.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
 import { masDbRoutes } from './routes/mas-db.js';
 import { cloudMasHttpRoutes } from './routes/cloud-mas-http.js';
 import { integrationRoutes } from './routes/integrations.js';
@@ -242,6 +245,9 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
       await api.register(strategyRoutes, { services, prefix: '/strategies' });
       await api.register(segmentRoutes, { services, prefix: '/segments' });
       await api.register(campaignRoutes, { services, prefix: '/campaigns' });
+      await api.register(mailRoutes, { services, prefix: '/mail' });
+      await api.register(feedbackRoutes, { services, prefix: '/feedback' });
+      await api.register(subscriptionRoutes, { services, prefix: '/subscriptions' });
       await api.register(masDbRoutes, { services, prefix: '/mas-db' });
       await api.register(integrationRoutes, { services, prefix: '/integrations' });
     },

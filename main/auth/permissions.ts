@@ -39,6 +39,14 @@ export const PERMISSIONS = [
   'strategies.read',
   'strategies.approve',
   'strategies.manage',
+  /** 意见反馈: read tickets and their SMS threads. */
+  'feedback.read',
+  /** Work tickets: assign, notes, states, resolution texts, blacklist a complaining number. */
+  'feedback.manage',
+  /** E-mail: SMTP server, recipients, test mail, the queue's retries. */
+  'mail.manage',
+  /** 订阅: topics, members' subscriptions, imports, the 电子杂志. */
+  'subscriptions.manage',
   /** The 接口 page: MAS database codes, their status and problems. */
   'integrations.read',
   /** Connection, codes, pausing, integrators' logins. */
@@ -71,6 +79,9 @@ const MANAGER: readonly Permission[] = [
   'strategies.read',
   'strategies.approve',
   'strategies.manage',
+  'feedback.read',
+  'feedback.manage',
+  'subscriptions.manage',
   'integrations.read',
 ];
 
@@ -87,6 +98,9 @@ const OPERATOR: readonly Permission[] = [
   'store.read',
   'services.read',
   'strategies.read',
+  // Operators at the service desk handle the tickets customers text in.
+  'feedback.read',
+  'feedback.manage',
 ];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
