@@ -1,6 +1,7 @@
 /**
  * One recomputation of the strategies from the mirror: for each store, its
- * sales over the look-back in short slices, then its stock rows against the
+ * sales over the windows (day totals the sync keeps) and the last sale of each
+ * product, then its stock rows against the
  * rules (pure decisions in decide.ts), then what changed written a chunk at a
  * time — new suggestions inserted, changed ones refreshed, cleared ones ended.
  * Progress after every step; cancellable between any two.
@@ -10,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { EventBus } from '../events/bus.js';
 import { DAY_MS, decide, lookbackDaysOf, ruleFor, type Decision } from './decide.js';
-import { addSalesSlice, productsByCode, slicesOf, stockOfStore, storesWithStock, type ProductInfo, type ProductSales } from './figures.js';
+import { productsByCode, salesOfStore, stockOfStore, storesWithStock, type ProductInfo, type ProductSales } from './figures.js';
 import { OPEN_STRATEGY_STATES, type RecomputeSummary, type StrategyKind, type StrategyRule } from './types.js';
 
 export interface RecomputeContext {
@@ -188,12 +189,11 @@ export async function recomputeStrategies(ctx: RecomputeContext, runId: number, 
     const windowStarts = windows.map((days) => now - days * DAY_MS);
     const stores = await storesWithStock(ctx.db);
     const products = await productsByCode(ctx.db);
-    const slices = slicesOf(now, lookbackDays);
     const rowsPerStore = new Map(
       ((await ctx.db('inventory').groupBy('store_code').select('store_code').count({ c: '*' })) as Array<{ store_code: string; c: number | string }>).map((r) => [r.store_code, Number(r.c)]),
     );
-    // Steps: one per slice query, one per chunk of stock rows evaluated and written.
-    total = stores.reduce((sum, s) => sum + slices.length + Math.ceil((rowsPerStore.get(s.code) ?? 0) / EVALUATE_CHUNK) + 1, 0);
+    // Steps: the store's sales, then one per chunk of stock rows evaluated and written.
+    total = stores.reduce((sum, s) => sum + 1 + Math.ceil((rowsPerStore.get(s.code) ?? 0) / EVALUATE_CHUNK) + 1, 0);
     report('running', true);
     const yieldNow = () => new Promise((resolve) => setImmediate(resolve));
     const check = () => {
@@ -201,14 +201,11 @@ export async function recomputeStrategies(ctx: RecomputeContext, runId: number, 
     };
     for (const store of stores) {
       check();
-      const sales = new Map<string, ProductSales>();
-      for (const slice of slices) {
-        await addSalesSlice(ctx.db, store.code, slice, windowStarts, sales);
-        done += 1;
-        report('running');
-        check();
-        await yieldNow();
-      }
+      const sales = await salesOfStore(ctx.db, store.code, now, windowStarts, lookbackDays);
+      done += 1;
+      report('running');
+      check();
+      await yieldNow();
       await evaluateStore(ctx, store.code, now, rules, windows, lookbackDays, products, sales, summary, () => {
         done += 1;
         report('running');
