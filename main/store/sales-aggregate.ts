@@ -172,7 +172,7 @@ async function recountDays(trx: Knex, keys: readonly DayKey[]): Promise<void> {
       await trx.raw(`DELETE FROM sales_daily WHERE store_code = ? AND day = ? AND product_code IN (${list})`, [storeCode, day, ...chunk]);
       await trx.raw(
         `INSERT INTO sales_daily (store_code, product_code, day, quantity, amount_cents, lines, last_sold_at)
-         SELECT s.store_code, l.product_code, ?, SUM(l.quantity), SUM(l.amount_cents), COUNT(*), MAX(s.sold_at)
+         SELECT s.store_code, l.product_code, CAST(? AS INTEGER), SUM(l.quantity), SUM(l.amount_cents), COUNT(*), MAX(s.sold_at)
          FROM sales s JOIN sale_lines l ON l.receipt_no = s.receipt_no
          WHERE s.store_code = ? AND s.sold_at >= ? AND s.sold_at < ? AND l.product_code IN (${list})
          GROUP BY s.store_code, l.product_code`,
