@@ -33,7 +33,7 @@ const RECOMPUTE_PAGE_CACHE_KIB = 32_768;
 const openKey = (storeCode: string, productCode: string, kind: StrategyKind) => `${storeCode}|${productCode}|${kind}`;
 
 /** The decision's columns as the row keeps them (also what tells an unchanged suggestion). */
-function decisionColumns(decision: Decision): Record<string, unknown> {
+function decisionColumns(decision: Decision, signature: string): Record<string, unknown> {
   return {
     reason_codes: decision.codes.join(','),
     reason_text: decision.text,
@@ -43,7 +43,7 @@ function decisionColumns(decision: Decision): Record<string, unknown> {
     restock_quantity: decision.restockQuantity,
     limit_per_customer: decision.limitPerCustomer,
     price_rise_percent: decision.priceRisePercent,
-    signature: signatureOf(decision),
+    signature,
   };
 }
 
@@ -285,12 +285,13 @@ ctx: RecomputeContext,
       );
       for (const decision of decisions) {
         const key = `${row.productCode}|${decision.kind}`;
-        const columns = decisionColumns(decision);
+        // The signature alone tells an unchanged suggestion: the row's columns (figures as JSON) only for what is written.
+        const signature = signatureOf(decision);
         const existing = open.get(key);
         if (existing) {
           seen.add(existing.id);
-          if (existing.state === 'suggested' && existing.signature !== columns['signature']) {
-            updates.push({ id: existing.id, columns: { ...columns, product_name: row.productName ?? row.productCode, category: row.category, priority: priorityOf(decision, row.priceCents), promotion_days: rule.promotionDays, updated_at: now } });
+          if (existing.state === 'suggested' && existing.signature !== signature) {
+            updates.push({ id: existing.id, columns: { ...decisionColumns(decision, signature), product_name: row.productName ?? row.productCode, category: row.category, priority: priorityOf(decision, row.priceCents), promotion_days: rule.promotionDays, updated_at: now } });
           }
           continue;
         }
@@ -308,7 +309,7 @@ ctx: RecomputeContext,
           product_name: (row.productName ?? row.productCode).slice(0, 128),
           category: row.category,
           open_key: openKey(storeCode, row.productCode, decision.kind),
-          ...columns,
+          ...decisionColumns(decision, signature),
           promotion_days: rule.promotionDays,
           priority: priorityOf(decision, row.priceCents),
           created_at: now,
