@@ -137,6 +137,7 @@ export async function run(options: { members?: number; receipts?: number; rounds
 
     // StoreMAS: the real core, the real connector (read-only session, SELECT-only user), the preset mappings.
     // Unencrypted, like the baseline it is compared with (the bench server has no certificate).
+    let firstSyncPeakMb: number | undefined;
     const storemasRun = async (round: number) => {
       const dataDir = path.join(work, `storemas-${round}`);
       const core = await openCore(defaultConfig({ dataDir, logLevel: 'warn', logToConsole: false }), { lock: false });
@@ -150,6 +151,7 @@ export async function run(options: { members?: number; receipts?: number; rounds
         const seconds = (performance.now() - started) / 1000;
         const peak = memory.stop();
         if (result.state !== 'finished' || result.rowsWritten !== total) throw new Error(`StoreMAS sync ended ${result.state} with ${result.rowsWritten} of ${total} rows: ${result.errorMessage ?? ''}`);
+        firstSyncPeakMb ??= peak;
         return { value: total / seconds, detail: { seconds, peakRssMb: peak } };
       } finally {
         await core.close();
@@ -177,16 +179,18 @@ export async function run(options: { members?: number; receipts?: number; rounds
     log(`First sync of ${total.toLocaleString()} rows (${members.toLocaleString()} members + ${saleLines.toLocaleString()} sale lines), rows per second:`);
     const measured = await alternate<{ seconds: number; peakRssMb: number }>(
       rounds,
+      // StoreMAS first: its first round's peak RSS is then the sync's alone (the demo dump is written by a child process).
       [
-        { name: 'baseline (bare pipelined copy)', run: baselineRun },
         { name: 'StoreMAS sync', run: storemasRun },
+        { name: 'baseline (bare pipelined copy)', run: baselineRun },
       ],
       log,
       (_name, value, d) => `${Math.round(value).toLocaleString()} rows/s, ${d!.seconds.toFixed(1)} s, peak RSS ${d!.peakRssMb} MB`,
     );
     const sm = measured.get('StoreMAS sync')!;
     const bm = measured.get('baseline (bare pipelined copy)')!;
-    const storemas = { seconds: Math.round((total / sm.median) * 10) / 10, rowsPerSecond: Math.round(sm.median), peakRssMb: sm.last!.peakRssMb };
+    const storemas = { seconds: Math.round((total / sm.median) * 10) / 10, rowsPerSecond: Math.round(sm.median), peakRssMb: firstSyncPeakMb ?? Number.NaN };
+    // The baseline's peak includes what earlier rounds left in the heap: printed per round, not a target.
     const base = { seconds: Math.round((total / bm.median) * 10) / 10, rowsPerSecond: Math.round(bm.median), peakRssMb: bm.last!.peakRssMb };
     const ratio = Math.round((storemas.rowsPerSecond / base.rowsPerSecond) * 100) / 100;
     const result: StoreBenchResult = {
@@ -201,7 +205,7 @@ export async function run(options: { members?: number; receipts?: number; rounds
     log('');
     log(`First sync, medians of ${rounds} alternating rounds (${machine()}):`);
     log(`  StoreMAS ${storemas.rowsPerSecond.toLocaleString()} rows/s, baseline (bare pipelined copy) ${base.rowsPerSecond.toLocaleString()} rows/s`);
-    log(`  ratio StoreMAS / baseline: ${ratio}× (target ≥ 0.5×); StoreMAS peak RSS ${storemas.peakRssMb} MB (target ≤ 300 MB)`);
+    log(`  ratio StoreMAS / baseline: ${ratio}× (target ≥ 0.5×); StoreMAS peak RSS ${storemas.peakRssMb} MB in the first round, the sync alone in this process (target ≤ 300 MB)`);
     return result;
   } finally {
     await server.stop();
