@@ -21,6 +21,7 @@ import * as campaigns from './20261206_1000_campaigns.js';
 import * as mailQueue from './20261206_1200_mail_queue.js';
 import * as subscriptions from './20261206_1210_subscriptions.js';
 import * as feedback from './20261206_1220_feedback.js';
+import * as salesDaily from './20261206_1400_sales_daily.js';
 
 export interface Migration {
   name: string;
@@ -55,4 +56,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261206_1200_mail_queue', ...mailQueue },
   { name: '20261206_1210_subscriptions', ...subscriptions },
   { name: '20261206_1220_feedback', ...feedback },
+  { name: '20261206_1400_sales_daily', ...salesDaily },
 ];
