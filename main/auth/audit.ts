@@ -70,6 +70,17 @@ export const AUDIT_ACTIONS = [
   'strategies.rule.create',
   'strategies.rule.update',
   'strategies.rule.delete',
+  'surveys.create',
+  'surveys.update',
+  'surveys.delete',
+  'surveys.invite',
+  'surveys.close',
+  'surveys.incentive.given',
+  'surveys.export',
+  'reports.export',
+  'reports.schedule.create',
+  'reports.schedule.update',
+  'reports.schedule.delete',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

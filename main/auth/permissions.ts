@@ -27,6 +27,10 @@ export const PERMISSIONS = [
   'lists.export',
   'templates.manage',
   'reports.read',
+  /** Report schedules (e-mailed reports) and the price per SMS part the cost report uses. */
+  'reports.manage',
+  'surveys.read',
+  'surveys.manage',
   'modems.read',
   'modems.manage',
   'store.read',
@@ -52,6 +56,9 @@ const MANAGER: readonly Permission[] = [
   'lists.export',
   'templates.manage',
   'reports.read',
+  'reports.manage',
+  'surveys.read',
+  'surveys.manage',
   'modems.read',
   'store.read',
   'strategies.read',
@@ -68,6 +75,7 @@ const OPERATOR: readonly Permission[] = [
   'modems.read',
   'store.read',
   'strategies.read',
+  'surveys.read',
 ];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
