@@ -16,7 +16,7 @@ export const MAX_TEXT_ANSWER = 500;
 
 const CHINESE_DIGITS: Record<string, number> = { 零: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10 };
 
-/** Width- and compatibility-folded, trimmed: "８" → "8", "Ａ" → "A", "　" → " ". */
+/** Width- and compatibility-folded, trimmed: "８" → "8", "Ａ" → "A", the ideographic space → " ". */
 export function foldAnswer(text: string): string {
   return text.normalize('NFKC').trim();
 }
@@ -123,8 +123,7 @@ function parseYesNo(text: string): ParsedAnswer {
     const numbers = arabicNumbers(lower);
     if (numbers.length > 1) return { ok: false, problem: 'ambiguous' };
     if (numbers[0] === 1) yes = true;
-    else if (numbers[0] === 2 || numbers[0] === 0) no = true;
-    else return { ok: false, problem: numbers.length === 1 ? 'out-of-range' : 'no-answer' };
+    else if (numbers[0] !== 2 && numbers[0] !== 0) return { ok: false, problem: numbers.length === 1 ? 'out-of-range' : 'no-answer' };
   }
   return { ok: true, number: yes ? 1 : 0, text: null };
 }

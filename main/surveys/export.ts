@@ -1,6 +1,6 @@
 import { fileWords, type FileLanguage, type FileWords } from '../reports/words.js';
 import type { Sheet } from '../reports/xlsx.js';
-import { CROSS_TAB_DIMENSIONS, type CrossTab, type SurveyStatistics } from './statistics.js';
+import type { CROSS_TAB_DIMENSIONS, CrossTab, SurveyStatistics } from './statistics.js';
 import type { Respondent, TextAnswer } from './surveys.js';
 import type { Survey } from './types.js';
 

@@ -6,6 +6,7 @@ import type { EventBus } from '../events/bus.js';
 import type { MemberFilter } from '../members/filter.js';
 import type { Members } from '../members/members.js';
 import type { Messaging } from '../messaging/dispatcher/service.js';
+import type { InboundHandler } from '../messaging/inbox/inbox.js';
 import type { Recipient } from '../messaging/outbox/enqueue.js';
 import { localDate } from '../messaging/policy/local-time.js';
 import { preview, RenderError, renderOptionsFrom, SAMPLE_MEMBER } from '../messaging/render/render.js';
@@ -172,7 +173,7 @@ export class Surveys {
   }
 
   /** Hooks the sessions into the inbound chain (before the opt-out for TD, at the survey place for answers); returns the removal. */
-  attach(use: (handler: import('../messaging/inbox/inbox.js').InboundHandler, order: number) => () => void, order: { optOut: number; surveys: number }): () => void {
+  attach(use: (handler: InboundHandler, order: number) => () => void, order: { optOut: number; surveys: number }): () => void {
     // Just before the general opt-out: it ends the session and passes the TD on.
     const offObserver = use(this.sessions.optOutObserver, order.optOut - 1);
     const offHandler = use(this.sessions.handler, order.surveys);
