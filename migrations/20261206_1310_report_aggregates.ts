@@ -18,7 +18,8 @@ import type { Knex } from 'knex';
  * cut in (a change rebuilds them) and the last nightly recompute.
  *
  * outbox_messages gets an index on updated_at (what changed since the
- * watermark) and on not_before (a scheduled message's day).
+ * watermark) and on not_before (a scheduled message's day); inbox_messages
+ * one on received_at (a day's texts).
  */
 export async function up(knex: Knex): Promise<void> {
   const counts = (t: Knex.CreateTableBuilder) => {
@@ -72,9 +73,15 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['updated_at'], 'outbox_messages_updated_index');
     t.index(['not_before'], 'outbox_messages_not_before_index');
   });
+  await knex.schema.alterTable('inbox_messages', (t) => {
+    t.index(['received_at'], 'inbox_messages_received_index');
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.alterTable('inbox_messages', (t) => {
+    t.dropIndex(['received_at'], 'inbox_messages_received_index');
+  });
   await knex.schema.alterTable('outbox_messages', (t) => {
     t.dropIndex(['not_before'], 'outbox_messages_not_before_index');
     t.dropIndex(['updated_at'], 'outbox_messages_updated_index');

@@ -4,6 +4,7 @@ import { ValidationError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { AuditActor, AuditLog } from '../auth/audit.js';
 import { POLICY_DEFAULTS, validatePolicySettings, type PolicySettings } from '../messaging/policy/settings.js';
+import { REPORT_SETTING_DEFAULTS, validateReportSettings, type ReportSettings } from '../reports/settings.js';
 
 /**
  * Run-time settings a store manager changes in the UI. Each has a default, a
@@ -17,6 +18,8 @@ export interface SettingValues {
   lanAccess: boolean;
   /** Sending policy: quiet hours, caps, opt-out words, salutation … (messaging/policy/settings.ts). */
   policy: PolicySettings;
+  /** What the cost report charges per SMS part (reports/settings.ts). */
+  reports: ReportSettings;
 }
 
 type Validators = { [K in keyof SettingValues]: (value: unknown) => SettingValues[K] };
@@ -35,6 +38,7 @@ export const SETTING_DEFAULTS: SettingValues = {
   language: 'zh-CN',
   lanAccess: false,
   policy: POLICY_DEFAULTS,
+  reports: REPORT_SETTING_DEFAULTS,
 };
 
 const VALIDATORS: Validators = {
@@ -56,6 +60,7 @@ const VALIDATORS: Validators = {
     return value;
   },
   policy: (value) => validatePolicySettings(value),
+  reports: (value) => validateReportSettings(value),
 };
 
 export class Settings {
