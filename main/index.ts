@@ -28,6 +28,7 @@ import { Settings } from './settings/settings.js';
 import { StoreMirror } from './store/service.js';
 import { Members } from './members/members.js';
 import { Strategies } from './strategy/strategies.js';
+import { MasDatabaseInterface } from './mas/db/service.js';
 import { VERSION } from './version.js';
 
 export type { ApplianceConfig } from './config.js';
@@ -113,6 +114,19 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     const strategies = new Strategies({ db, clock, audit, events, logger: logger.child({ component: 'strategies' }), settings, messaging });
     stack.push(() => strategies.stop());
     stack.push(store.onDidFinishSync(() => strategies.recomputeAfterSync()));
+    const masDb = new MasDatabaseInterface({
+      db,
+      clock,
+      audit,
+      events,
+      logger: logger.child({ component: 'mas-db' }),
+      secrets,
+      settings,
+      outbox: messaging.outbox,
+      modems,
+      onQueued: () => messaging.poke(),
+    });
+    stack.push(() => masDb.stop());
     const services: ApplianceServices = {
       version: VERSION,
       config,
@@ -130,6 +144,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       lists,
       messaging,
       modems,
+      masDb,
       templates: new Templates(db, clock, audit),
       strategies,
       lanCertificate: new LanCertificate({ dataDir: config.dataDir, clock, audit, events, logger: logger.child({ component: 'lan' }) }),
@@ -265,6 +280,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         await services.modems.start(); // opens the configured modems' ports; stopped with the core
         await services.messaging.start(await defaultOutboundChannel(services)); // the dispatcher; stopped with the core
         services.strategies.start(); // the strategies' date sweep; stopped with the core
+        await services.masDb.start(); // serves the MAS tables once the outbox sends; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = servesLan && host !== '0.0.0.0' ? `https://${host}:${port}/` : `http://${shownHost}:${port}/`;
         const certificate = servesLan ? services.lanCertificate.info() : undefined;

@@ -15,6 +15,7 @@ import type { Settings } from './settings/settings.js';
 import type { StoreMirror } from './store/service.js';
 import type { Members } from './members/members.js';
 import type { Strategies } from './strategy/strategies.js';
+import type { MasDatabaseInterface } from './mas/db/service.js';
 
 /**
  * What the API and the CLI reach through: the appliance's services, wired once
@@ -44,6 +45,8 @@ export interface ApplianceServices {
   readonly messaging: Messaging;
   /** The GSM modems: configs, live status, routing, counters and health history. */
   readonly modems: ModemPool;
+  /** The MAS database interface (MAS 数据库接口): api_mt/api_mo/api_rpt tables served to the store's existing software. */
+  readonly masDb: MasDatabaseInterface;
   /** SMS template library (营销库). */
   readonly templates: Templates;
   /** The strategy engine (营销策略): suggestions from stock thresholds, active promotions, pushes to members. */

@@ -38,6 +38,10 @@ export const PERMISSIONS = [
   'strategies.read',
   'strategies.approve',
   'strategies.manage',
+  /** The 接口 page: MAS database codes, their status and problems. */
+  'integrations.read',
+  /** Connection, codes, pausing, integrators' logins. */
+  'integrations.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -64,6 +68,7 @@ const MANAGER: readonly Permission[] = [
   'strategies.read',
   'strategies.approve',
   'strategies.manage',
+  'integrations.read',
 ];
 
 const OPERATOR: readonly Permission[] = [

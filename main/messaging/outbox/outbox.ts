@@ -4,7 +4,7 @@ import type { AuditActor, AuditLog } from '../../auth/audit.js';
 import type { Clock } from '../../clock.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import type { EventBus } from '../../events/bus.js';
-import { encodeSubmit, PduError } from '../../modem/pdu/index.js';
+import { encodeSubmit, encodeSubmitUserData, PduError, type SubmitUserData } from '../../modem/pdu/index.js';
 import { MESSAGE_CATEGORIES, NOT_LISTED, isCommercial, type ListStatus, type MessageCategory } from '../policy/policy.js';
 import type { PolicySettings } from '../policy/settings.js';
 import { compileTemplate, renderMessage, renderOptionsFrom, type CompiledTemplate } from '../render/render.js';
@@ -394,7 +394,9 @@ export class Outbox {
         if (parts.length === 0) {
           let encoded;
           try {
-            encoded = encodeSubmit({ to: row.recipient, text: row.text, concatReference: id % 256, requestStatusReport: true });
+            encoded = row.binary_payload
+              ? [{ ...encodeSubmitUserData({ ...(JSON.parse(row.binary_payload) as SubmitUserData), to: row.recipient }), partNumber: 1, partCount: 1 }]
+              : encodeSubmit({ to: row.recipient, text: row.text, concatReference: id % 256, requestStatusReport: true });
           } catch (error) {
             if (!(error instanceof PduError)) throw error;
             await this.moveMessage(trx, row, 'failed', { error_code: error.code, error_message: error.message });
