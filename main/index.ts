@@ -29,6 +29,11 @@ import { StoreMirror } from './store/service.js';
 import { Members } from './members/members.js';
 import { Strategies } from './strategy/strategies.js';
 import { MasDatabaseInterface } from './mas/db/service.js';
+import { Surveys } from './surveys/surveys.js';
+import { DailyRollup } from './reports/rollup.js';
+import { Reports } from './reports/reports.js';
+import { feedbackNotConfigured, mailNotConfigured, upcomingNotConfigured, type ReportSources } from './reports/sources.js';
+import { INBOUND_ORDER } from './messaging/inbox/inbox.js';
 import { VERSION } from './version.js';
 
 export type { ApplianceConfig } from './config.js';
@@ -127,6 +132,15 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       onQueued: () => messaging.poke(),
     });
     stack.push(() => masDb.stop());
+    const surveys = new Surveys({ db, clock, audit, events, logger: logger.child({ component: 'surveys' }), settings, messaging, members });
+    stack.push(() => surveys.stop());
+    stack.push(surveys.attach((handler, order) => messaging.inbox.use(handler, order), INBOUND_ORDER));
+    const reportRollup = new DailyRollup({ db, clock, logger: logger.child({ component: 'reports' }), events, timeZone: async () => (await settings.get('policy')).timeZone });
+    stack.push(() => reportRollup.stop());
+    // E-mail, feedback tickets and campaigns are other capabilities: until they are wired here,
+    // the dashboard says 未启用 and mailing a report is refused with MAIL_NOT_CONFIGURED.
+    const reportSources: ReportSources = { mail: mailNotConfigured, feedback: feedbackNotConfigured, upcoming: upcomingNotConfigured };
+    const reports = new Reports({ db, clock, audit, settings, rollup: reportRollup, surveys, feedback: reportSources.feedback });
     const services: ApplianceServices = {
       version: VERSION,
       config,
@@ -147,6 +161,10 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       masDb,
       templates: new Templates(db, clock, audit),
       strategies,
+      surveys,
+      reports,
+      reportRollup,
+      reportSources,
       lanCertificate: new LanCertificate({ dataDir: config.dataDir, clock, audit, events, logger: logger.child({ component: 'lan' }) }),
       startedAt: clock.now(),
     };
@@ -281,6 +299,8 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         await services.messaging.start(await defaultOutboundChannel(services)); // the dispatcher; stopped with the core
         services.strategies.start(); // the strategies' date sweep; stopped with the core
         await services.masDb.start(); // serves the MAS tables once the outbox sends; stopped with the core
+        services.surveys.start(); // the survey sessions' timeout sweep; stopped with the core
+        services.reportRollup.start(); // the daily aggregates behind the dashboard and reports; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = servesLan && host !== '0.0.0.0' ? `https://${host}:${port}/` : `http://${shownHost}:${port}/`;
         const certificate = servesLan ? services.lanCertificate.info() : undefined;

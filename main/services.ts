@@ -16,6 +16,10 @@ import type { StoreMirror } from './store/service.js';
 import type { Members } from './members/members.js';
 import type { Strategies } from './strategy/strategies.js';
 import type { MasDatabaseInterface } from './mas/db/service.js';
+import type { Surveys } from './surveys/surveys.js';
+import type { Reports } from './reports/reports.js';
+import type { DailyRollup } from './reports/rollup.js';
+import type { ReportSources } from './reports/sources.js';
 
 /**
  * What the API and the CLI reach through: the appliance's services, wired once
@@ -51,6 +55,14 @@ export interface ApplianceServices {
   readonly templates: Templates;
   /** The strategy engine (营销策略): suggestions from stock thresholds, active promotions, pushes to members. */
   readonly strategies: Strategies;
+  /** SMS surveys (问卷调查): editor, invitations, respondents' sessions, statistics and exports. */
+  readonly surveys: Surveys;
+  /** The reports (报表) and the dashboard's business figures, from the daily aggregates. */
+  readonly reports: Reports;
+  /** Keeps the daily aggregates (message_daily, batch_totals, inbound_daily) up to date. */
+  readonly reportRollup: DailyRollup;
+  /** E-mail, feedback tickets and upcoming sends as the dashboard and reports read them (placeholders until wired). */
+  readonly reportSources: ReportSources;
   /** The HTTPS certificate for LAN access: generated on first use or uploaded; its fingerprint for staff. */
   readonly lanCertificate: LanCertificate;
   readonly startedAt: number;

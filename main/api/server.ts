@@ -29,6 +29,8 @@ import { storeRoutes } from './routes/store.js';
 import { modemRoutes } from './routes/modems.js';
 import { strategyRoutes } from './routes/strategies.js';
 import { masDbRoutes } from './routes/mas-db.js';
+import { surveyRoutes } from './routes/surveys.js';
+import { reportRoutes } from './routes/reports.js';
 
 export type ApiServer = FastifyInstance;
 
@@ -225,6 +227,8 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
       await api.register(modemRoutes, { services, prefix: '/modems' });
       await api.register(strategyRoutes, { services, prefix: '/strategies' });
       await api.register(masDbRoutes, { services, prefix: '/mas-db' });
+      await api.register(surveyRoutes, { services, prefix: '/surveys' });
+      await api.register(reportRoutes, { services, prefix: '/reports' });
     },
     { prefix: '/api' },
   );

@@ -207,7 +207,7 @@ export class Reports {
       .sort((a, b) => (groupBy === 'day' ? a[0].localeCompare(b[0]) : b[1].messages! - a[1].messages!))
       .map(([key, g]) => ({ group: key, groupLabel: labels.get(key) ?? null, ...g }));
     const totals: Record<string, ReportCell> = { group: null, groupLabel: null };
-    for (const k of ['messages', 'out', 'partsSent', 'cost', 'delivered', 'failed', 'blocked', 'waiting']) totals[k] = tableRows.reduce((s, r) => s + (r[k as keyof typeof r] as number), 0);
+    for (const k of ['messages', 'out', 'partsSent', 'cost', 'delivered', 'failed', 'blocked', 'waiting']) totals[k] = tableRows.reduce((s, r) => s + Number(r[k as keyof typeof r] ?? 0), 0);
     const series = [...byDay.values()];
     return {
       ...this.base('volume', query),

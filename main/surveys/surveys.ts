@@ -202,17 +202,18 @@ export class Surveys {
 
   // ---- surveys -----------------------------------------------------------
 
-  private async counts(ids: number[]): Promise<Map<number, { sessions: SessionCounts; responded: number }>> {
+  private async counts(ids: number[], trx: Knex = this.db): Promise<Map<number, { sessions: SessionCounts; responded: number }>> {
     const result = new Map<number, { sessions: SessionCounts; responded: number }>();
     for (const id of ids) result.set(id, { sessions: emptyCounts(), responded: 0 });
     if (ids.length === 0) return result;
-    const rows: Array<{ survey_id: number; state: SessionState; n: number | string }> = await this.db('survey_sessions')
+    // In the caller's transaction when there is one: SQLite has a single connection.
+    const rows: Array<{ survey_id: number; state: SessionState; n: number | string }> = await trx('survey_sessions')
       .select('survey_id', 'state')
       .count({ n: '*' })
       .whereIn('survey_id', ids)
       .groupBy('survey_id', 'state');
     for (const row of rows) result.get(Number(row.survey_id))!.sessions[COUNT_KEY[row.state]] += Number(row.n);
-    const responded: Array<{ survey_id: number; n: number | string }> = await this.db('survey_answers')
+    const responded: Array<{ survey_id: number; n: number | string }> = await trx('survey_answers')
       .select('survey_id')
       .countDistinct({ n: 'session_id' })
       .whereIn('survey_id', ids)
@@ -260,7 +261,7 @@ export class Surveys {
     const row: SurveyRow | undefined = await trx('surveys').where('id', id).first();
     if (!row) throw new SurveyError('SURVEY_NOT_FOUND', `There is no survey ${id}; it may have been deleted. Reload the list.`, 404);
     const questions = (await trx('survey_questions').where('survey_id', id).orderBy('position')).map(toQuestion);
-    const counts = await this.counts([id]);
+    const counts = await this.counts([id], trx);
     return {
       id: Number(row.id),
       title: row.title,

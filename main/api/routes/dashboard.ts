@@ -3,8 +3,29 @@ import { can } from '../../auth/permissions.js';
 import { databaseSizeBytes } from '../../db/connection.js';
 import { standardErrors } from '../schemas/common.js';
 import type { RoutePluginOptions } from '../server.js';
+import { BusinessDashboardResponse } from '../schemas/reports.js';
+import { businessDashboard } from '../../reports/dashboard.js';
 
 export const dashboardRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (app, { services }) => {
+  app.get(
+    '/business',
+    {
+      config: { permission: 'dashboard.read' },
+      schema: {
+        tags: ['dashboard'],
+        summary: 'The business dashboard: messaging, delivery, replies, opt-outs, surveys, feedback, suggestions, upcoming sends (each block only for roles that may see it)',
+        response: { 200: BusinessDashboardResponse, ...standardErrors },
+      },
+    },
+    async (request) => {
+      const role = request.session?.user.role;
+      return businessDashboard(
+        { db: services.db, clock: services.clock, settings: services.settings, rollup: services.reportRollup, sources: services.reportSources, strategyCounts: () => services.strategies.counts() },
+        (permission) => role !== undefined && can(role, permission),
+      );
+    },
+  );
+
   app.get(
     '/',
     {
