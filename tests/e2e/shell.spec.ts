@@ -120,8 +120,11 @@ test.describe('shell', () => {
     await expect(page).toHaveURL(/\/dashboard$/);
   });
 
-  test('the dashboard shows the appliance’s real figures and the latest audit entries', async ({ adminPage, appliance }) => {
+  test('the system page shows the appliance’s real figures and the latest audit entries', async ({ adminPage, appliance }) => {
     const page = adminPage;
+    // The IT figures moved off the landing page (经营概览) to 系统状态, for administrators.
+    await page.getByTestId('nav-system').click();
+    await expect(page.getByTestId('page-title')).toHaveText('系统状态');
     const { version, system } = await (await adminApi(appliance)).get<{
       version: string;
       system: { users: { total: number; byRole: { admin: number } } };
@@ -135,6 +138,6 @@ test.describe('shell', () => {
     await expect(page.locator('canvas').first()).toBeVisible();
     // The sign-in that opened this page is the newest audit entry.
     await expect(page.getByTestId('dashboard-recent').locator('li').first()).toContainText('登录');
-    await snap(page, 'shell-dashboard');
+    await snap(page, 'shell-system');
   });
 });

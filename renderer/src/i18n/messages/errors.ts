@@ -1,6 +1,15 @@
 /** Short headlines for the API's error codes; the server's message follows with the details and what to do. */
 export default {
   'zh-CN': {
+    SURVEY_NOT_FOUND: '问卷不存在',
+    SURVEY_INVALID: '问卷内容有误',
+    SURVEY_LOCKED: '问卷已发出，题目不能再改',
+    SURVEY_CLOSED: '问卷已结束',
+    SURVEY_NO_AUDIENCE: '没有可邀请的会员',
+    SURVEY_HAS_RESPONDENTS: '问卷已有人作答，不能删除',
+    REPORT_RANGE_INVALID: '日期范围有误',
+    REPORT_RANGE_TOO_LONG: '日期范围太长',
+    MAIL_NOT_CONFIGURED: '邮件尚未设置',
     LOGIN_FAILED: '用户名或密码错误',
     ACCOUNT_LOCKED: '账号已锁定',
     ACCOUNT_DISABLED: '账号已停用',
@@ -84,6 +93,15 @@ export default {
     },
   },
   en: {
+    SURVEY_NOT_FOUND: 'Survey not found',
+    SURVEY_INVALID: 'The survey has a problem',
+    SURVEY_LOCKED: 'Invitations went out: questions are locked',
+    SURVEY_CLOSED: 'The survey is closed',
+    SURVEY_NO_AUDIENCE: 'Nobody to invite',
+    SURVEY_HAS_RESPONDENTS: 'People answered: the survey cannot be deleted',
+    REPORT_RANGE_INVALID: 'Check the dates',
+    REPORT_RANGE_TOO_LONG: 'The range is too long',
+    MAIL_NOT_CONFIGURED: 'E-mail is not set up',
     LOGIN_FAILED: 'Wrong user name or password',
     ACCOUNT_LOCKED: 'Account locked',
     ACCOUNT_DISABLED: 'Account disabled',
