@@ -53,7 +53,8 @@ const num = (v: unknown): number => Number(v ?? 0);
 
 export async function businessDashboard(deps: DashboardDeps, may: (permission: Permission) => boolean): Promise<BusinessDashboard> {
   const { db } = deps;
-  await deps.rollup.refresh(60_000);
+  // The landing page reads figures at most a few seconds old (an incremental run touches only what changed).
+  await deps.rollup.refresh(5_000);
   const timeZone = (await deps.settings.get('policy')).timeZone;
   const now = deps.clock.now();
   const today = localDate(timeZone, now);
@@ -100,6 +101,7 @@ export async function businessDashboard(deps: DashboardDeps, may: (permission: P
       .select(db.raw('SUM(d.sent + d.delivered + d.failed + d.unknown) AS out_count, SUM(d.delivered) AS delivered, SUM(d.failed) AS failed'))) as Array<Record<string, unknown>>;
     result.modems = rows
       .map((r) => ({ modemId: String(r['modem_id']), name: (r['name'] as string | null) ?? null, out: num(r['out_count']), delivered: num(r['delivered']), failed: num(r['failed']), deliveryRate: ratio(num(r['delivered']), num(r['out_count'])) }))
+      .filter((m) => m.out > 0)
       .sort((a, b) => b.out - a.out);
   }
 

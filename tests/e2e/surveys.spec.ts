@@ -30,19 +30,19 @@ test.describe('问卷调查', () => {
     await page.getByTestId('nav-surveys').click();
     await expect(page.getByTestId('page-title')).toHaveText('问卷调查');
     await page.getByTestId('survey-create').click();
-    await page.getByTestId('survey-title').locator('input').fill('购物体验满意度');
-    await page.getByTestId('survey-incentive').locator('input').fill('完成问卷送50积分');
-    await page.getByTestId('question-text-0').locator('input').fill('您对本次购物满意吗？');
+    await page.getByTestId('survey-title').fill('购物体验满意度');
+    await page.getByTestId('survey-incentive').fill('完成问卷送50积分');
+    await page.getByTestId('question-text-0').fill('您对本次购物满意吗？');
     await page.getByTestId('survey-add-question').click();
-    await page.getByTestId('question-text-1').locator('input').fill('您通常几点来购物？');
-    await page.getByTestId('question-1-option-0').locator('input').fill('上午');
-    await page.getByTestId('question-1-option-1').locator('input').fill('下午');
+    await page.getByTestId('question-text-1').fill('您通常几点来购物？');
+    await page.getByTestId('question-1-option-0').fill('上午');
+    await page.getByTestId('question-1-option-1').fill('下午');
     await page.getByTestId('question-1-add-option').click();
-    await page.getByTestId('question-1-option-2').locator('input').fill('晚上');
+    await page.getByTestId('question-1-option-2').fill('晚上');
     await page.getByTestId('survey-add-question').click();
     await page.getByTestId('question-kind-2').click();
     await page.getByRole('option', { name: '文字' }).click();
-    await page.getByTestId('question-text-2').locator('input').fill('还有什么建议？');
+    await page.getByTestId('question-text-2').fill('还有什么建议？');
     await expect(page.getByTestId('survey-preview')).toContainText('完成问卷送50积分');
     await expect(page.getByTestId('survey-preview')).toContainText('回复1-5');
     await snap(page, 'surveys-editor');
@@ -61,7 +61,7 @@ test.describe('问卷调查', () => {
     await dialog.getByRole('button', { name: 'Close' }).or(dialog.locator('.el-dialog__headerbtn')).first().click();
 
     // Three consenting members get the invitation (through the API to keep the simulated modem's queue short).
-    const members = (await api.post<MemberPage>('/members/search', { filter: { consent: true }, pageSize: 50 })).items.filter((m) => m.mobile);
+    const members = (await api.post<MemberPage>('/members/search', { filter: { marketingConsent: true }, pageSize: 50 })).items.filter((m) => m.mobile);
     const chosen = members.slice(0, 3);
     expect(chosen).toHaveLength(3);
     const invited = await api.post<{ queued: number; deferred: number }>(`/surveys/${surveyId}/invite`, { memberIds: chosen.map((m) => m.id) });
@@ -96,8 +96,8 @@ test.describe('问卷调查', () => {
     await expect(page.getByTestId('survey-text-answers')).toContainText('希望多开几个收银台');
     await expect(page.getByTestId('survey-crosstab').locator('.el-table__row').first()).toBeVisible();
     await snap(page, 'surveys-report');
-    await page.getByTestId('text-search').locator('input').fill('停车');
-    await page.getByTestId('text-search').locator('input').press('Enter');
+    await page.getByTestId('text-search').fill('停车');
+    await page.getByTestId('text-search').press('Enter');
     await expect(page.getByTestId('survey-text-answers')).toContainText('没有文字回复');
 
     // The XLSX export downloads.
@@ -113,5 +113,23 @@ test.describe('问卷调查', () => {
     await expect(page.getByTestId('dashboard-feedback')).toContainText('未启用');
     await expect(page.getByTestId('dashboard-trend').locator('canvas')).toBeVisible();
     await snap(page, 'dashboard-business');
+  });
+});
+
+test.describe('报表', () => {
+  test('volume, delivery and survey reports over the last 30 days, with Excel export', async ({ adminPage: page }) => {
+    await page.getByTestId('nav-reports').click();
+    await expect(page.getByTestId('page-title')).toHaveText('报表');
+    // The first spec's invitations and answers are today's messages.
+    await expect(page.getByTestId('report-chart').locator('canvas')).toBeVisible();
+    await expect(page.getByTestId('report-table')).toContainText('合计');
+    await snap(page, 'reports-volume');
+    await page.getByTestId('report-kinds').getByRole('tab', { name: '问卷结果' }).click();
+    await expect(page.getByTestId('report-table')).toContainText('购物体验满意度');
+    await snap(page, 'reports-surveys');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('report-export').click()]);
+    expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
+    await page.getByTestId('report-kinds').getByRole('tab', { name: '投诉建议' }).click();
+    await expect(page.getByText('投诉建议功能尚未启用')).toBeVisible();
   });
 });
