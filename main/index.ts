@@ -32,6 +32,7 @@ import { MasDatabaseInterface } from './mas/db/service.js';
 import { Surveys } from './surveys/surveys.js';
 import { DailyRollup } from './reports/rollup.js';
 import { Reports } from './reports/reports.js';
+import { ReportSchedules } from './reports/schedules.js';
 import { feedbackNotConfigured, mailNotConfigured, upcomingNotConfigured, type ReportSources } from './reports/sources.js';
 import { INBOUND_ORDER } from './messaging/inbox/inbox.js';
 import { VERSION } from './version.js';
@@ -141,6 +142,8 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     // the dashboard says 未启用 and mailing a report is refused with MAIL_NOT_CONFIGURED.
     const reportSources: ReportSources = { mail: mailNotConfigured, feedback: feedbackNotConfigured, upcoming: upcomingNotConfigured };
     const reports = new Reports({ db, clock, audit, settings, rollup: reportRollup, surveys, feedback: reportSources.feedback });
+    const reportSchedules = new ReportSchedules({ db, clock, logger: logger.child({ component: 'report-schedules' }), audit, settings, reports, surveys, mail: reportSources.mail });
+    stack.push(() => reportSchedules.stop());
     const services: ApplianceServices = {
       version: VERSION,
       config,
@@ -164,6 +167,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       surveys,
       reports,
       reportRollup,
+      reportSchedules,
       reportSources,
       lanCertificate: new LanCertificate({ dataDir: config.dataDir, clock, audit, events, logger: logger.child({ component: 'lan' }) }),
       startedAt: clock.now(),
@@ -301,6 +305,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         await services.masDb.start(); // serves the MAS tables once the outbox sends; stopped with the core
         services.surveys.start(); // the survey sessions' timeout sweep; stopped with the core
         services.reportRollup.start(); // the daily aggregates behind the dashboard and reports; stopped with the core
+        services.reportSchedules.start(); // e-mailed reports (the periodic satisfaction report); stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = servesLan && host !== '0.0.0.0' ? `https://${host}:${port}/` : `http://${shownHost}:${port}/`;
         const certificate = servesLan ? services.lanCertificate.info() : undefined;

@@ -19,6 +19,7 @@ import type { MasDatabaseInterface } from './mas/db/service.js';
 import type { Surveys } from './surveys/surveys.js';
 import type { Reports } from './reports/reports.js';
 import type { DailyRollup } from './reports/rollup.js';
+import type { ReportSchedules } from './reports/schedules.js';
 import type { ReportSources } from './reports/sources.js';
 
 /**
@@ -61,6 +62,8 @@ export interface ApplianceServices {
   readonly reports: Reports;
   /** Keeps the daily aggregates (message_daily, batch_totals, inbound_daily) up to date. */
   readonly reportRollup: DailyRollup;
+  /** Reports e-mailed on a schedule, the periodic satisfaction report among them. */
+  readonly reportSchedules: ReportSchedules;
   /** E-mail, feedback tickets and upcoming sends as the dashboard and reports read them (placeholders until wired). */
   readonly reportSources: ReportSources;
   /** The HTTPS certificate for LAN access: generated on first use or uploaded; its fingerprint for staff. */

@@ -85,6 +85,9 @@ export const AUDIT_ACTIONS = [
   'surveys.incentive.given',
   'surveys.export',
   'reports.export',
+  'reports.schedule.create',
+  'reports.schedule.update',
+  'reports.schedule.delete',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -3,8 +3,8 @@ import { Type } from 'typebox';
 import { formatLocalTime } from '../../reports/days.js';
 import { reportSheet, reportTitle } from '../../reports/report-sheet.js';
 import { attachmentHeader, workbookBuffer, XLSX_CONTENT_TYPE } from '../../reports/xlsx.js';
-import { standardErrors } from '../schemas/common.js';
-import { ReportExportQuery, ReportParams, ReportQuery, ReportResponse } from '../schemas/reports.js';
+import { IdParams, Ok, standardErrors } from '../schemas/common.js';
+import { ReportExportQuery, ReportParams, ReportQuery, ReportResponse, ScheduleBody, ScheduleSchema } from '../schemas/reports.js';
 import { actorOf } from '../request-context.js';
 import type { RoutePluginOptions } from '../server.js';
 
@@ -12,7 +12,35 @@ const tags = ['reports'];
 
 /** 报表: each report over a date range (optionally one store) as chart + table, and as XLSX. */
 export const reportRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (app, { services }) => {
-  const { reports } = services;
+  const { reports, reportSchedules } = services;
+  const err = { $ref: 'ErrorBody' } as const;
+
+  app.get(
+    '/schedules',
+    { config: { permission: 'reports.read' }, schema: { tags, summary: 'Reports e-mailed on a schedule, with their last run', response: { 200: Type.Object({ items: Type.Array(ScheduleSchema) }), ...standardErrors } } },
+    async () => ({ items: await reportSchedules.list() }),
+  );
+
+  app.post(
+    '/schedules',
+    { config: { permission: 'reports.manage' }, schema: { tags, summary: 'E-mail a report daily, weekly or monthly (to the recipients of its mail purpose)', body: ScheduleBody, response: { 200: ScheduleSchema, ...standardErrors } } },
+    async (request) => reportSchedules.create(actorOf(request), request.body),
+  );
+
+  app.put(
+    '/schedules/:id',
+    { config: { permission: 'reports.manage' }, schema: { tags, summary: 'Change a report schedule', params: IdParams, body: ScheduleBody, response: { 200: ScheduleSchema, 404: err, ...standardErrors } } },
+    async (request) => reportSchedules.update(actorOf(request), request.params.id, request.body),
+  );
+
+  app.delete(
+    '/schedules/:id',
+    { config: { permission: 'reports.manage' }, schema: { tags, summary: 'Stop e-mailing a report', params: IdParams, response: { 200: Ok, 404: err, ...standardErrors } } },
+    async (request) => {
+      await reportSchedules.remove(actorOf(request), request.params.id);
+      return { ok: true as const };
+    },
+  );
 
   app.get(
     '/:kind',

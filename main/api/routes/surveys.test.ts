@@ -1,6 +1,8 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../clock.js';
+import { nextRunDay, periodBefore, ReportSchedules } from '../../reports/schedules.js';
+import type { MailOutbox, MailRequest } from '../../reports/sources.js';
 import type { SurveyDto, SurveyStatisticsDto } from '../schemas/surveys.js';
 import type { BusinessDashboardDto } from '../schemas/reports.js';
 import { createTestAppliance, type ApiClient, type TestAppliance } from '../../../tests/support/appliance.js';
@@ -171,5 +173,55 @@ describe('surveys API and inbound sessions', () => {
     expect(report.rows).toEqual([expect.objectContaining({ label: '收银服务满意度', invited: 4, completed: 1 })]);
     const backwards = await manager.get('/api/reports/volume?from=2026-12-09&to=2026-12-01');
     expect(backwards.json().error.code).toBe('REPORT_RANGE_INVALID');
+  });
+
+  it('mails the weekly satisfaction report with its XLSX on Monday; without e-mail the run fails visibly', async () => {
+    expect(periodBefore('weekly', '2026-12-14')).toEqual({ from: '2026-12-07', to: '2026-12-13' });
+    expect(periodBefore('monthly', '2027-01-01')).toEqual({ from: '2026-12-01', to: '2026-12-31' });
+    expect(nextRunDay('weekly', '2026-12-09')).toBe('2026-12-14');
+    expect(nextRunDay('monthly', '2026-12-31')).toBe('2027-01-01');
+
+    manager = await app.client('manager');
+    const created = await manager.post('/api/reports/schedules', { report: 'satisfaction', cadence: 'weekly', hour: 8, enabled: true });
+    expect(created.statusCode).toBe(200);
+    expect(created.json().nextRunAt).toBe(Date.UTC(2026, 11, 14, 0, 0)); // Monday 08:00 in Shanghai
+    expect((await operator.post('/api/reports/schedules', { report: 'volume', cadence: 'daily', hour: 8, enabled: true })).statusCode).toBe(403);
+
+    // The appliance's own schedules: no e-mail wired, so Monday's run is recorded as failed with the reason.
+    const s = app.services;
+    expect(await s.reportSchedules.runDue()).toBe(0); // not Monday yet
+    clock.set(Date.UTC(2026, 11, 14, 0, 1));
+    expect(await s.reportSchedules.runDue()).toBe(1);
+    expect(await s.reportSchedules.runDue()).toBe(0); // a period is tried once
+    manager = await app.client('manager');
+    const listed = (await manager.get('/api/reports/schedules')).json().items[0];
+    expect(listed.lastRun).toMatchObject({ state: 'failed', errorCode: 'MAIL_NOT_CONFIGURED', periodFrom: '2026-12-07', periodTo: '2026-12-13' });
+    expect(listed.nextRunAt).toBe(Date.UTC(2026, 11, 21, 0, 0));
+
+    // With e-mail: the next Monday's mail goes out (a week without answers says so), and the report
+    // of the survey's week carries its figures in the XLSX, without respondents' numbers.
+    const sent: MailRequest[] = [];
+    const capture: MailOutbox = {
+      configured: true,
+      enqueue: (mail) => {
+        sent.push(mail);
+        return Promise.resolve({ id: sent.length });
+      },
+      status: () => Promise.resolve({ configured: true, failedRecently: 0, queued: 0, lastError: null }),
+    };
+    const schedules = new ReportSchedules({ db: s.db, clock, logger: s.logger, audit: s.audit, settings: s.settings, reports: s.reports, surveys: s.surveys, mail: capture });
+    clock.set(Date.UTC(2026, 11, 21, 0, 1));
+    expect(await schedules.runDue()).toBe(1);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ purpose: 'survey-reports', subject: '满意度调查统计报告 2026-12-14 – 2026-12-20' });
+    expect(sent[0]!.html).toContain('本期没有数据');
+    const mail = await schedules.compose('satisfaction', { from: '2026-12-07', to: '2026-12-13' }, undefined, 'zh-CN', 'Asia/Shanghai');
+    expect(mail.html).toContain('收银服务满意度');
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(mail.attachments[0]!.content as unknown as ArrayBuffer);
+    const all = JSON.stringify(workbook.worksheets.map((w) => w.getSheetValues()));
+    expect(all).toContain('收银服务满意度');
+    expect(all).toContain('您对收银速度满意吗');
+    expect(all).not.toContain('+8613800138001');
   });
 });

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { REPORT_KINDS, VOLUME_GROUPS } from '../../reports/reports.js';
+import { CADENCES, SCHEDULED_REPORTS } from '../../reports/schedules.js';
 import { literalUnion } from './lists.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -80,3 +81,39 @@ export const ReportResponse = Type.Object({
   totals: Type.Record(Type.String(), Cell),
 });
 export type ReportResultDto = Static<typeof ReportResponse>;
+
+export const ScheduleBody = Type.Object(
+  {
+    report: literalUnion(SCHEDULED_REPORTS, 'satisfaction (the surveys’ periodic report) or any report kind'),
+    cadence: literalUnion(CADENCES, 'daily | weekly (Mondays) | monthly (the 1st)'),
+    hour: Type.Integer({ minimum: 0, maximum: 23 }),
+    storeCode: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
+    language: Type.Optional(Type.Union([Type.Literal('zh-CN'), Type.Literal('en')])),
+    enabled: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export const ScheduleSchema = Type.Object({
+  id: Type.Integer(),
+  report: Type.String(),
+  cadence: Type.String(),
+  hour: Type.Integer(),
+  storeCode: Nullable(Type.String()),
+  language: Type.String(),
+  enabled: Type.Boolean(),
+  purpose: Type.String(),
+  nextRunAt: Type.Number(),
+  lastRunAt: Nullable(Type.Number()),
+  lastRun: Nullable(
+    Type.Object({
+      state: Type.String(),
+      periodFrom: Type.String(),
+      periodTo: Type.String(),
+      errorCode: Nullable(Type.String()),
+      errorMessage: Nullable(Type.String()),
+      finishedAt: Nullable(Type.Number()),
+    }),
+  ),
+});
+export type ScheduleDto = Static<typeof ScheduleSchema>;
+export type ScheduleBodyDto = Static<typeof ScheduleBody>;

@@ -100,6 +100,9 @@ export default {
       'surveys_incentive_given': '登记问卷奖励已发放',
       'surveys_export': '导出问卷结果',
       'reports_export': '导出报表',
+      'reports_schedule_create': '新建定时报表',
+      'reports_schedule_update': '修改定时报表',
+      'reports_schedule_delete': '删除定时报表',
     },
     targets: {
       member: '会员 #{id}',
@@ -292,6 +295,9 @@ export default {
       'surveys_incentive_given': 'Survey incentives recorded as given',
       'surveys_export': 'Survey results exported',
       'reports_export': 'Report exported',
+      'reports_schedule_create': 'Report schedule created',
+      'reports_schedule_update': 'Report schedule changed',
+      'reports_schedule_delete': 'Report schedule deleted',
     },
     targets: {
       member: 'Member #{id}',
