@@ -131,5 +131,13 @@ test.describe('报表', () => {
     expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
     await page.getByTestId('report-kinds').getByRole('tab', { name: '投诉建议' }).click();
     await expect(page.getByText('投诉建议功能尚未启用')).toBeVisible();
+
+    // The weekly satisfaction report by e-mail: added, listed with its next Monday.
+    await page.getByTestId('report-schedules').click();
+    const dialog = page.getByTestId('schedules-dialog');
+    await dialog.getByTestId('schedule-add').click();
+    await expect(dialog.getByTestId('schedules-table')).toContainText('满意度调查统计报告');
+    await expect(dialog.getByTestId('schedules-table')).toContainText('每周一 8 点');
+    await snap(page, 'reports-schedules');
   });
 });

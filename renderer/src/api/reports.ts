@@ -1,8 +1,8 @@
-import type { ReportResultDto } from '../../../main/api/schemas/reports';
+import type { ReportResultDto, ScheduleBodyDto, ScheduleDto } from '../../../main/api/schemas/reports';
 import type { ReportKind, VolumeGroup } from '../../../main/reports/reports';
 import { http } from './client';
 
-export type { ReportResultDto, ReportKind, VolumeGroup };
+export type { ReportResultDto, ReportKind, VolumeGroup, ScheduleBodyDto, ScheduleDto };
 
 export interface ReportQuery {
   from: string;
@@ -13,6 +13,10 @@ export interface ReportQuery {
 
 export const reportsApi = {
   run: (kind: ReportKind, query: ReportQuery) => http.get<ReportResultDto>(`/reports/${kind}`, { query: { ...query } }),
+  schedules: () => http.get<{ items: ScheduleDto[] }>('/reports/schedules'),
+  createSchedule: (body: ScheduleBodyDto) => http.post<ScheduleDto>('/reports/schedules', body),
+  updateSchedule: (id: number, body: ScheduleBodyDto) => http.put<ScheduleDto>(`/reports/schedules/${id}`, body),
+  removeSchedule: (id: number) => http.delete<{ ok: true }>(`/reports/schedules/${id}`),
   /** A plain link: the browser downloads it with the session cookie. */
   exportUrl: (kind: ReportKind, query: ReportQuery, language: string) => {
     const params = new URLSearchParams({ from: query.from, to: query.to, language });
