@@ -47,6 +47,8 @@ test.describe('shell', () => {
   });
 
   test('the menu shows exactly the built areas, in order, and each opens its page', async ({ adminPage, appliance }) => {
+    // Waits up to two minutes for the demo sync, then opens every page.
+    test.setTimeout(180_000);
     const page = adminPage;
     // Every list gets rows first (the demo store synced, a list entry, a template, a sent message):
     // the layout check below means something only on tables that have rows.
@@ -60,6 +62,9 @@ test.describe('shell', () => {
     await api.post('/lists/black', { mobile: '13900002222', scope: 'marketing', reason: '布局检查' }).catch(() => undefined);
     await api.post('/templates', { name: '布局检查模板', category: 'holiday', body: '{称呼}您好，节日快乐！' }).catch(() => undefined);
     await api.post('/messages', { text: '布局检查：本周六会员日', category: 'transactional', numbers: '13900002223' });
+    await api
+      .post('/surveys', { title: '布局检查问卷', intro: '您好', mode: 'sequential', timeoutHours: 48, incentive: '', thanks: '', questions: [{ kind: 'yes-no', text: '满意吗？' }] })
+      .catch(() => undefined);
     const items = page.getByTestId('nav').locator('.el-menu-item');
     // admin may use everything, so every declared entry is there and nothing else.
     await expect(items).toHaveCount(declaredNavEntries());
