@@ -14,8 +14,11 @@ import type { ModemPool } from './modem/pool.js';
 import type { Settings } from './settings/settings.js';
 import type { StoreMirror } from './store/service.js';
 import type { Members } from './members/members.js';
+import type { SmsServices } from './sms-services/service.js';
+import type { StaffDirectory } from './staff/staff.js';
 import type { Strategies } from './strategy/strategies.js';
 import type { MasDatabaseInterface } from './mas/db/service.js';
+import type { Integrations } from './integrations/service.js';
 import type { Surveys } from './surveys/surveys.js';
 import type { Reports } from './reports/reports.js';
 import type { DailyRollup } from './reports/rollup.js';
@@ -54,6 +57,10 @@ export interface ApplianceServices {
   readonly masDb: MasDatabaseInterface;
   /** SMS template library (营销库). */
   readonly templates: Templates;
+  /** The staff directory (员工): who may use the staff SMS services. */
+  readonly staff: StaffDirectory;
+  /** SMS services (短信服务): keywords, answers to texts, lock-out, query log. */
+  readonly smsServices: SmsServices;
   /** The strategy engine (营销策略): suggestions from stock thresholds, active promotions, pushes to members. */
   readonly strategies: Strategies;
   /** SMS surveys (问卷调查): editor, invitations, respondents' sessions, statistics and exports. */
@@ -68,5 +75,7 @@ export interface ApplianceServices {
   readonly reportSources: ReportSources;
   /** The HTTPS certificate for LAN access: generated on first use or uploaded; its fingerprint for staff. */
   readonly lanCertificate: LanCertificate;
+  /** API keys, the 云MAS HTTP interface, webhooks and the delivery queue behind every push. */
+  readonly integrations: Integrations;
   readonly startedAt: number;
 }

@@ -4,6 +4,7 @@ import { ValidationError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { AuditActor, AuditLog } from '../auth/audit.js';
 import { POLICY_DEFAULTS, validatePolicySettings, type PolicySettings } from '../messaging/policy/settings.js';
+import { CLOUD_MAS_LISTENER_DEFAULTS, validateCloudMasListener, type CloudMasListenerSettings } from '../mas/cloud/listener-settings.js';
 import { REPORT_SETTING_DEFAULTS, validateReportSettings, type ReportSettings } from '../reports/settings.js';
 
 /**
@@ -18,6 +19,8 @@ export interface SettingValues {
   lanAccess: boolean;
   /** Sending policy: quiet hours, caps, opt-out words, salutation … (messaging/policy/settings.ts). */
   policy: PolicySettings;
+  /** The 云MAS HTTP interface on a port of its own (mas/cloud/listener-settings.ts); applies at the next start. */
+  cloudMasListener: CloudMasListenerSettings;
   /** What the cost report charges per SMS part (reports/settings.ts). */
   reports: ReportSettings;
 }
@@ -38,6 +41,7 @@ export const SETTING_DEFAULTS: SettingValues = {
   language: 'zh-CN',
   lanAccess: false,
   policy: POLICY_DEFAULTS,
+  cloudMasListener: CLOUD_MAS_LISTENER_DEFAULTS,
   reports: REPORT_SETTING_DEFAULTS,
 };
 
@@ -60,6 +64,7 @@ const VALIDATORS: Validators = {
     return value;
   },
   policy: (value) => validatePolicySettings(value),
+  cloudMasListener: (value) => validateCloudMasListener(value),
   reports: (value) => validateReportSettings(value),
 };
 

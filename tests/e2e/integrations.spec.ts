@@ -1,101 +1,160 @@
-import { startMariaDb, type DbServer } from '../support/dbservers';
-import { StockMasClient, connectPlain, plainInsert } from '../support/mas-clients';
-import type { Locator } from '@playwright/test';
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect, snap, test } from './support/fixtures';
 
-/** The input of an Element Plus field, whether the data-test sits on the input or on its wrapper. */
-function field(scope: Locator, id: string): Locator {
-  return scope.locator(`input[data-test="${id}"], [data-test="${id}"] input`).first();
+/**
+ * The 接口 page against the appliance as a real process: a 云MAS account made in the UI takes a
+ * submit from a "store program" (this spec, posting Base64 JSON with an MD5 mac) and the page
+ * shows it live; an API key is shown once and works, with only its permissions; a webhook's
+ * test event reaches a real receiver and the delivery log follows it live.
+ */
+const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
+
+function norsubmit(fields: { ecName: string; apId: string; secretKey: string; mobiles: string; content: string; sign: string; addSerial: string }, wrongMac = false): string {
+  const mac = md5(fields.ecName + fields.apId + fields.secretKey + fields.mobiles + fields.content + fields.sign + fields.addSerial);
+  return Buffer.from(JSON.stringify({ ...fields, mac: wrongMac ? md5('x') : mac })).toString('base64');
 }
 
-/**
- * 接口 › MAS 数据库接口 against a real MariaDB: set up the connection and a
- * code in the UI, hand out its login, and watch the page follow the store's
- * software (written like the stock MAS client) live: rows taken, reports,
- * refusals, pause.
- */
-let server: DbServer;
-test.beforeAll(async () => {
-  test.setTimeout(120_000);
-  server = await startMariaDb();
-  await server.exec(
-    "CREATE USER 'storemas'@'%' IDENTIFIED BY 'storemas-pw'; GRANT ALL ON `mas`.* TO 'storemas'@'%' WITH GRANT OPTION; GRANT CREATE USER ON *.* TO 'storemas'@'%';",
-  );
-});
-test.afterAll(async () => server?.stop());
+/** A program on the other side of a webhook: records posts, answers 200. */
+async function receiver(): Promise<{ url: string; posts: Array<{ headers: http.IncomingHttpHeaders; body: string }>; close: () => Promise<void> }> {
+  const posts: Array<{ headers: http.IncomingHttpHeaders; body: string }> = [];
+  const server = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      posts.push({ headers: request.headers, body });
+      response.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/events`, posts, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
 
-test.describe('接口: MAS database interface', () => {
-  test('set up in the UI, then live as the store’s software sends', async ({ adminPage: page }) => {
-    test.setTimeout(120_000);
-    await expect(page.getByTestId('nav-integrations')).toHaveText('接口');
+test.describe('integrations', () => {
+  test('a 云MAS account made in the UI takes the store program’s submits, shown live with refusals', async ({ adminPage, appliance }) => {
+    const page = adminPage;
     await page.getByTestId('nav-integrations').click();
     await expect(page.getByTestId('page-title')).toHaveText('接口');
-    await expect(page.getByTestId('masdb-empty')).toBeVisible();
-    await expect(page.getByTestId('masdb-state')).toHaveText('未启用');
-    await snap(page, 'integrations-empty');
+    // The MAS database interface comes first; the 云MAS accounts are the next tab.
+    await page.getByRole('tab', { name: '云MAS 账号' }).click();
+    await expect(page).toHaveURL(/tab=cloud-mas/);
+    await page.getByTestId('cloud-mas-add').click();
+    const dialog = page.getByTestId('cloud-mas-dialog');
+    await dialog.getByTestId('cm-save').click();
+    await expect(dialog.locator('.el-form-item__error').first()).toBeVisible();
+    await dialog.getByTestId('cm-name').fill('收银系统');
+    await dialog.getByTestId('cm-ec-name').fill('好又多超市');
+    await dialog.getByTestId('cm-ap-id').fill('pos');
+    await dialog.getByTestId('cm-secret').fill('Pos-Secret-1');
+    await dialog.getByTestId('cm-sign-code-0').fill('wHwvfNuH5');
+    await dialog.getByTestId('cm-sign-text-0').fill('好又多超市');
+    await dialog.getByTestId('cm-add-template').click();
+    await dialog.getByTestId('cm-template-id-0').fill('pickup');
+    await dialog.getByTestId('cm-template-text-0').fill('您的订单已到店，提货码{1}');
+    await dialog.getByTestId('cm-report-url').fill('not a url');
+    await dialog.getByTestId('cm-save').click();
+    await expect(dialog.locator('.el-form-item__error', { hasText: '以 http:// 或 https:// 开头' })).toBeVisible();
+    await dialog.getByTestId('cm-report-url').fill('http://127.0.0.1:9/mas/report');
+    await snap(page, 'integrations-cloud-mas-dialog');
+    await dialog.getByTestId('cm-save').click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByTestId('cloud-mas-account-收银系统')).toBeVisible();
 
-    // The connection: a wrong password is named, then the right one tested and saved (TLS off: this server has none).
-    await page.getByTestId('masdb-connection').click();
-    const dialog = page.getByTestId('masdb-connection-dialog');
-    await field(dialog, 'masdb-connection-host').fill(server.host);
-    await field(dialog, 'masdb-connection-port').fill(String(server.port));
-    await field(dialog, 'masdb-connection-user').fill('storemas');
-    await field(dialog, 'masdb-connection-password').fill('wrong');
-    await dialog.getByText('不加密').click();
-    await dialog.getByTestId('masdb-connection-test').click();
-    await expect(dialog.getByTestId('masdb-connection-error')).toContainText('MAS 数据库拒绝登录');
-    await field(dialog, 'masdb-connection-password').fill('storemas-pw');
-    await dialog.getByTestId('masdb-connection-test').click();
-    await expect(dialog.getByTestId('masdb-connection-tested')).toContainText('连接成功');
-    await expect(dialog.getByTestId('masdb-connection-tested')).toContainText('StoreMAS 会创建它');
-    await snap(page, 'integrations-connection');
-    await dialog.getByTestId('masdb-connection-save').click();
-    await expect(page.getByTestId('masdb-state')).toHaveText('已连接', { timeout: 20_000 });
+    // The store program posts, as it did to the operator's MAS: the page shows each answer live.
+    const fields = { ecName: '好又多超市', apId: 'pos', secretKey: 'Pos-Secret-1', mobiles: '13900139401,13900139402', content: '您的订单已发货', sign: 'wHwvfNuH5', addSerial: '' };
+    const ok = await fetch(`${appliance.url}/sms/norsubmit`, { method: 'POST', body: norsubmit(fields) });
+    expect(await ok.json()).toMatchObject({ rspcod: 'success', success: true });
+    const bad = await fetch(`${appliance.url}/sms/norsubmit`, { method: 'POST', body: norsubmit(fields, true) });
+    expect(await bad.json()).toMatchObject({ rspcod: 'IllegalMac', success: false });
+    const requests = page.getByTestId('cloud-mas-requests');
+    await expect(requests.getByText('mac 校验失败')).toBeVisible();
+    await expect(requests.getByText('成功')).toBeVisible();
+    await expect(page.getByTestId('cloud-mas-stats')).toContainText('2');
+    await snap(page, 'integrations-cloud-mas');
 
-    // A code, and its login for the integrator (shown once).
-    await page.getByTestId('masdb-add-code').click();
-    const codeDialog = page.getByTestId('masdb-code-dialog');
-    await field(codeDialog, 'masdb-code-code').fill('003');
-    await field(codeDialog, 'masdb-code-label').fill('ERP 订单通知');
-    await codeDialog.getByTestId('masdb-code-save').click();
-    await expect(page.getByTestId('masdb-code-003')).toContainText('003', { timeout: 30_000 });
-    await page.getByTestId('masdb-more-003').click();
-    await page.getByTestId('masdb-login-003').click();
-    const login = page.getByTestId('masdb-login-dialog');
-    await expect(login.getByTestId('masdb-login-user')).toHaveText('mas_003');
-    const password = (await login.getByTestId('masdb-login-password').textContent())!.trim();
-    expect(password.length).toBeGreaterThanOrEqual(12);
-    await snap(page, 'integrations-login');
-    await login.getByTestId('masdb-login-close').click();
+    // The report URL is down: the push log shows the waiting reports once the messages are final.
+    await page.getByTestId('cloud-mas-more-收银系统').click();
+    await page.getByTestId('cloud-mas-test-report-收银系统').click();
+    const log = page.getByTestId('cloud-mas-log');
+    await expect(log.getByTestId('delivery-table')).toContainText('13800138000', { timeout: 15_000 });
+    await expect(log.getByTestId('delivery-table')).toContainText('重试中', { timeout: 15_000 });
+    await log.locator('.el-table__expand-icon').first().click();
+    await expect(log.getByText('ECONNREFUSED').first()).toBeVisible();
+    await snap(page, 'integrations-cloud-mas-push-log');
+  });
 
-    // The store's software sends, the way the stock MAS client does: the page follows without a reload.
-    const credentials = { host: server.host, port: server.port, user: 'mas_003', password, database: 'mas' };
-    const client = await StockMasClient.init(credentials, '003');
-    const other = await connectPlain(credentials);
+  test('an API key is shown once, works with its permissions only, and stops when revoked', async ({ adminPage, appliance }) => {
+    const page = adminPage;
+    await page.goto('/integrations?tab=api-keys');
+    await page.getByTestId('api-key-add').click();
+    const dialog = page.getByTestId('api-key-dialog');
+    await dialog.getByTestId('api-key-name').fill('ERP 订单通知');
+    await dialog.getByTestId('api-key-permission-messages.send').click();
+    await dialog.getByTestId('api-key-permission-messages.read').click();
+    await expect(dialog.getByTestId('api-key-permission-users.manage')).toHaveCount(0);
+    await snap(page, 'integrations-api-key-dialog');
+    await dialog.getByTestId('api-key-save').click();
+    const secret = page.getByTestId('secret-value');
+    await expect(secret).toHaveText(/^smk_/);
+    const token = (await secret.textContent())!.trim();
+    await snap(page, 'integrations-api-key-once');
+    await page.getByTestId('secret-close').click();
+    await expect(page.getByTestId('api-keys-table')).not.toContainText(token);
+
+    const call = (method: string, path: string, body?: object) =>
+      fetch(`${appliance.url}/api${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+    expect((await call('POST', '/messages', { numbers: '13900139411', text: '订单已发货', category: 'transactional' })).status).toBe(201);
+    expect((await call('GET', '/users')).status).toBe(403);
+    await page.reload();
+    await expect(page.getByTestId('api-keys-table').locator('tr', { hasText: 'ERP 订单通知' })).toContainText('127.0.0.1');
+    await snap(page, 'integrations-api-keys');
+
+    await page.getByTestId('api-key-revoke-ERP 订单通知').click();
+    await page.locator('.el-message-box').getByRole('button', { name: '吊销' }).click();
+    await expect(page.getByTestId('api-key-state-ERP 订单通知')).toHaveText('已吊销');
+    expect((await call('GET', '/messages')).status).toBe(401);
+  });
+
+  test('a webhook’s test event reaches a real receiver, signed; the delivery log follows live (English)', async ({ adminPage }) => {
+    const page = adminPage;
+    const target = await receiver();
     try {
-      await expect.poll(() => client.checkGatConn(), { timeout: 20_000 }).toBe(1);
-      // The embedded simulated modem paces like a real one (3 s apart, reports after seconds): three texts.
-      for (let i = 0; i < 3; i += 1) expect(await client.sendSM([`1390000${String(i).padStart(4, '0')}`], `尊敬的会员：您的订单 A-${i} 已发货`, 100 + i, 7)).toBe(0);
-      await plainInsert(other, '003', { mobiles: '', content: '没有号码', smId: 9, srcId: 0 });
-      await expect(page.getByTestId('masdb-counts-003')).toContainText('取 4', { timeout: 30_000 });
-      await expect(page.getByTestId('masdb-problems')).toContainText('没有手机号码');
-      await expect(page.getByTestId('masdb-counts-003')).toContainText('报 3', { timeout: 60_000 });
-      await expect(page.getByTestId('masdb-clients-see')).toHaveText('客户端：可发送');
-      await snap(page, 'integrations-live');
+      await page.goto('/integrations?tab=webhooks');
+      await page.getByTestId('webhook-add').click();
+      const dialog = page.getByTestId('webhook-dialog');
+      await dialog.getByTestId('webhook-name').fill('会员系统');
+      await dialog.getByTestId('webhook-url').fill(target.url);
+      await dialog.getByTestId('webhook-save').click();
+      await expect(page.getByTestId('secret-value')).toHaveText(/^whsec_/);
+      const signingSecret = (await page.getByTestId('secret-value').textContent())!.trim();
+      await page.getByTestId('secret-close').click();
 
-      await page.getByTestId('masdb-pause-003').click();
-      await expect(page.getByTestId('masdb-paused-003')).toHaveText('已暂停');
-      await expect.poll(() => client.checkGatConn(), { timeout: 10_000 }).toBe(-10);
-      // The page fits 1366×768 without a sideways scroll in the codes table.
-      const overflow = await page.getByTestId('masdb-codes').locator('.el-scrollbar__wrap').first().evaluate((el) => el.scrollWidth - el.clientWidth);
-      expect(overflow).toBeLessThanOrEqual(1);
-      await page.getByTestId('language-switch').click();
-      await page.getByTestId('language-en').click();
-      await expect(page.getByTestId('masdb-paused-003')).toHaveText('Paused');
-      await snap(page, 'integrations-live-en');
+      await page.getByTestId('webhook-test-会员系统').click();
+      await expect(page.getByTestId('delivery-table')).toContainText('已送达', { timeout: 15_000 });
+      expect(target.posts).toHaveLength(1);
+      const [post] = target.posts;
+      const header = String(post!.headers['x-storemas-signature']);
+      const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header)!;
+      const { createHmac } = await import('node:crypto');
+      expect(createHmac('sha256', signingSecret).update(`${t}.${post!.body}`).digest('hex')).toBe(v1);
+      expect(JSON.parse(post!.body)).toMatchObject({ type: 'webhook.test' });
+
+      // In English, at 1366×768: nothing scrolls sideways.
+      await page.evaluate(() => localStorage.setItem('storemas.locale', 'en'));
+      await page.reload();
+      await expect(page.getByTestId('page-title')).toHaveText('Integrations');
+      await expect(page.getByTestId('delivery-table')).toContainText('Delivered');
+      await page.getByTestId('delivery-table').locator('.el-table__expand-icon').first().click();
+      await expect(page.getByTestId('delivery-table')).toContainText('Try 1');
+      for (const table of await page.locator('.el-table__body-wrapper .el-scrollbar__wrap').all()) {
+        expect(await table.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
+      }
+      await snap(page, 'integrations-webhooks-en');
+      await page.evaluate(() => localStorage.setItem('storemas.locale', 'zh-CN'));
     } finally {
-      await client.release();
-      await other.end();
+      await target.close();
     }
   });
 });

@@ -98,6 +98,7 @@ export function compileTemplate(source: string): CompiledTemplate {
  * the opt-out hint, as for every text.
  */
 export function literalTemplate(source: string): CompiledTemplate {
+  if (source.trim().length === 0) throw new RenderError('EMPTY_TEXT', 'The message text is empty. Write the text to send.');
   return { source, segments: [{ text: source }], placeholders: new Set() };
 }
 
