@@ -17,13 +17,12 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = as
         response: { 200: BusinessDashboardResponse, ...standardErrors },
       },
     },
-    async (request) => {
-      const role = request.session?.user.role;
-      return businessDashboard(
+    async (request) =>
+      businessDashboard(
         { db: services.db, clock: services.clock, settings: services.settings, rollup: services.reportRollup, sources: services.reportSources, strategyCounts: () => services.strategies.counts() },
-        (permission) => role !== undefined && can(role, permission),
-      );
-    },
+        // A session's role, or an API key's own permissions.
+        (permission) => allows(request, permission),
+      ),
   );
 
   app.get(
