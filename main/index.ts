@@ -34,6 +34,9 @@ import { MasDatabaseInterface } from './mas/db/service.js';
 import { ProductSearch } from './sms-services/product-search.js';
 import { SmsServices } from './sms-services/service.js';
 import { StaffDirectory } from './staff/staff.js';
+import { Campaigns } from './campaigns/campaigns.js';
+import { EMPTY_CARE_CALENDAR } from './campaigns/calendar.js';
+import { Segments } from './campaigns/segments.js';
 import { Surveys } from './surveys/surveys.js';
 import { DailyRollup } from './reports/rollup.js';
 import { Reports } from './reports/reports.js';
@@ -148,6 +151,20 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     stack.push(store.onDidFinishSync(() => products.requestRefresh()));
     const integrations = new Integrations({ db, clock, events, audit, secrets, logger, settings, messaging, version: VERSION });
     stack.push(() => integrations.stop());
+    const segments = new Segments(db, clock, audit, events);
+    const campaigns = new Campaigns({
+      db,
+      clock,
+      audit,
+      events,
+      logger: logger.child({ component: 'campaigns' }),
+      settings,
+      messaging,
+      modems,
+      segments,
+      lookupLists: (numbers, now, trx) => lists.lookup(numbers, now, trx),
+    });
+    stack.push(() => campaigns.stop());
     const surveys = new Surveys({ db, clock, audit, events, logger: logger.child({ component: 'surveys' }), settings, messaging, members });
     stack.push(() => surveys.stop());
     stack.push(surveys.attach((handler, order) => messaging.inbox.use(handler, order), INBOUND_ORDER));
@@ -179,6 +196,10 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       masDb,
       templates: new Templates(db, clock, audit),
       strategies,
+      segments,
+      campaigns,
+      // The care automations' occurrences and holidays: empty until the care service is wired here at merge.
+      careCalendar: EMPTY_CARE_CALENDAR,
       surveys,
       reports,
       reportRollup,
@@ -326,6 +347,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         await services.messaging.start(await defaultOutboundChannel(services)); // the dispatcher; stopped with the core
         services.strategies.start(); // the strategies' date sweep; stopped with the core
         await services.masDb.start(); // serves the MAS tables once the outbox sends; stopped with the core
+        services.campaigns.start(); // the campaign scheduler; stopped with the core
         services.surveys.start(); // the survey sessions' timeout sweep; stopped with the core
         services.reportRollup.start(); // the daily aggregates behind the dashboard and reports; stopped with the core
         services.reportSchedules.start(); // e-mailed reports (the periodic satisfaction report); stopped with the core

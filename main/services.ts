@@ -19,6 +19,9 @@ import type { StaffDirectory } from './staff/staff.js';
 import type { Strategies } from './strategy/strategies.js';
 import type { MasDatabaseInterface } from './mas/db/service.js';
 import type { Integrations } from './integrations/service.js';
+import type { Campaigns } from './campaigns/campaigns.js';
+import type { CareCalendarSource } from './campaigns/calendar.js';
+import type { Segments } from './campaigns/segments.js';
 import type { Surveys } from './surveys/surveys.js';
 import type { Reports } from './reports/reports.js';
 import type { DailyRollup } from './reports/rollup.js';
@@ -63,6 +66,12 @@ export interface ApplianceServices {
   readonly smsServices: SmsServices;
   /** The strategy engine (营销策略): suggestions from stock thresholds, active promotions, pushes to members. */
   readonly strategies: Strategies;
+  /** Saved audiences (会员分群): a MemberFilter under a name, counted live. */
+  readonly segments: Segments;
+  /** Campaigns (活动): audiences, schedules, runs as batches, reports. */
+  readonly campaigns: Campaigns;
+  /** What the care automations show on the campaign calendar (occurrences, holidays). */
+  readonly careCalendar: CareCalendarSource;
   /** SMS surveys (问卷调查): editor, invitations, respondents' sessions, statistics and exports. */
   readonly surveys: Surveys;
   /** The reports (报表) and the dashboard's business figures, from the daily aggregates. */

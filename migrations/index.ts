@@ -17,6 +17,7 @@ import * as smsServices from './20261206_0600_sms_services.js';
 import * as strategies from './20261206_0700_strategies.js';
 import * as masDb from './20261206_0800_mas_db.js';
 import * as integrations from './20261206_0900_integrations.js';
+import * as campaigns from './20261206_1000_campaigns.js';
 import * as surveys from './20261206_1300_surveys.js';
 import * as reportAggregates from './20261206_1310_report_aggregates.js';
 import * as reportSchedules from './20261206_1320_report_schedules.js';
@@ -50,6 +51,7 @@ export const migrations: readonly Migration[] = [
   { name: '20261206_0700_strategies', ...strategies },
   { name: '20261206_0800_mas_db', ...masDb },
   { name: '20261206_0900_integrations', ...integrations },
+  { name: '20261206_1000_campaigns', ...campaigns },
   { name: '20261206_1300_surveys', ...surveys },
   { name: '20261206_1310_report_aggregates', ...reportAggregates },
   { name: '20261206_1320_report_schedules', ...reportSchedules },

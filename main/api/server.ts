@@ -30,6 +30,7 @@ import { modemRoutes } from './routes/modems.js';
 import { smsServiceRoutes } from './routes/sms-services.js';
 import { staffRoutes } from './routes/staff.js';
 import { strategyRoutes } from './routes/strategies.js';
+import { campaignRoutes, segmentRoutes } from './routes/campaigns.js';
 import { masDbRoutes } from './routes/mas-db.js';
 import { cloudMasHttpRoutes } from './routes/cloud-mas-http.js';
 import { integrationRoutes } from './routes/integrations.js';
@@ -241,6 +242,8 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
       await api.register(smsServiceRoutes, { services, prefix: '/sms-services' });
       await api.register(staffRoutes, { services, prefix: '/staff' });
       await api.register(strategyRoutes, { services, prefix: '/strategies' });
+      await api.register(segmentRoutes, { services, prefix: '/segments' });
+      await api.register(campaignRoutes, { services, prefix: '/campaigns' });
       await api.register(masDbRoutes, { services, prefix: '/mas-db' });
       await api.register(integrationRoutes, { services, prefix: '/integrations' });
       await api.register(surveyRoutes, { services, prefix: '/surveys' });

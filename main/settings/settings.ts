@@ -21,6 +21,8 @@ export interface SettingValues {
   policy: PolicySettings;
   /** The 云MAS HTTP interface on a port of its own (mas/cloud/listener-settings.ts); applies at the next start. */
   cloudMasListener: CloudMasListenerSettings;
+  /** Campaigns an operator creates wait for a manager's approval before they are scheduled. */
+  campaignApproval: boolean;
   /** What the cost report charges per SMS part (reports/settings.ts). */
   reports: ReportSettings;
 }
@@ -42,6 +44,7 @@ export const SETTING_DEFAULTS: SettingValues = {
   lanAccess: false,
   policy: POLICY_DEFAULTS,
   cloudMasListener: CLOUD_MAS_LISTENER_DEFAULTS,
+  campaignApproval: false,
   reports: REPORT_SETTING_DEFAULTS,
 };
 
@@ -65,6 +68,10 @@ const VALIDATORS: Validators = {
   },
   policy: (value) => validatePolicySettings(value),
   cloudMasListener: (value) => validateCloudMasListener(value),
+  campaignApproval: (value) => {
+    if (typeof value !== 'boolean') throw new ValidationError('Campaign approval must be true or false.');
+    return value;
+  },
   reports: (value) => validateReportSettings(value),
 };
 
