@@ -44,6 +44,13 @@ import { feedbackHandler } from './feedback/inbound.js';
 import { Subscriptions } from './subscriptions/subscriptions.js';
 import { topicCommandHandler } from './subscriptions/topic-commands.js';
 import { Magazine } from './subscriptions/magazine.js';
+import { Surveys } from './surveys/surveys.js';
+import { DailyRollup } from './reports/rollup.js';
+import { Reports } from './reports/reports.js';
+import { ReportSchedules } from './reports/schedules.js';
+import type { ReportSources } from './reports/sources.js';
+import { wiredReportSources } from './reports/wired-sources.js';
+import { INBOUND_ORDER } from './messaging/inbox/inbox.js';
 import { VERSION } from './version.js';
 
 export type { ApplianceConfig } from './config.js';
@@ -178,6 +185,16 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     stack.push(() => magazine.stop());
     // Each capability's handler takes its place in the inbound chain (INBOUND_ORDER), after the opt-out.
     for (const { handler, order } of [topicCommandHandler(subscriptions), feedbackHandler(feedback, settings)]) messaging.inbox.use(handler, order);
+    const surveys = new Surveys({ db, clock, audit, events, logger: logger.child({ component: 'surveys' }), settings, messaging, members });
+    stack.push(() => surveys.stop());
+    stack.push(surveys.attach((handler, order) => messaging.inbox.use(handler, order), INBOUND_ORDER));
+    const reportRollup = new DailyRollup({ db, clock, logger: logger.child({ component: 'reports' }), events, timeZone: async () => (await settings.get('policy')).timeZone });
+    stack.push(() => reportRollup.stop());
+    // The dashboard and reports read e-mail, feedback tickets and scheduled campaigns through their interfaces.
+    const reportSources: ReportSources = wiredReportSources({ mail, feedback, campaigns });
+    const reports = new Reports({ db, clock, audit, settings, rollup: reportRollup, surveys, feedback: reportSources.feedback });
+    const reportSchedules = new ReportSchedules({ db, clock, logger: logger.child({ component: 'report-schedules' }), audit, settings, reports, surveys, mail: reportSources.mail });
+    stack.push(() => reportSchedules.stop());
     const services: ApplianceServices = {
       version: VERSION,
       config,
@@ -206,6 +223,11 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       feedback,
       subscriptions,
       magazine,
+      surveys,
+      reports,
+      reportRollup,
+      reportSchedules,
+      reportSources,
       lanCertificate: new LanCertificate({ dataDir: config.dataDir, clock, audit, events, logger: logger.child({ component: 'lan' }) }),
       staff,
       smsServices,
@@ -352,6 +374,9 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         services.mail.start(); // the mail queue's worker; stopped with the core
         services.feedback.start(); // auto-close, expired satisfaction questions, the daily digest; stopped with the core
         services.magazine.start(); // the 电子杂志's schedule; stopped with the core
+        services.surveys.start(); // the survey sessions' timeout sweep; stopped with the core
+        services.reportRollup.start(); // the daily aggregates behind the dashboard and reports; stopped with the core
+        services.reportSchedules.start(); // e-mailed reports (the periodic satisfaction report); stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = servesLan && host !== '0.0.0.0' ? `https://${host}:${port}/` : `http://${shownHost}:${port}/`;
         const certificate = servesLan ? services.lanCertificate.info() : undefined;

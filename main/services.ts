@@ -26,6 +26,11 @@ import type { Integrations } from './integrations/service.js';
 import type { Campaigns } from './campaigns/campaigns.js';
 import type { CareCalendarSource } from './campaigns/calendar.js';
 import type { Segments } from './campaigns/segments.js';
+import type { Surveys } from './surveys/surveys.js';
+import type { Reports } from './reports/reports.js';
+import type { DailyRollup } from './reports/rollup.js';
+import type { ReportSchedules } from './reports/schedules.js';
+import type { ReportSources } from './reports/sources.js';
 
 /**
  * What the API and the CLI reach through: the appliance's services, wired once
@@ -79,6 +84,16 @@ export interface ApplianceServices {
   readonly subscriptions: Subscriptions;
   /** The 电子杂志: issues written or assembled from promotions, sent to its topic's subscribers. */
   readonly magazine: Magazine;
+  /** SMS surveys (问卷调查): editor, invitations, respondents' sessions, statistics and exports. */
+  readonly surveys: Surveys;
+  /** The reports (报表) and the dashboard's business figures, from the daily aggregates. */
+  readonly reports: Reports;
+  /** Keeps the daily aggregates (message_daily, batch_totals, inbound_daily) up to date. */
+  readonly reportRollup: DailyRollup;
+  /** Reports e-mailed on a schedule, the periodic satisfaction report among them. */
+  readonly reportSchedules: ReportSchedules;
+  /** E-mail, feedback tickets and upcoming sends as the dashboard and reports read them (placeholders until wired). */
+  readonly reportSources: ReportSources;
   /** The HTTPS certificate for LAN access: generated on first use or uploaded; its fingerprint for staff. */
   readonly lanCertificate: LanCertificate;
   /** API keys, the 云MAS HTTP interface, webhooks and the delivery queue behind every push. */

@@ -21,6 +21,9 @@ import * as campaigns from './20261206_1000_campaigns.js';
 import * as mailQueue from './20261206_1200_mail_queue.js';
 import * as subscriptions from './20261206_1210_subscriptions.js';
 import * as feedback from './20261206_1220_feedback.js';
+import * as surveys from './20261206_1300_surveys.js';
+import * as reportAggregates from './20261206_1310_report_aggregates.js';
+import * as reportSchedules from './20261206_1320_report_schedules.js';
 import * as salesDaily from './20261206_1400_sales_daily.js';
 
 export interface Migration {
@@ -56,5 +59,8 @@ export const migrations: readonly Migration[] = [
   { name: '20261206_1200_mail_queue', ...mailQueue },
   { name: '20261206_1210_subscriptions', ...subscriptions },
   { name: '20261206_1220_feedback', ...feedback },
+  { name: '20261206_1300_surveys', ...surveys },
+  { name: '20261206_1310_report_aggregates', ...reportAggregates },
+  { name: '20261206_1320_report_schedules', ...reportSchedules },
   { name: '20261206_1400_sales_daily', ...salesDaily },
 ];

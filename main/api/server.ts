@@ -38,6 +38,8 @@ import { masDbRoutes } from './routes/mas-db.js';
 import { cloudMasHttpRoutes } from './routes/cloud-mas-http.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { API_KEY_PREFIX } from '../integrations/api-keys.js';
+import { surveyRoutes } from './routes/surveys.js';
+import { reportRoutes } from './routes/reports.js';
 
 export type ApiServer = FastifyInstance;
 
@@ -250,6 +252,8 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
       await api.register(subscriptionRoutes, { services, prefix: '/subscriptions' });
       await api.register(masDbRoutes, { services, prefix: '/mas-db' });
       await api.register(integrationRoutes, { services, prefix: '/integrations' });
+      await api.register(surveyRoutes, { services, prefix: '/surveys' });
+      await api.register(reportRoutes, { services, prefix: '/reports' });
     },
     { prefix: '/api' },
   );

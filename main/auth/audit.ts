@@ -130,6 +130,17 @@ export const AUDIT_ACTIONS = [
   'campaigns.cancel',
   'campaigns.complete',
   'members.tag',
+  'surveys.create',
+  'surveys.update',
+  'surveys.delete',
+  'surveys.invite',
+  'surveys.close',
+  'surveys.incentive.given',
+  'surveys.export',
+  'reports.export',
+  'reports.schedule.create',
+  'reports.schedule.update',
+  'reports.schedule.delete',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

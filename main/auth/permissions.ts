@@ -29,6 +29,10 @@ export const PERMISSIONS = [
   'lists.export',
   'templates.manage',
   'reports.read',
+  /** Report schedules (e-mailed reports) and the price per SMS part the cost report uses. */
+  'reports.manage',
+  'surveys.read',
+  'surveys.manage',
   'modems.read',
   'modems.manage',
   'store.read',
@@ -71,6 +75,9 @@ const MANAGER: readonly Permission[] = [
   'lists.export',
   'templates.manage',
   'reports.read',
+  'reports.manage',
+  'surveys.read',
+  'surveys.manage',
   'modems.read',
   'store.read',
   'services.read',
@@ -101,6 +108,7 @@ const OPERATOR: readonly Permission[] = [
   // Operators at the service desk handle the tickets customers text in.
   'feedback.read',
   'feedback.manage',
+  'surveys.read',
 ];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {

@@ -105,6 +105,8 @@ export interface FeedbackDay {
   byKind: Record<FeedbackKind, number>;
   resolved: number;
   closed: number;
+  /** Tickets whose due time fell on this day (and has passed) without being resolved by then. */
+  overdue: number;
   satisfactionAnswers: number;
   satisfactionAverage: number | null;
 }
@@ -344,7 +346,7 @@ export class Feedback {
     for (let at = start; ; at += DAY) {
       const date = localDate(zone, at + 12 * HOUR);
       if (date > range.to) break;
-      days.set(date, { date, created: 0, byKind: { complaint: 0, suggestion: 0, praise: 0, question: 0 }, resolved: 0, closed: 0, satisfactionAnswers: 0, satisfactionAverage: null });
+      days.set(date, { date, created: 0, byKind: { complaint: 0, suggestion: 0, praise: 0, question: 0 }, resolved: 0, closed: 0, overdue: 0, satisfactionAnswers: 0, satisfactionAverage: null });
     }
     const within = (column: string) => (q: Knex.QueryBuilder) => void q.where(column, '>=', start).andWhere(column, '<', end);
     const created: Array<{ kind: FeedbackKind; created_at: number | string }> = await this.db('feedback_tickets').select('kind', 'created_at').modify(within('created_at'));
@@ -363,6 +365,14 @@ export class Feedback {
     for (const r of closed) {
       const day = days.get(localDate(zone, Number(r.closed_at)));
       if (day) day.closed += 1;
+    }
+    const now = this.deps.clock.now();
+    const due: Array<{ due_at: number | string; resolved_at: number | string | null }> = await this.db('feedback_tickets').select('due_at', 'resolved_at').whereNotNull('due_at').modify(within('due_at'));
+    for (const r of due) {
+      const dueAt = Number(r.due_at);
+      if (dueAt > now || (r.resolved_at !== null && Number(r.resolved_at) <= dueAt)) continue;
+      const day = days.get(localDate(zone, dueAt));
+      if (day) day.overdue += 1;
     }
     const scores: Array<{ at: number | string; score: number }> = await this.db('feedback_tickets')
       .select('satisfaction_answered_at as at', 'satisfaction_score as score')

@@ -8,6 +8,7 @@ import { MAIL_DEFAULTS, mailAuditView, validateMailSettings, type MailSettings }
 import { FEEDBACK_DEFAULTS, validateFeedbackSettings, type FeedbackSettings } from '../feedback/settings.js';
 import { MAGAZINE_DEFAULTS, validateMagazineSettings, type MagazineSettings } from '../subscriptions/magazine-settings.js';
 import { CLOUD_MAS_LISTENER_DEFAULTS, validateCloudMasListener, type CloudMasListenerSettings } from '../mas/cloud/listener-settings.js';
+import { REPORT_SETTING_DEFAULTS, validateReportSettings, type ReportSettings } from '../reports/settings.js';
 
 /**
  * Run-time settings a store manager changes in the UI. Each has a default, a
@@ -31,6 +32,8 @@ export interface SettingValues {
   cloudMasListener: CloudMasListenerSettings;
   /** Campaigns an operator creates wait for a manager's approval before they are scheduled. */
   campaignApproval: boolean;
+  /** What the cost report charges per SMS part (reports/settings.ts). */
+  reports: ReportSettings;
 }
 
 type Validators = { [K in keyof SettingValues]: (value: unknown) => SettingValues[K] };
@@ -54,6 +57,7 @@ export const SETTING_DEFAULTS: SettingValues = {
   magazine: MAGAZINE_DEFAULTS,
   cloudMasListener: CLOUD_MAS_LISTENER_DEFAULTS,
   campaignApproval: false,
+  reports: REPORT_SETTING_DEFAULTS,
 };
 
 const VALIDATORS: Validators = {
@@ -83,6 +87,7 @@ const VALIDATORS: Validators = {
     if (typeof value !== 'boolean') throw new ValidationError('Campaign approval must be true or false.');
     return value;
   },
+  reports: (value) => validateReportSettings(value),
 };
 
 /** What the audit log keeps of a changed setting: no secret, not even sealed; certificates by fingerprint. */

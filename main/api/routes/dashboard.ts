@@ -3,8 +3,28 @@ import { databaseSizeBytes } from '../../db/connection.js';
 import { standardErrors } from '../schemas/common.js';
 import { allows } from '../request-context.js';
 import type { RoutePluginOptions } from '../server.js';
+import { BusinessDashboardResponse } from '../schemas/reports.js';
+import { businessDashboard } from '../../reports/dashboard.js';
 
 export const dashboardRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (app, { services }) => {
+  app.get(
+    '/business',
+    {
+      config: { permission: 'dashboard.read' },
+      schema: {
+        tags: ['dashboard'],
+        summary: 'The business dashboard: messaging, delivery, replies, opt-outs, surveys, feedback, suggestions, upcoming sends (each block only for roles that may see it)',
+        response: { 200: BusinessDashboardResponse, ...standardErrors },
+      },
+    },
+    async (request) =>
+      businessDashboard(
+        { db: services.db, clock: services.clock, settings: services.settings, rollup: services.reportRollup, sources: services.reportSources, strategyCounts: () => services.strategies.counts() },
+        // A session's role, or an API key's own permissions.
+        (permission) => allows(request, permission),
+      ),
+  );
+
   app.get(
     '/',
     {

@@ -291,7 +291,8 @@ export class Outbox {
   async enqueueAutoReply(
     to: string,
     text: string,
-    reply: { modemId: string; inboxId: number; rule: string },
+    /** `hourlyLimit`: a bounded exchange (a survey: at most one answer per text, a known number of questions) may raise the per-number limit. */
+    reply: { modemId: string; inboxId: number; rule: string; hourlyLimit?: number },
     /** The caller's transaction (an inbound handler that changes lists and answers in one commit). */
     outer?: Knex,
     /** The recipient's list status as the caller read it in `outer` (the inbound chain has it): no second read. */
@@ -313,11 +314,12 @@ export class Outbox {
       let errorCode: string | null = null;
       let errorMessage: string | null = null;
       let body = text;
-      if (Number(recent?.n ?? 0) >= this.autoReplyLimit) {
+      const limit = Math.max(this.autoReplyLimit, reply.hourlyLimit ?? 0);
+      if (Number(recent?.n ?? 0) >= limit) {
         status = 'blocked';
         rule = AUTO_REPLY_RULE;
         errorCode = 'AUTO_REPLY_LIMIT';
-        errorMessage = `${to} already had ${this.autoReplyLimit} automatic answers in the last hour; no more, to stop a loop with another auto-responder.`;
+        errorMessage = `${to} already had ${limit} automatic answers in the last hour; no more, to stop a loop with another auto-responder.`;
       } else {
         const lists = (outer && known) || ((await this.lookupLists([to], now, trx)).get(to) ?? NOT_LISTED);
         const decision = this.sendPolicy({ category: 'reply', recipient: to, automatic: true }, { now, settings: policy, lists, recentCommercialSends: 0 });

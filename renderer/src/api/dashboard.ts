@@ -1,6 +1,9 @@
+import type { BusinessDashboardDto } from '../../../main/api/schemas/reports';
 import { http } from './client';
 
-/** GET /api/dashboard — mirrors the response schema in main/api/routes/dashboard.ts (declared inline there). */
+export type { BusinessDashboardDto };
+
+/** GET /api/dashboard (the 系统状态 page) — mirrors the response schema in main/api/routes/dashboard.ts (declared inline there). */
 export interface DashboardFigures {
   version: string;
   startedAt: number;
@@ -22,4 +25,8 @@ export interface DashboardFigures {
 
 export const dashboardApi = {
   get: () => http.get<DashboardFigures>('/dashboard'),
+};
+
+export const businessApi = {
+  get: () => http.get<BusinessDashboardDto>('/dashboard/business'),
 };
