@@ -28,6 +28,9 @@ import { Settings } from './settings/settings.js';
 import { StoreMirror } from './store/service.js';
 import { Members } from './members/members.js';
 import { Strategies } from './strategy/strategies.js';
+import { Care } from './care/care.js';
+import { invitationReplies } from './care/rsvp.js';
+import { INBOUND_ORDER } from './messaging/inbox/inbox.js';
 import { VERSION } from './version.js';
 
 export type { ApplianceConfig } from './config.js';
@@ -113,6 +116,10 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     const strategies = new Strategies({ db, clock, audit, events, logger: logger.child({ component: 'strategies' }), settings, messaging });
     stack.push(() => strategies.stop());
     stack.push(store.onDidFinishSync(() => strategies.recomputeAfterSync()));
+    const care = new Care({ db, clock, audit, events, logger: logger.child({ component: 'care' }), settings, messaging });
+    await care.load();
+    stack.push(() => care.stop());
+    stack.push(messaging.inbox.use(invitationReplies({ clock, timeZone: async () => (await settings.get('policy')).timeZone, onRsvp: (id) => events.publish('care.changed', { automationId: id, reason: 'rsvp' }, 'campaigns.read') }), INBOUND_ORDER.invitations));
     const services: ApplianceServices = {
       version: VERSION,
       config,
@@ -132,6 +139,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       modems,
       templates: new Templates(db, clock, audit),
       strategies,
+      care,
       lanCertificate: new LanCertificate({ dataDir: config.dataDir, clock, audit, events, logger: logger.child({ component: 'lan' }) }),
       startedAt: clock.now(),
     };
@@ -265,6 +273,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         await services.modems.start(); // opens the configured modems' ports; stopped with the core
         await services.messaging.start(await defaultOutboundChannel(services)); // the dispatcher; stopped with the core
         services.strategies.start(); // the strategies' date sweep; stopped with the core
+        services.care.start(); // member care's daily automations; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = servesLan && host !== '0.0.0.0' ? `https://${host}:${port}/` : `http://${shownHost}:${port}/`;
         const certificate = servesLan ? services.lanCertificate.info() : undefined;

@@ -15,6 +15,7 @@ import type { Settings } from './settings/settings.js';
 import type { StoreMirror } from './store/service.js';
 import type { Members } from './members/members.js';
 import type { Strategies } from './strategy/strategies.js';
+import type { Care } from './care/care.js';
 
 /**
  * What the API and the CLI reach through: the appliance's services, wired once
@@ -48,6 +49,8 @@ export interface ApplianceServices {
   readonly templates: Templates;
   /** The strategy engine (营销策略): suggestions from stock thresholds, active promotions, pushes to members. */
   readonly strategies: Strategies;
+  /** Member care (会员关怀): automations (birthdays, festivals, points, invitations …), preview, calendar figures, RSVPs. */
+  readonly care: Care;
   /** The HTTPS certificate for LAN access: generated on first use or uploaded; its fingerprint for staff. */
   readonly lanCertificate: LanCertificate;
   readonly startedAt: number;

@@ -14,6 +14,7 @@ import * as batchState from './20261206_0310_batch_state.js';
 import * as pointsRemindersAreCare from './20261206_0320_points_reminders_are_care.js';
 import * as memberPhoneConsent from './20261206_0400_member_phone_consent.js';
 import * as strategies from './20261206_0700_strategies.js';
+import * as careAutomations from './20261206_1100_care_automations.js';
 
 export interface Migration {
   name: string;
@@ -41,4 +42,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261206_0320_points_reminders_are_care', ...pointsRemindersAreCare },
   { name: '20261206_0400_member_phone_consent', ...memberPhoneConsent },
   { name: '20261206_0700_strategies', ...strategies },
+  { name: '20261206_1100_care_automations', ...careAutomations },
 ];

@@ -28,6 +28,7 @@ import { inboxRoutes } from './routes/inbox.js';
 import { storeRoutes } from './routes/store.js';
 import { modemRoutes } from './routes/modems.js';
 import { strategyRoutes } from './routes/strategies.js';
+import { careRoutes } from './routes/care.js';
 
 export type ApiServer = FastifyInstance;
 
@@ -223,6 +224,7 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
       await api.register(storeRoutes, { services, prefix: '/store' });
       await api.register(modemRoutes, { services, prefix: '/modems' });
       await api.register(strategyRoutes, { services, prefix: '/strategies' });
+      await api.register(careRoutes, { services, prefix: '/care' });
     },
     { prefix: '/api' },
   );

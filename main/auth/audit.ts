@@ -70,6 +70,12 @@ export const AUDIT_ACTIONS = [
   'strategies.rule.create',
   'strategies.rule.update',
   'strategies.rule.delete',
+  'care.automation.create',
+  'care.automation.update',
+  'care.automation.enable',
+  'care.automation.disable',
+  'care.automation.delete',
+  'care.rsvps.export',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -13,6 +13,7 @@ import { registerMembersCommands } from './members.js';
 import { registerMessagingCommands } from './messaging.js';
 import { registerStoreCommands } from './store.js';
 import { registerStrategyCommands } from './strategies.js';
+import { registerCareCommands } from './care.js';
 
 /**
  * The `storemas` command line. Each capability registers its subcommands in
@@ -39,6 +40,7 @@ export function buildProgram(out: CliOutput = consoleOutput): Command {
   registerMessagingCommands(program, out);
   registerStoreCommands(program, out);
   registerStrategyCommands(program, out);
+  registerCareCommands(program, out);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
