@@ -116,7 +116,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     const strategies = new Strategies({ db, clock, audit, events, logger: logger.child({ component: 'strategies' }), settings, messaging });
     stack.push(() => strategies.stop());
     stack.push(store.onDidFinishSync(() => strategies.recomputeAfterSync()));
-    const care = new Care({ db, clock, audit, events, logger: logger.child({ component: 'care' }), settings, messaging });
+    const care = new Care({ db, clock, audit, events, logger: logger.child({ component: 'care' }), settings, messaging, lists });
     await care.load();
     stack.push(() => care.stop());
     stack.push(messaging.inbox.use(invitationReplies({ clock, timeZone: async () => (await settings.get('policy')).timeZone, onRsvp: (id) => events.publish('care.changed', { automationId: id, reason: 'rsvp' }, 'campaigns.read') }), INBOUND_ORDER.invitations));

@@ -5,6 +5,8 @@ import type { AuditActor, AuditLog } from '../auth/audit.js';
 import type { Clock } from '../clock.js';
 import type { EventBus } from '../events/bus.js';
 import type { Messaging } from '../messaging/dispatcher/service.js';
+import type { NumberLists } from '../messaging/lists/lists.js';
+import type { ListStatus } from '../messaging/policy/policy.js';
 import { localDate, localTimeOfDay, parseTimeOfDay } from '../messaging/policy/local-time.js';
 import type { Recipient } from '../messaging/outbox/enqueue.js';
 import { maskNumber } from '../messaging/outbox/enqueue.js';
@@ -38,6 +40,14 @@ export interface CareDeps {
   logger: Logger;
   settings: Settings;
   messaging: Messaging;
+  lists: NumberLists;
+}
+
+/** A blacklist entry that stops care texts (opt-out/TD included): the preview leaves those members out, as the outbox would. */
+function stopsCare(status: ListStatus | undefined, now: number): boolean {
+  const black = status?.blacklist;
+  if (!black || (black.expiresAt !== null && black.expiresAt <= now)) return false;
+  return black.scope === 'all' || black.scope === 'marketing';
 }
 
 /** Missed send days are caught up for this many days back (the appliance was off, the clock jumped forward). */
@@ -89,6 +99,8 @@ export interface PreviewItem {
   count: number;
   /** Already texted for this occasion (the day's run, or an earlier one). */
   alreadySent: number;
+  /** Left out: opted out (TD/退订) or on the blacklist for marketing. */
+  blocked: number;
   members: PreviewMember[];
   /** A send day earlier than today: greetings are not sent late. */
   late: boolean;
@@ -438,15 +450,22 @@ export class Care {
         occasionDate: occasion === 'member' ? null : occasion,
         count: 0,
         alreadySent: 0,
+        blocked: 0,
         members: [],
         late: isDayBound(a.kind) && occasion !== 'member' && occasion < today,
       };
       let page: Array<{ row: AudienceRow; occasion: string; key: string }> = [];
       const flush = async () => {
         const used = await this.usedKeys(page.map((c) => c.key));
+        const lists = await this.deps.lists.lookup(page.map((c) => c.row.mobile));
+        const now = this.deps.clock.now();
         for (const c of page) {
           if (used.has(c.key)) {
             item.alreadySent += 1;
+            continue;
+          }
+          if (stopsCare(lists.get(c.row.mobile), now)) {
+            item.blocked += 1;
             continue;
           }
           item.count += 1;
@@ -461,7 +480,7 @@ export class Care {
         if (page.length >= PAGE) await flush();
       }
       await flush();
-      if (item.count + item.alreadySent > 0 || options.automationId !== undefined) items.push(item);
+      if (item.count + item.alreadySent + item.blocked > 0 || options.automationId !== undefined) items.push(item);
     }
     return { date, items, total: items.reduce((sum, i) => sum + i.count, 0) };
   }
@@ -477,7 +496,9 @@ export class Care {
       let page: Array<{ row: AudienceRow; occasion: string; key: string }> = [];
       const drain = async function* (this: Care) {
         const used = await this.usedKeys(page.map((c) => c.key));
-        const out = page.filter((c) => !used.has(c.key));
+        const lists = await this.deps.lists.lookup(page.map((c) => c.row.mobile));
+        const now = this.deps.clock.now();
+        const out = page.filter((c) => !used.has(c.key) && !stopsCare(lists.get(c.row.mobile), now));
         page = [];
         for (const c of out) yield { automationId: a.id, name: a.name, kind: a.kind, memberId: Number(c.row.id), mobile: c.row.mobile, occasionDate: c.occasion };
       }.bind(this);

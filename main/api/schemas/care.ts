@@ -114,6 +114,7 @@ export const PreviewSchema = Type.Object({
       occasionDate: Type.Union([Type.Null(), Type.String()]),
       count: Type.Integer(),
       alreadySent: Type.Integer(),
+      blocked: Type.Integer(),
       late: Type.Boolean(),
       members: Type.Array(Type.Object({ memberId: Type.Integer(), name: Type.String(), mobile: Type.String({ description: 'masked' }), occasionDate: Type.String() })),
     }),
