@@ -147,3 +147,11 @@ export const RsvpList = Type.Object({
 });
 
 export const RunList = Type.Object({ items: Type.Array(RunSchema) });
+
+export type AutomationDto = Static<typeof AutomationSchema>;
+export type AutomationListDto = Static<typeof AutomationList>;
+export type CarePreviewDto = Static<typeof PreviewSchema>;
+export type HolidayListDto = Static<typeof HolidayList>;
+export type RsvpListDto = Static<typeof RsvpList>;
+export type RunListDto = Static<typeof RunList>;
+export type OccurrenceListDto = Static<typeof OccurrenceList>;
