@@ -104,6 +104,7 @@ describe('care automations', () => {
     expect(item.count).toBe(3);
     expect(item.blocked).toBe(1);
     expect(item.members[0]!.mobile).toMatch(/^139\*{4}\d{4}$/);
+    expect(item.members.find((m) => m.name === '李娜')?.lunarBirthday).toBe(true);
     expect(await careRows()).toEqual([]);
   });
 

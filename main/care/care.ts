@@ -86,6 +86,8 @@ export interface PreviewMember {
   /** 138****8000 in the API; the CLI prints it whole. */
   mobile: string;
   occasionDate: string;
+  /** The member's birthday is recorded by the lunar calendar. */
+  lunarBirthday: boolean;
 }
 
 export interface PreviewItem {
@@ -470,7 +472,7 @@ export class Care {
           }
           item.count += 1;
           if (item.members.length < limit) {
-            item.members.push({ memberId: Number(c.row.id), name: c.row.name, mobile: options.fullMobiles ? c.row.mobile : maskNumber(c.row.mobile), occasionDate: c.occasion });
+            item.members.push({ memberId: Number(c.row.id), name: c.row.name, mobile: options.fullMobiles ? c.row.mobile : maskNumber(c.row.mobile), occasionDate: c.occasion, lunarBirthday: Boolean(c.row.birthday_lunar) });
           }
         }
         page = [];

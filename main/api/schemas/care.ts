@@ -116,7 +116,7 @@ export const PreviewSchema = Type.Object({
       alreadySent: Type.Integer(),
       blocked: Type.Integer(),
       late: Type.Boolean(),
-      members: Type.Array(Type.Object({ memberId: Type.Integer(), name: Type.String(), mobile: Type.String({ description: 'masked' }), occasionDate: Type.String() })),
+      members: Type.Array(Type.Object({ memberId: Type.Integer(), name: Type.String(), mobile: Type.String({ description: 'masked' }), occasionDate: Type.String(), lunarBirthday: Type.Boolean() })),
     }),
   ),
 });

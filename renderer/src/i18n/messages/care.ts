@@ -8,7 +8,7 @@ export default {
     tabs: { automations: '自动关怀', invitations: '活动报名' },
     preview: {
       title: '发送预览',
-      on: '{date} 将发送',
+      on: '{date} 将发送：',
       nothing: '当天没有要发送的关怀短信',
       item: '{count} 条{name}',
       total: '共 {count} 条',
@@ -148,7 +148,7 @@ export default {
     tabs: { automations: 'Automations', invitations: 'Event sign-ups' },
     preview: {
       title: 'Preview',
-      on: 'To be sent on {date}',
+      on: 'To be sent on {date}: ',
       nothing: 'No care texts to send that day',
       item: '{count} × {name}',
       total: '{count} in total',
@@ -205,7 +205,7 @@ export default {
     },
     periods: { month: 'month', quarter: 'quarter', year: 'year' },
     calendars: { solar: 'solar', lunar: 'lunar' },
-    leadDays: '{days} days before',
+    leadDays: '{days} day before | {days} days before',
     onTheDay: 'On the day',
     never: '—',
     runState: { running: 'Sending', done: 'Sent', failed: 'Failed', cancelled: 'Cancelled' },
