@@ -12,6 +12,24 @@ export function registerCareCommands(program: Command, out: CliOutput): void {
   const care = program.command('care').description('会员关怀: birthday, festival, points, invitation, welcome and win-back automations');
 
   care
+    .command('list')
+    .description('the automations: on/off, kind, send time, next send day')
+    .option('--json', 'print them as JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      await withCore(command, async (core) => {
+        const items = await core.services.care.list();
+        if (options.json) {
+          out.out(JSON.stringify(items, null, 2));
+          return;
+        }
+        for (const line of table([
+          ['ID', 'ON', 'KIND', 'NAME', 'SEND', 'NEXT'],
+          ...items.map((a) => [String(a.id), a.enabled ? 'on' : 'off', a.kind, a.name, `${a.sendTime}${a.leadDays > 0 ? ` -${a.leadDays}d` : ''}`, a.next?.sendDay ?? '-']),
+        ])) out.out(line);
+      });
+    });
+
+  care
     .command('preview')
     .description('what the switched-on automations would send on a date (automation, member id, mobile, occasion), without sending')
     .requiredOption('--date <YYYY-MM-DD>', 'the send day to evaluate', parseDate)
