@@ -78,7 +78,7 @@ async function rawInsert(count: number, batchSize: number): Promise<number> {
     const m = r.member!;
     const title = m.gender === 'M' ? '先生' : m.gender === 'F' ? '女士' : '';
     const text = `尊敬的${title ? m.name!.slice(0, 1) + title : '会员'}:本周会员日全场八折，积分${m.points}可抵现，回T退订【好又多超市】`;
-    rows.push([r.number, text, 'marketing', 2, 'queued', null, null, null, `campaign:1:${r.memberId}`, r.memberId, 'b1', 'campaign', null, null, null, false, 1, NOW, null, null, NOW, 'system', NOW, null]);
+    rows.push([r.number, text, 'marketing', 2, 'queued', null, null, null, `campaign:1:${r.memberId}`, r.memberId, 'b1', 'campaign', null, null, null, false, 1, NOW, null, null, NOW, 'system', NOW, null, null]);
     if (rows.length >= batchSize) await flush();
   }
   await flush();

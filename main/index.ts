@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildServer } from './api/server.js';
+import { listenCloudMas } from './api/cloud-mas-listener.js';
 import { AuditLog } from './auth/audit.js';
 import { Users } from './auth/users.js';
 import { systemClock, type Clock } from './clock.js';
@@ -18,6 +19,7 @@ import { isLoopbackAddress, lanUrls } from './lan/addresses.js';
 import { LanCertificate } from './lan/certificate.js';
 import { serveHttpsAndLocalHttp, type LanListener } from './lan/listener.js';
 import { createLogger } from './logging.js';
+import { Integrations } from './integrations/service.js';
 import { NumberLists } from './messaging/lists/lists.js';
 import { Messaging } from './messaging/dispatcher/service.js';
 import { defaultOutboundChannel } from './messaging/modem-channel.js';
@@ -28,6 +30,10 @@ import { Settings } from './settings/settings.js';
 import { StoreMirror } from './store/service.js';
 import { Members } from './members/members.js';
 import { Strategies } from './strategy/strategies.js';
+import { MasDatabaseInterface } from './mas/db/service.js';
+import { ProductSearch } from './sms-services/product-search.js';
+import { SmsServices } from './sms-services/service.js';
+import { StaffDirectory } from './staff/staff.js';
 import { Care } from './care/care.js';
 import { invitationReplies } from './care/rsvp.js';
 import { INBOUND_ORDER } from './messaging/inbox/inbox.js';
@@ -116,6 +122,29 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     const strategies = new Strategies({ db, clock, audit, events, logger: logger.child({ component: 'strategies' }), settings, messaging });
     stack.push(() => strategies.stop());
     stack.push(store.onDidFinishSync(() => strategies.recomputeAfterSync()));
+    const masDb = new MasDatabaseInterface({
+      db,
+      clock,
+      audit,
+      events,
+      logger: logger.child({ component: 'mas-db' }),
+      secrets,
+      settings,
+      outbox: messaging.outbox,
+      modems,
+      onQueued: () => messaging.poke(),
+    });
+    stack.push(() => masDb.stop());
+    const staff = new StaffDirectory(db, clock, audit, events, config.auth.scryptCost);
+    const products = new ProductSearch(db, events, logger.child({ component: 'sms-services' }));
+    stack.push(() => products.stop());
+    // 促销, 策略 and 同意/拒绝 are answered from the strategy engine.
+    const smsServices = new SmsServices({ db, clock, audit, events, logger: logger.child({ component: 'sms-services' }), settings, lists, staff, products, strategies });
+    smsServices.attach(messaging.inbox); // at the keyword services' place, after opt-out
+    // The 库存 product index follows the mirror.
+    stack.push(store.onDidFinishSync(() => products.requestRefresh()));
+    const integrations = new Integrations({ db, clock, events, audit, secrets, logger, settings, messaging, version: VERSION });
+    stack.push(() => integrations.stop());
     const care = new Care({ db, clock, audit, events, logger: logger.child({ component: 'care' }), settings, messaging, lists });
     await care.load();
     stack.push(() => care.stop());
@@ -137,10 +166,14 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       lists,
       messaging,
       modems,
+      masDb,
       templates: new Templates(db, clock, audit),
       strategies,
       care,
       lanCertificate: new LanCertificate({ dataDir: config.dataDir, clock, audit, events, logger: logger.child({ component: 'lan' }) }),
+      staff,
+      smsServices,
+      integrations,
       startedAt: clock.now(),
     };
     return { services, migrationsApplied, close };
@@ -181,6 +214,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
   let server: FastifyInstance | undefined;
   let lanListener: LanListener | undefined;
   const timers: NodeJS.Timeout[] = [];
+  let closeCloudMasPort: (() => Promise<void>) | undefined;
   let stopping: Promise<void> | undefined;
 
   // A stray rejected promise (a timer's callback, a stream's write) is logged, never fatal:
@@ -193,6 +227,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
       process.off('unhandledRejection', onUnhandledRejection);
       for (const timer of timers) clearInterval(timer);
       lanListener?.close(); // connections not yet handed to HTTP: the graceful close below would wait for them
+      await closeCloudMasPort?.();
       if (server) await server.close();
       if (core) {
         core.services.logger.info('StoreMAS stopped');
@@ -270,9 +305,13 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
           }, 60_000),
         );
         services.store.start(); // scheduled POS syncs; stopped with the core
+        services.smsServices.requestProductIndexRefresh(); // catches up with a mirror synced before this version
+        await services.integrations.start(); // pushes and webhooks, before the modems report anything; stopped with the core
+        closeCloudMasPort = await listenCloudMas(services); // the 云MAS interface on its own port, when one is set
         await services.modems.start(); // opens the configured modems' ports; stopped with the core
         await services.messaging.start(await defaultOutboundChannel(services)); // the dispatcher; stopped with the core
         services.strategies.start(); // the strategies' date sweep; stopped with the core
+        await services.masDb.start(); // serves the MAS tables once the outbox sends; stopped with the core
         services.care.start(); // member care's daily automations; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = servesLan && host !== '0.0.0.0' ? `https://${host}:${port}/` : `http://${shownHost}:${port}/`;

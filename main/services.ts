@@ -14,7 +14,11 @@ import type { ModemPool } from './modem/pool.js';
 import type { Settings } from './settings/settings.js';
 import type { StoreMirror } from './store/service.js';
 import type { Members } from './members/members.js';
+import type { SmsServices } from './sms-services/service.js';
+import type { StaffDirectory } from './staff/staff.js';
 import type { Strategies } from './strategy/strategies.js';
+import type { MasDatabaseInterface } from './mas/db/service.js';
+import type { Integrations } from './integrations/service.js';
 import type { Care } from './care/care.js';
 
 /**
@@ -45,13 +49,21 @@ export interface ApplianceServices {
   readonly messaging: Messaging;
   /** The GSM modems: configs, live status, routing, counters and health history. */
   readonly modems: ModemPool;
+  /** The MAS database interface (MAS 数据库接口): api_mt/api_mo/api_rpt tables served to the store's existing software. */
+  readonly masDb: MasDatabaseInterface;
   /** SMS template library (营销库). */
   readonly templates: Templates;
+  /** The staff directory (员工): who may use the staff SMS services. */
+  readonly staff: StaffDirectory;
+  /** SMS services (短信服务): keywords, answers to texts, lock-out, query log. */
+  readonly smsServices: SmsServices;
   /** The strategy engine (营销策略): suggestions from stock thresholds, active promotions, pushes to members. */
   readonly strategies: Strategies;
   /** Member care (会员关怀): automations (birthdays, festivals, points, invitations …), preview, calendar figures, RSVPs. */
   readonly care: Care;
   /** The HTTPS certificate for LAN access: generated on first use or uploaded; its fingerprint for staff. */
   readonly lanCertificate: LanCertificate;
+  /** API keys, the 云MAS HTTP interface, webhooks and the delivery queue behind every push. */
+  readonly integrations: Integrations;
   readonly startedAt: number;
 }

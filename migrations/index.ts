@@ -13,7 +13,10 @@ import * as consentRecord from './20261206_0300_consent_record.js';
 import * as batchState from './20261206_0310_batch_state.js';
 import * as pointsRemindersAreCare from './20261206_0320_points_reminders_are_care.js';
 import * as memberPhoneConsent from './20261206_0400_member_phone_consent.js';
+import * as smsServices from './20261206_0600_sms_services.js';
 import * as strategies from './20261206_0700_strategies.js';
+import * as masDb from './20261206_0800_mas_db.js';
+import * as integrations from './20261206_0900_integrations.js';
 import * as careAutomations from './20261206_1100_care_automations.js';
 
 export interface Migration {
@@ -41,6 +44,9 @@ export const migrations: readonly Migration[] = [
   { name: '20261206_0310_batch_state', ...batchState },
   { name: '20261206_0320_points_reminders_are_care', ...pointsRemindersAreCare },
   { name: '20261206_0400_member_phone_consent', ...memberPhoneConsent },
+  { name: '20261206_0600_sms_services', ...smsServices },
   { name: '20261206_0700_strategies', ...strategies },
+  { name: '20261206_0800_mas_db', ...masDb },
+  { name: '20261206_0900_integrations', ...integrations },
   { name: '20261206_1100_care_automations', ...careAutomations },
 ];

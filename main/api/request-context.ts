@@ -1,6 +1,7 @@
 import type { AuditActor } from '../auth/audit.js';
-import type { Permission } from '../auth/permissions.js';
+import { can, type Permission } from '../auth/permissions.js';
 import type { SessionInfo } from '../auth/users.js';
+import { keyActorName, type ApiKeyIdentity } from '../integrations/api-keys.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -10,22 +11,33 @@ declare module 'fastify' {
     permission?: Permission;
     /** Allowed while the user still has to change the first-login password. */
     allowDuringPasswordChange?: boolean;
+    /** A 云MAS interface route: public to the session gate, protected by its own account, address and mac checks. */
+    cloudMas?: boolean;
   }
   interface FastifyRequest {
     session: SessionInfo | undefined;
     /** How the request authenticated: cookie (needs CSRF header) or bearer token. */
-    authMethod: 'cookie' | 'bearer' | undefined;
+    authMethod: 'cookie' | 'bearer' | 'api-key' | undefined;
+    /** Set when a program called with an API key (then `session` is undefined). */
+    apiKey: ApiKeyIdentity | undefined;
   }
 }
 
 export const SESSION_COOKIE = 'storemas_session';
 
-export function actorOf(request: { session: SessionInfo | undefined; ip: string }): AuditActor {
+export function actorOf(request: { session: SessionInfo | undefined; apiKey?: ApiKeyIdentity | undefined; ip: string }): AuditActor {
+  if (request.apiKey) return { userId: null, username: keyActorName(request.apiKey.name), ip: request.ip };
   return {
     userId: request.session?.user.id ?? null,
     username: request.session?.user.username ?? 'anonymous',
     ip: request.ip,
   };
+}
+
+/** Whether the caller (a person's session or an API key) holds `permission`. */
+export function allows(request: { session: SessionInfo | undefined; apiKey?: ApiKeyIdentity | undefined }, permission: Permission): boolean {
+  if (request.apiKey) return request.apiKey.permissions.has(permission);
+  return request.session !== undefined && can(request.session.user.role, permission);
 }
 
 /** Minimal cookie header parser: we read exactly one cookie. */

@@ -24,6 +24,31 @@ describe('route authorisation, enumerated from the server', () => {
     expect(publicRoutes.map((r) => `${r.method} ${r.url}`).sort()).toEqual(['GET /api/health', 'POST /api/auth/login']);
   });
 
+  it('has only the 云MAS submits as public routes outside /api, each carrying its own protection', () => {
+    const outside = app.server.registeredRoutes.filter((r) => !r.url.startsWith('/api'));
+    expect(outside.map((r) => `${r.method} ${r.url}`).sort()).toEqual(['POST /sms/norsubmit', 'POST /sms/submit', 'POST /sms/tmpsubmit']);
+    expect(outside.every((r) => r.public && r.cloudMas)).toBe(true);
+  });
+
+  it('answers 403 to an API key on every route whose permission the key does not hold, and on routes for people', async () => {
+    const created = await clients.get('admin')!.post('/api/integrations/api-keys', { name: 'route-enumeration', permissions: ['messages.send'] });
+    expect(created.statusCode, created.body).toBe(201);
+    const token = created.json().token as string;
+    let checked = 0;
+    for (const route of app.server.registeredRoutes) {
+      if (!route.url.startsWith('/api') || route.public || route.permission === 'messages.send') continue;
+      const response = await app.server.inject({
+        method: route.method as 'GET',
+        url: concreteUrl(route.url),
+        headers: { authorization: `Bearer ${token}` },
+        ...(route.method === 'GET' ? {} : { payload: {} }),
+      });
+      expect(response.statusCode, `${route.method} ${route.url}`).toBe(403);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(40);
+  });
+
   it('answers 401 on every non-public API route without a session', async () => {
     const routes = app.server.registeredRoutes.filter((r) => r.url.startsWith('/api') && !r.public);
     expect(routes.length).toBeGreaterThan(10);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest, type onRequestAsyncHookHandler } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifyHelmet from '@fastify/helmet';
@@ -27,7 +27,13 @@ import { batchRoutes } from './routes/batches.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { storeRoutes } from './routes/store.js';
 import { modemRoutes } from './routes/modems.js';
+import { smsServiceRoutes } from './routes/sms-services.js';
+import { staffRoutes } from './routes/staff.js';
 import { strategyRoutes } from './routes/strategies.js';
+import { masDbRoutes } from './routes/mas-db.js';
+import { cloudMasHttpRoutes } from './routes/cloud-mas-http.js';
+import { integrationRoutes } from './routes/integrations.js';
+import { API_KEY_PREFIX } from '../integrations/api-keys.js';
 import { careRoutes } from './routes/care.js';
 
 export type ApiServer = FastifyInstance;
@@ -59,6 +65,8 @@ export interface RegisteredRoute {
   url: string;
   public: boolean;
   permission: string | undefined;
+  /** Public to the session gate because the route checks its caller itself (the 云MAS interface). */
+  cloudMas: boolean;
   /** The request schemas, so tests can check every route's inputs are bounded. */
   schema: { params?: unknown; querystring?: unknown; body?: unknown };
 }
@@ -91,6 +99,7 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
         url: route.url,
         public: route.config?.public === true,
         permission: route.config?.permission,
+        cloudMas: route.config?.cloudMas === true,
         schema: { params: route.schema?.params, querystring: route.schema?.querystring, body: route.schema?.body },
       });
     }
@@ -98,6 +107,7 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
 
   app.decorateRequest('session', undefined);
   app.decorateRequest('authMethod', undefined);
+  app.decorateRequest('apiKey', undefined);
   app.addSchema(ErrorBody);
 
   await app.register(fastifyHelmet, {
@@ -132,7 +142,11 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
         title: 'StoreMAS API',
         description:
           'JSON API of the StoreMAS appliance. Sign in with POST /api/auth/login; browsers use the httpOnly ' +
-          'session cookie plus the X-CSRF-Token header, programs send Authorization: Bearer <token>.',
+          'session cookie plus the X-CSRF-Token header, programs send Authorization: Bearer <token>. ' +
+          'A program may instead use an API key (Authorization: Bearer smk_…) that an administrator created under ' +
+          '接口 Integrations: it reaches only routes whose permission the key holds, from the addresses it allows. ' +
+          'Webhooks post events as JSON with the header X-StoreMAS-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">. ' +
+          'The 云MAS HTTP interface (/sms/norsubmit, /sms/submit, /sms/tmpsubmit) speaks China Mobile MAS\'s protocol for existing store software.',
         version: services.version,
       },
       components: {
@@ -223,11 +237,18 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
       await api.register(inboxRoutes, { services, prefix: '/inbox' });
       await api.register(storeRoutes, { services, prefix: '/store' });
       await api.register(modemRoutes, { services, prefix: '/modems' });
+      await api.register(smsServiceRoutes, { services, prefix: '/sms-services' });
+      await api.register(staffRoutes, { services, prefix: '/staff' });
       await api.register(strategyRoutes, { services, prefix: '/strategies' });
+      await api.register(masDbRoutes, { services, prefix: '/mas-db' });
+      await api.register(integrationRoutes, { services, prefix: '/integrations' });
       await api.register(careRoutes, { services, prefix: '/care' });
     },
     { prefix: '/api' },
   );
+
+  // The 云MAS HTTP interface, outside the session gate: its routes carry their own protection.
+  await app.register(cloudMasHttpRoutes, { services, prefix: '/sms' });
 
   const rendererDir = services.config.rendererDir;
   if (rendererDir && fs.existsSync(path.join(rendererDir, 'index.html'))) {
@@ -249,6 +270,27 @@ export interface RoutePluginOptions {
 }
 
 /**
+ * A program's API key: known, not revoked or expired, used from an allowed address, and
+ * holding the route's permission itself (a key is never a role). Routes that name no
+ * permission are for people signed in and stay closed to keys. No CSRF: a browser never
+ * sends a bearer key by itself. Each use is audited under the key's name.
+ */
+async function keyGate(services: ApplianceServices, request: FastifyRequest): Promise<void> {
+  const keys = services.integrations.apiKeys;
+  const key = await keys.authenticate(request.headers.authorization!.slice(7).trim(), request.ip);
+  request.apiKey = key;
+  request.authMethod = 'api-key';
+  const permission = request.routeOptions.config.permission;
+  if (!permission) {
+    throw new AppError('FORBIDDEN', 'API keys reach only routes that require a named permission; this one is for people who sign in.', 403);
+  }
+  if (!key.permissions.has(permission)) {
+    throw new AppError('FORBIDDEN', `The API key "${key.name}" does not hold ${permission}. An administrator can create a key that does.`, 403);
+  }
+  await keys.recordUse(key, `${request.method} ${request.routeOptions.url ?? ''}`, request.ip);
+}
+
+/**
  * One gate for every API route: session, CSRF, first-login password change, permission.
  * Deny by default: a route needs a session unless its own config says `public: true`.
  */
@@ -262,6 +304,7 @@ function apiGate(services: ApplianceServices): onRequestAsyncHookHandler {
     if (authorization?.startsWith('Bearer ')) {
       token = authorization.slice(7).trim();
       request.authMethod = 'bearer';
+      if (token.startsWith(API_KEY_PREFIX)) return keyGate(services, request);
     } else {
       token = readCookie(request.headers.cookie, SESSION_COOKIE);
       request.authMethod = token ? 'cookie' : undefined;

@@ -32,9 +32,16 @@ export const PERMISSIONS = [
   'modems.manage',
   'store.read',
   'store.manage',
+  'services.read',
+  'services.manage',
+  'staff.manage',
   'strategies.read',
   'strategies.approve',
   'strategies.manage',
+  /** The 接口 page: MAS database codes, their status and problems. */
+  'integrations.read',
+  /** Connection, codes, pausing, integrators' logins. */
+  'integrations.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -56,9 +63,13 @@ const MANAGER: readonly Permission[] = [
   'reports.read',
   'modems.read',
   'store.read',
+  'services.read',
+  'services.manage',
+  'staff.manage',
   'strategies.read',
   'strategies.approve',
   'strategies.manage',
+  'integrations.read',
 ];
 
 const OPERATOR: readonly Permission[] = [
@@ -70,6 +81,7 @@ const OPERATOR: readonly Permission[] = [
   'lists.read',
   'modems.read',
   'store.read',
+  'services.read',
   'strategies.read',
 ];
 

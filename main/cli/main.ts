@@ -12,6 +12,7 @@ import { registerListsCommands } from './lists.js';
 import { registerMembersCommands } from './members.js';
 import { registerMessagingCommands } from './messaging.js';
 import { registerStoreCommands } from './store.js';
+import { registerServicesCommands } from './services.js';
 import { registerStrategyCommands } from './strategies.js';
 import { registerCareCommands } from './care.js';
 
@@ -39,6 +40,7 @@ export function buildProgram(out: CliOutput = consoleOutput): Command {
   registerMembersCommands(program, out);
   registerMessagingCommands(program, out);
   registerStoreCommands(program, out);
+  registerServicesCommands(program, out);
   registerStrategyCommands(program, out);
   registerCareCommands(program, out);
   for (const command of program.commands) {

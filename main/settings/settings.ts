@@ -4,6 +4,7 @@ import { ValidationError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { AuditActor, AuditLog } from '../auth/audit.js';
 import { POLICY_DEFAULTS, validatePolicySettings, type PolicySettings } from '../messaging/policy/settings.js';
+import { CLOUD_MAS_LISTENER_DEFAULTS, validateCloudMasListener, type CloudMasListenerSettings } from '../mas/cloud/listener-settings.js';
 
 /**
  * Run-time settings a store manager changes in the UI. Each has a default, a
@@ -17,6 +18,8 @@ export interface SettingValues {
   lanAccess: boolean;
   /** Sending policy: quiet hours, caps, opt-out words, salutation … (messaging/policy/settings.ts). */
   policy: PolicySettings;
+  /** The 云MAS HTTP interface on a port of its own (mas/cloud/listener-settings.ts); applies at the next start. */
+  cloudMasListener: CloudMasListenerSettings;
 }
 
 type Validators = { [K in keyof SettingValues]: (value: unknown) => SettingValues[K] };
@@ -35,6 +38,7 @@ export const SETTING_DEFAULTS: SettingValues = {
   language: 'zh-CN',
   lanAccess: false,
   policy: POLICY_DEFAULTS,
+  cloudMasListener: CLOUD_MAS_LISTENER_DEFAULTS,
 };
 
 const VALIDATORS: Validators = {
@@ -56,6 +60,7 @@ const VALIDATORS: Validators = {
     return value;
   },
   policy: (value) => validatePolicySettings(value),
+  cloudMasListener: (value) => validateCloudMasListener(value),
 };
 
 export class Settings {

@@ -28,7 +28,7 @@ test.describe('layout in both languages at 1366×768', () => {
   test('English table headers never break inside a word; the add-member form fits the screen', async ({ adminPage: page }) => {
     await page.getByTestId('language-switch').click();
     await page.getByTestId('language-en').click();
-    for (const path of ['/members', '/messages/outbox', '/lists', '/audit', '/users', '/inventory']) {
+    for (const path of ['/members', '/messages/outbox', '/lists', '/audit', '/users', '/inventory', '/sms-services', '/sms-services?tab=staff', '/sms-services?tab=log']) {
       await page.goto(path);
       await expect(page.locator('.el-table').first()).toBeVisible();
       await expect.poll(() => splitWords(page, '.el-table th .cell'), { message: `headers of ${path}` }).toEqual([]);

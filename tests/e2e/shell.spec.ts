@@ -60,6 +60,10 @@ test.describe('shell', () => {
     await api.post('/lists/black', { mobile: '13900002222', scope: 'marketing', reason: '布局检查' }).catch(() => undefined);
     await api.post('/templates', { name: '布局检查模板', category: 'holiday', body: '{称呼}您好，节日快乐！' }).catch(() => undefined);
     await api.post('/messages', { text: '布局检查：本周六会员日', category: 'transactional', numbers: '13900002223' });
+    // 接口: a 云MAS account and one (refused) request from its program.
+    const cloudMas = { ecName: '布局检查', apId: 'layout', signs: [{ code: 'L1', text: '【好又多超市】' }], templates: [], allowedAddresses: [], category: 'transactional' };
+    await api.post('/integrations/cloud-mas/accounts', { ...cloudMas, name: '布局检查', secret: 'layout', reportUrl: null, inboundUrl: null, inboundAll: false, enabled: true }).catch(() => undefined);
+    await fetch(`${appliance.url}/sms/norsubmit`, { method: 'POST', body: Buffer.from(JSON.stringify({ ecName: '布局检查', apId: 'layout', mac: 'x' })).toString('base64') });
     const items = page.getByTestId('nav').locator('.el-menu-item');
     // admin may use everything, so every declared entry is there and nothing else.
     await expect(items).toHaveCount(declaredNavEntries());

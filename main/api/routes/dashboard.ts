@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { can } from '../../auth/permissions.js';
 import { databaseSizeBytes } from '../../db/connection.js';
 import { standardErrors } from '../schemas/common.js';
+import { allows } from '../request-context.js';
 import type { RoutePluginOptions } from '../server.js';
 
 export const dashboardRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (app, { services }) => {
@@ -44,7 +44,7 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = as
         uptimeSeconds: Math.round((now - services.startedAt) / 1000),
       };
       // Where the data lives, how big it is and who signs in are for administrators only.
-      if (!request.session || !can(request.session.user.role, 'system.read')) return figures;
+      if (!allows(request, 'system.read')) return figures;
       const all = await services.users.list();
       const byRole = { admin: 0, manager: 0, operator: 0 };
       for (const user of all) if (!user.disabled) byRole[user.role] += 1;

@@ -1,7 +1,5 @@
 import { PassThrough } from 'node:stream';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { can } from '../../auth/permissions.js';
-import type { SessionInfo } from '../../auth/users.js';
 import { exportMembers } from '../../members/export.js';
 import { importMembers } from '../../members/import.js';
 import { memberMessages } from '../../members/messages.js';
@@ -21,7 +19,7 @@ import {
   PurchasesResponse,
   TagsResponse,
 } from '../schemas/members.js';
-import { actorOf } from '../request-context.js';
+import { actorOf, allows } from '../request-context.js';
 import type { RoutePluginOptions } from '../server.js';
 
 /** Biggest import upload (base64 JSON): a 200,000-row workbook fits comfortably. */
@@ -30,9 +28,7 @@ const IMPORT_BODY_LIMIT = 48 * 1024 * 1024;
 export const memberRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (app, { services }) => {
   const { members } = services;
   const notFound = { 404: Type.Ref('ErrorBody') };
-  const reveal = (request: { session: SessionInfo | undefined }) => ({
-    revealIdNumber: request.session !== undefined && can(request.session.user.role, 'members.viewIdNumber'),
-  });
+  const reveal = (request: Parameters<typeof allows>[0]) => ({ revealIdNumber: allows(request, 'members.viewIdNumber') });
 
   app.post(
     '/search',
@@ -91,8 +87,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async
     async (request, reply) => {
       const format = request.query.format ?? 'xlsx';
       const filter = filterFromFlatQuery(request.query);
-      const role = request.session!.user.role;
-      const includeIdNumbers = can(role, 'members.viewIdNumber');
+      const includeIdNumbers = allows(request, 'members.viewIdNumber');
       const [countRow] = await members.filtered(filter).count<Array<{ n: number | string }>>({ n: '*' });
       await services.audit.record(actorOf(request), 'members.export', 'members', {
         format,

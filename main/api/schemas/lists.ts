@@ -13,7 +13,7 @@ export const ScopeSchema = literalUnion(
   ['all', 'marketing', 'inbound'] as const,
   'all: nothing at all; marketing: no marketing; inbound: no automatic answers to their texts',
 );
-export const SourceSchema = literalUnion(['manual', 'opt-out', 'complaint', 'import'] as const);
+export const SourceSchema = literalUnion(['manual', 'opt-out', 'complaint', 'import', 'lockout'] as const);
 
 export const ListParams = Type.Object({ list: ListKindSchema });
 

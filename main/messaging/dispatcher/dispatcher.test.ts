@@ -40,6 +40,8 @@ async function startWith(ids: string[], options: ConstructorParameters<typeof Vi
 
 beforeEach(async () => {
   t = await openMessagingCore();
+  // The chain's own mechanics: without the keyword services, which answer unknown texts with their help menu.
+  t.core.services.smsServices.detach();
 });
 afterEach(async () => {
   await messaging().stop();

@@ -44,7 +44,7 @@ describe('inbox', () => {
       },
     };
     const removeFailing = inbox().use(failing);
-    const stored = await inbox().write({ modemId: '1', sender: '13900139202', text: '查询积分', key: 'x' });
+    const stored = await inbox().write({ modemId: '1', sender: '13900139202', text: '有鸡蛋吗？', key: 'x' });
     await expect(inbox().processStored(stored.stored)).rejects.toThrow('keyword service down');
     expect(await db()('inbox_messages').where('id', stored.id).first()).toMatchObject({ processed_at: null, handled_by_rule: null });
 

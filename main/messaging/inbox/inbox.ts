@@ -86,7 +86,13 @@ export const INBOUND_ORDER = {
  */
 export interface InboundHandler {
   readonly name: string;
-  handle(message: StoredInbound, tools: InboundTools): Promise<'handled' | 'pass'>;
+  /**
+   * Optional reading before the chain's transaction, which holds the only
+   * database connection: a handler that asks other services (which query on
+   * their own) does it here; the result comes back as `handle`'s `prepared`.
+   */
+  prepare?(message: StoredInbound): Promise<unknown>;
+  handle(message: StoredInbound, tools: InboundTools, prepared?: unknown): Promise<'handled' | 'pass'>;
 }
 
 export interface ConversationSummary {
@@ -289,6 +295,8 @@ export class Inbox {
    */
   async processStored(message: StoredInbound): Promise<string | null> {
     const [policy, storeName] = await Promise.all([this.deps.policy(), this.deps.storeName()]);
+    const prepared = new Map<InboundHandler, unknown>();
+    for (const link of this.handlers) if (link.prepare) prepared.set(link, await link.prepare(message));
     const handledBy = await this.db.transaction(async (trx) => {
       const now = this.clock.now();
       let lists = (await this.deps.lookupLists([message.sender], now, trx)).get(message.sender) ?? NOT_LISTED;
@@ -310,7 +318,7 @@ export class Inbox {
       };
       let handler: string | null = null;
       for (const link of this.handlers) {
-        if ((await link.handle(message, tools)) === 'handled') {
+        if ((await link.handle(message, tools, prepared.get(link))) === 'handled') {
           handler = link.name;
           break;
         }

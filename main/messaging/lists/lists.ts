@@ -326,11 +326,29 @@ export class NumberLists {
     };
   }
 
+  /**
+   * The SMS services locked a number out (refused staff requests): no automatic
+   * answers until `until`, in the caller's transaction. A number already
+   * without automatic answers is left as it is, and so is an opt-out entry:
+   * widening it would make the customer's opt-out expire with the lock-out.
+   */
+  async lockOut(mobile: string, current: ListStatus, until: number, reason: string, trx: Knex): Promise<'added' | 'unchanged'> {
+    const now = this.clock.now();
+    if (current.blacklist) return 'unchanged';
+    const values = { scope: 'inbound' as const, source: 'lockout' as const, reason, expires_at: until, updated_at: now };
+    await trx('number_lists')
+      .insert({ list: 'black', mobile, ...values, created_at: now, created_by: SYSTEM_ACTOR.username })
+      .onConflict(['list', 'mobile'])
+      .merge(['scope', 'source', 'reason', 'expires_at', 'updated_at']);
+    this.changed('black', 'added', mobile);
+    return 'added';
+  }
+
   private clean(list: ListKind, input: NewListEntry): { scope: BlacklistScope; reason: string; source: ListSource; expires_at: number | null } {
     const scope = list === 'white' ? 'all' : (input.scope ?? 'all');
     if (!BLACKLIST_SCOPES.includes(scope)) throw new ValidationError('Scope must be all, marketing or inbound.');
     const source = input.source ?? 'manual';
-    if (!LIST_SOURCES.includes(source)) throw new ValidationError('Source must be manual, opt-out, complaint or import.');
+    if (!LIST_SOURCES.includes(source)) throw new ValidationError('Source must be manual, opt-out, complaint, import or lockout.');
     const expiresAt = input.expiresAt ?? null;
     if (expiresAt !== null && expiresAt <= this.clock.now()) {
       throw new ValidationError('The expiry date is in the past; choose a later date or none.');

@@ -250,6 +250,7 @@ export class CrashRecovery {
               pinned_modem: row.pinned_modem,
               reply_modem: row.reply_modem,
               in_reply_to: row.in_reply_to,
+              binary_payload: row.binary_payload,
               automatic: false,
               due_at: now,
               not_after: row.not_after,

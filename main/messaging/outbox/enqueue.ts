@@ -3,7 +3,8 @@ import { AppError } from '../../errors.js';
 import { tryNormalizeMobile } from '../numbers.js';
 import { NOT_LISTED, isCommercial, type MessageCategory } from '../policy/policy.js';
 import type { PolicySettings } from '../policy/settings.js';
-import { RenderError, renderMessage, type CompiledTemplate, type RenderMember, type RenderOptions } from '../render/render.js';
+import type { SubmitUserData } from '../../modem/pdu/index.js';
+import { RenderError, literalTemplate, renderMessage, type CompiledTemplate, type RenderMember, type RenderOptions } from '../render/render.js';
 import { recentCommercialSends, type ListLookup, type SendPolicy } from './policy-inputs.js';
 import { priorityOf } from './states.js';
 
@@ -15,6 +16,14 @@ export interface Recipient {
   member?: (RenderMember & { marketingConsent?: boolean | null }) | null;
   /** Overrides the request's key for this recipient. */
   idempotencyKey?: string;
+  /**
+   * This recipient's own text, taken literally (no placeholders) instead of
+   * the request's template: software sending through the MAS interfaces
+   * writes every message itself. Signature and opt-out hint still apply.
+   */
+  text?: string;
+  /** A binary message (MAS SM_TYPE 2): one part, user data sent as given, nothing added; `text` describes it for people. */
+  binary?: SubmitUserData;
 }
 
 export interface EnqueueOptions {
@@ -89,11 +98,12 @@ const COLUMNS = [
   'created_by',
   'updated_at',
   'finished_at',
+  'binary_payload',
 ] as const;
 export const OUTBOX_INSERT_COLUMNS: readonly string[] = COLUMNS;
 type InsertRow = unknown[];
 
-/** Rows per INSERT statement: 24 columns × 400 rows stays under SQLite's variable limit. */
+/** Rows per INSERT statement: 25 columns × 400 rows stays under SQLite's variable limit. */
 const ROWS_PER_STATEMENT = 400;
 const statements = new Map<number, string>();
 
@@ -235,9 +245,15 @@ export async function enqueueBatch(
     } else {
       if (!decision.allowed && decision.deferUntil !== undefined) dueAt = Math.max(dueAt, decision.deferUntil);
       try {
-        const rendered = renderMessage(context.template, member, context.render);
-        text = rendered.text;
-        parts = rendered.parts;
+        if (recipient.binary) {
+          text = recipient.text ?? '';
+          parts = 1;
+        } else {
+          const template = recipient.text === undefined ? context.template : literalTemplate(recipient.text);
+          const rendered = renderMessage(template, member, context.render);
+          text = rendered.text;
+          parts = rendered.parts;
+        }
       } catch (error) {
         if (!(error instanceof RenderError)) throw error;
         status = 'blocked';
@@ -257,7 +273,7 @@ export async function enqueueBatch(
     if (dryRun) continue;
     rows.push([
       number ?? recipient.number.slice(0, 24),
-      text || context.template.source,
+      text || (recipient.text ?? context.template.source),
       options.category,
       priority,
       status,
@@ -280,6 +296,7 @@ export async function enqueueBatch(
       options.createdBy,
       now,
       status === 'blocked' ? now : null,
+      recipient.binary ? JSON.stringify(recipient.binary) : null,
     ]);
   }
   if (dryRun || rows.length === 0) return;

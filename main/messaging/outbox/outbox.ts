@@ -4,10 +4,10 @@ import type { AuditActor, AuditLog } from '../../auth/audit.js';
 import type { Clock } from '../../clock.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import type { EventBus } from '../../events/bus.js';
-import { encodeSubmit, PduError } from '../../modem/pdu/index.js';
+import { encodeSubmit, encodeSubmitUserData, PduError, type SubmitUserData } from '../../modem/pdu/index.js';
 import { MESSAGE_CATEGORIES, NOT_LISTED, isCommercial, type ListStatus, type MessageCategory } from '../policy/policy.js';
 import type { PolicySettings } from '../policy/settings.js';
-import { compileTemplate, renderMessage, renderOptionsFrom, type CompiledTemplate } from '../render/render.js';
+import { compileTemplate, literalTemplate, renderMessage, renderOptionsFrom, type CompiledTemplate } from '../render/render.js';
 import { CrashRecovery, type UnknownResolution } from './crash-recovery.js';
 import { emptyTally, enqueueBatch, EnqueueError, type EnqueueOptions, type EnqueueTally, type Recipient } from './enqueue.js';
 import { OutboxError } from './errors.js';
@@ -63,6 +63,10 @@ export interface SendRequest {
   /** The batch this send makes or joins (paused, resumed and cancelled as one); omitted: a new one, labelled with the text. */
   batch?: { id?: string | undefined; label: string; kind: string } | undefined;
   matchMembers?: boolean | undefined;
+  /** The text as written, braces included: no {placeholders} (texts from other programs). */
+  literal?: boolean | undefined;
+  /** This send's 【signature】 instead of the store's (a 云MAS sign code's text). */
+  signature?: string | undefined;
 }
 
 export interface EnqueueResult extends EnqueueTally {
@@ -181,7 +185,7 @@ export class Outbox {
     if (!MESSAGE_CATEGORIES.includes(request.category)) {
       throw new ValidationError(`Category must be one of ${MESSAGE_CATEGORIES.join(', ')}.`);
     }
-    const template = compileTemplate(request.text);
+    const template = request.literal ? literalTemplate(request.text) : compileTemplate(request.text);
     const now = this.clock.now();
     if (request.notBefore != null && request.notBefore < now - SCHEDULE_GRACE_MS) {
       throw new EnqueueError(
@@ -195,6 +199,7 @@ export class Outbox {
     }
     const policy = await this.settings.policy();
     const render = renderOptionsFrom(await this.settings.renderSettings(), policy, request.category);
+    if (request.signature !== undefined) render.signature = request.signature;
     const dryRun = options.dryRun === true;
     const tally = emptyTally();
     // Every send is a batch (paused, resumed and cancelled as one); a dry run makes none.
@@ -392,7 +397,9 @@ export class Outbox {
         if (parts.length === 0) {
           let encoded;
           try {
-            encoded = encodeSubmit({ to: row.recipient, text: row.text, concatReference: id % 256, requestStatusReport: true });
+            encoded = row.binary_payload
+              ? [{ ...encodeSubmitUserData({ ...(JSON.parse(row.binary_payload) as SubmitUserData), to: row.recipient }), partNumber: 1, partCount: 1 }]
+              : encodeSubmit({ to: row.recipient, text: row.text, concatReference: id % 256, requestStatusReport: true });
           } catch (error) {
             if (!(error instanceof PduError)) throw error;
             await this.moveMessage(trx, row, 'failed', { error_code: error.code, error_message: error.message });

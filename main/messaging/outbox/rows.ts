@@ -35,6 +35,8 @@ export interface MessageRow {
   resolved_by: string | null;
   resolved_at: number | string | null;
   resent_as: number | null;
+  /** A binary message's user data (JSON SubmitUserData); null for text. */
+  binary_payload: string | null;
 }
 
 export interface PartRow {

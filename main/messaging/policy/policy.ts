@@ -34,7 +34,8 @@ export const BLACKLIST_SCOPES = ['all', 'marketing', 'inbound'] as const;
  */
 export type BlacklistScope = (typeof BLACKLIST_SCOPES)[number];
 
-export const LIST_SOURCES = ['manual', 'opt-out', 'complaint', 'import'] as const;
+/** lockout: a number the SMS services locked out after refused staff requests (expires by itself). */
+export const LIST_SOURCES = ['manual', 'opt-out', 'complaint', 'import', 'lockout'] as const;
 export type ListSource = (typeof LIST_SOURCES)[number];
 
 export type PolicyRule = 'blacklist' | 'whitelist' | 'consent' | 'quiet-hours' | 'frequency-cap' | 'invalid-number' | 'opt-out';

@@ -91,6 +91,17 @@ export function compileTemplate(source: string): CompiledTemplate {
   return { source, segments, placeholders };
 }
 
+/**
+ * A text taken as written, braces and all: software that sends through the
+ * MAS interfaces writes its own final text per message (an ERP's "订单{123}"
+ * is no placeholder). Rendering still adds the signature and, for marketing,
+ * the opt-out hint, as for every text.
+ */
+export function literalTemplate(source: string): CompiledTemplate {
+  if (source.trim().length === 0) throw new RenderError('EMPTY_TEXT', 'The message text is empty. Write the text to send.');
+  return { source, segments: [{ text: source }], placeholders: new Set() };
+}
+
 function birthdayText(birthday: string): string {
   const match = /^\d{4}-(\d{2})-(\d{2})$/.exec(birthday);
   return match ? `${Number(match[1])}月${Number(match[2])}日` : birthday;

@@ -24,6 +24,7 @@ export {
   type DeliverPartsOptions,
   type StatusReportOptions,
 } from './encode.js';
+export { encodeSubmitUserData, type SubmitUserData, type SubmitUserDataOptions } from './submit-user-data.js';
 export { MAX_VALIDITY_MINUTES, validityToOctet, octetToValidityMinutes } from './validity.js';
 export {
   decodePdu,

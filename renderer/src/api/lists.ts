@@ -6,7 +6,7 @@ import type {
   ListStatusDto,
   UpdateListEntryDto,
 } from '../../../main/api/schemas/lists';
-import { http } from './client';
+import { fileBase64, http } from './client';
 // Brings the 'lists.changed' live event into ApplianceEvents for useEvents().
 import type {} from '../../../main/messaging/lists/lists';
 
@@ -22,14 +22,6 @@ export interface ListQuery {
   pageSize: number;
 }
 
-/** The file's bytes as base64, for the JSON import request. */
-async function base64Of(file: File): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let binary = '';
-  const chunk = 0x8000;
-  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
-  return btoa(binary);
-}
 
 export const listsApi = {
   search: (list: ListKind, query: ListQuery) => http.get<ListPageDto>(`/lists/${list}`, { query: { ...query } }),
@@ -38,7 +30,7 @@ export const listsApi = {
   remove: (id: number) => http.delete<{ ok: true }>(`/lists/entries/${id}`),
   status: (number: string) => http.get<ListStatusDto>('/lists/status', { query: { number } }),
   import: async (list: ListKind, file: File, mode: ImportMode, dryRun: boolean) =>
-    http.post<ImportReportDto>(`/lists/${list}/import`, { fileName: file.name, contentBase64: await base64Of(file), mode, dryRun }),
+    http.post<ImportReportDto>(`/lists/${list}/import`, { fileName: file.name, contentBase64: await fileBase64(file), mode, dryRun }),
   /** A plain link: the browser downloads it with the session cookie. */
   exportUrl: (list: ListKind, format: 'csv' | 'xlsx') => `/api/lists/${list}/export?format=${format}`,
 };

@@ -10,18 +10,11 @@ import type {
   Purchase,
 } from '../../../main/api/schemas/members';
 import type { MemberFilter, MemberSort } from '../../../main/members/filter';
-import { http, type Query } from './client';
+import { fileBase64, http, type Query } from './client';
 
 export type { ImportResult, MemberCreateInput, MemberDetail, MemberMessagesResult, MemberFilter, MemberSearchResult, MemberSort, MemberSummary, MemberUpdateInput, Purchase, PurchasesResult };
 export type ImportMode = 'keep-good' | 'all-or-nothing';
 
-async function base64Of(file: File): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let binary = '';
-  const chunk = 0x8000;
-  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
-  return btoa(binary);
-}
 
 /** The filter in its flat query form (GET /members/export takes it as parameters). */
 export function flatQueryOf(filter: MemberFilter): Query {
@@ -64,7 +57,7 @@ export const membersApi = {
   update: (id: number, changes: MemberUpdateInput) => http.patch<MemberDetail>(`/members/${id}`, changes),
   tags: () => http.get<{ items: Array<{ tag: string; count: number }> }>('/members/tags'),
   import: async (file: File, mode: ImportMode, dryRun: boolean) =>
-    http.post<ImportResult>('/members/import', { fileName: file.name, contentBase64: await base64Of(file), mode, dryRun }),
+    http.post<ImportResult>('/members/import', { fileName: file.name, contentBase64: await fileBase64(file), mode, dryRun }),
   /** A plain link: the browser downloads the stream with the session cookie. */
   exportUrl: (filter: MemberFilter, format: 'csv' | 'xlsx') => {
     const params = new URLSearchParams({ format });

@@ -19,6 +19,8 @@ const TARGET_BY_ACTION: Array<[RegExp, string]> = [
   [/^inbox\./, 'conversation'],
   [/^store\.sync\.cancel$/, 'sync-run'],
   [/^lists\.(black|white)\.(add|update|remove|opt-out)$/, 'number'],
+  [/^services\.lockout$/, 'number'],
+  [/^services\.update$/, 'sms-service'],
   [/^(user\.|login|logout)/, 'user'],
 ];
 
@@ -46,6 +48,10 @@ function withLink(target: AuditTarget): AuditTarget {
       return { ...target, link: '/messages/inbox' };
     case 'number':
       return { ...target, link: '/lists' };
+    case 'staff':
+      return { ...target, link: '/sms-services?tab=staff' };
+    case 'sms-service':
+      return { ...target, link: '/sms-services' };
     default:
       return target;
   }

@@ -22,16 +22,19 @@ export function useAuditLabels() {
   }
 
   function tone(action: string): AuditTone {
-    if (action === 'user.locked' || action === 'login.failed') return 'danger';
-    if (action.endsWith('.disable') || action.endsWith('reset-password') || action.endsWith('.remove') || action.endsWith('.delete') || action.endsWith('.cancel') || action.endsWith('.opt-out')) return 'warning';
+    if (action === 'user.locked' || action === 'login.failed' || action === 'services.lockout') return 'danger';
+    if (action.endsWith('.disable') || action.endsWith('reset-password') || action.endsWith('.remove') || action.endsWith('.delete') || action.endsWith('.cancel') || action.endsWith('.opt-out') || action.endsWith('.deactivate')) return 'warning';
     if (action === 'login' || action === 'logout') return 'info';
     if (action.endsWith('.create') || action.endsWith('.enable')) return 'success';
     return 'primary';
   }
 
-  /** Who did it: StoreMAS's own pseudo-users (system, cli) in words, people by their user name. */
+  /** Who did it: StoreMAS's own pseudo-users (system, cli) and programs (key:…, cloudmas:…) in words, people by their user name. */
   function actor(username: string | null | undefined): string {
-    return username ? textOr(`audit.actors.${username}`, username) : '';
+    if (!username) return '';
+    const program = /^(key|cloudmas):(.+)$/.exec(username);
+    if (program) return textOr(`audit.actors.${program[1]}`, username, { name: program[2] });
+    return textOr(`audit.actors.${username}`, username);
   }
 
   /** What the action was done to, in words ("会员 #9998"), with a link to its page when it has one. */
@@ -39,7 +42,8 @@ export function useAuditLabels() {
     const parsed = parseAuditTarget(action, raw);
     if (parsed.kind === 'text') return { text: raw };
     if (parsed.kind === 'user') return { text: actor(parsed.id) };
-    const key = parsed.kind === 'list' ? `audit.targets.list.${parsed.id}` : `audit.targets.${parsed.kind}`;
+    // Lists and SMS services are named by their id (black → 黑名单, points → 积分查询).
+    const key = parsed.kind === 'list' || parsed.kind === 'sms-service' ? `audit.targets.${parsed.kind}.${parsed.id}` : `audit.targets.${parsed.kind}`;
     return { text: textOr(key, raw, { id: parsed.id }), link: parsed.link };
   }
 
