@@ -113,7 +113,13 @@ describe('care automations', () => {
     await care.setEnabled(MANAGER, birthday.id, true);
     expect(await care.tick()).toEqual([]); // 08:30: before the 09:00 send time
     clock.advance(HOUR);
+    const progress: Array<{ done: number; total: number | null; state: string }> = [];
+    const off = app.services.events.onDidPublish((event) => {
+      if (event.type === 'job.progress' && (event.data as { kind: string }).kind === 'care.run') progress.push(event.data as (typeof progress)[number]);
+    });
     const runs = await care.tick();
+    off();
+    expect(progress.at(-1)).toMatchObject({ done: 3, total: 3, state: 'finished' });
     const run = runs.find((r) => r.batchId === `care:${birthday.id}:2027-02-04`)!;
     expect(run).toMatchObject({ state: 'done', queued: 2, blocked: 1, sendDay: '2027-02-04' });
     const rows = (await careRows()).filter((r) => r.idempotency_key.startsWith(`care:${birthday.id}:`));

@@ -561,6 +561,20 @@ export class Care {
     let state: RunSummary['state'] = 'done';
     let error: string | null = null;
     let tally = { total: 0, queued: 0, deferred: 0, blocked: {} as Record<string, number>, duplicates: 0 };
+    // A large audience (points reminders to everyone above a threshold) shows its progress; cancelling the batch stops it.
+    const countRow = (await audienceQuery(this.db, a, sendDay, occasion, context).count({ c: '*' }).first()) as { c: number | string } | undefined;
+    const expected = Number(countRow?.c ?? 0);
+    const label = `${a.name} ${occasionDate}`.slice(0, 200);
+    const startedAt = Date.now();
+    const progress = (done: number, jobState: 'running' | 'finished' | 'failed' | 'cancelled') => {
+      const seconds = (Date.now() - startedAt) / 1000;
+      const rate = seconds > 0 ? done / seconds : null;
+      this.deps.events.publish(
+        'job.progress',
+        { jobId: batchId, kind: 'care.run', label, done, total: expected, ratePerSecond: rate, etaSeconds: rate ? Math.max(0, (expected - done) / rate) : null, state: jobState },
+        'campaigns.read',
+      );
+    };
     try {
       tally = await this.deps.messaging.outbox.enqueue(
         recipients(),
@@ -572,6 +586,7 @@ export class Care {
           matchMembers: false,
         },
         CARE_ACTOR,
+        { expectedTotal: expected, onBatch: (t) => progress(t.total, 'running') },
       );
       if (signal.aborted) state = 'running';
     } catch (caught) {
@@ -580,6 +595,7 @@ export class Care {
       error = caught instanceof Error ? caught.message : String(caught);
       if (state === 'failed') this.deps.logger.warn({ err: caught, automationId: a.id, sendDay }, 'care automation run failed');
     }
+    progress(tally.total, state === 'done' ? 'finished' : state === 'running' ? 'cancelled' : state);
     const blocked = Object.values(tally.blocked).reduce((x, y) => x + y, 0);
     await this.db('care_runs')
       .where({ automation_id: a.id, send_day: sendDay })
