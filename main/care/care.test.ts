@@ -139,7 +139,7 @@ describe('care automations', () => {
     const before = (await careRows()).length;
     expect(await care.tick()).toEqual([]);
     const again = await care.runDay(birthday.id, '2027-02-04');
-    expect(again).toMatchObject({ queued: 2, duplicates: 3 }); // the first run's 2 (+1 blocked), nothing new
+    expect(again).toMatchObject({ queued: 2, blocked: 1, duplicates: 0 }); // the first run's, nothing new: who has it is not even read again
     // A stop mid-run leaves the run 'running'; a new service (a restart) finishes it.
     await app.services.db('care_runs').where({ automation_id: birthday.id, send_day: '2027-02-04' }).update({ state: 'running', finished_at: null });
     const restarted = new Care({ ...careDeps(app), clock });
@@ -173,7 +173,8 @@ describe('care automations', () => {
     expect(first).toMatchObject({ occasionDate: '2027-01-01', queued: 2 }); // 李娜 1500, 陈静 1200; 王芳 has no consent
     clock.advance(24 * HOUR);
     const second = (await care.tick()).find((r) => r.batchId.startsWith(`care:${points.id}:`))!;
-    expect(second).toMatchObject({ occasionDate: '2027-01-01', queued: 0, duplicates: 2 });
+    expect(second).toMatchObject({ occasionDate: '2027-01-01', queued: 0 });
+    expect((await careRows()).filter((r) => r.idempotency_key.startsWith(`care:${points.id}:`))).toHaveLength(2);
     // A new quarter is a new period.
     const april = await care.preview('2027-04-01', { automationId: points.id });
     expect(april.items[0]).toMatchObject({ occasionDate: '2027-04-01', count: 2, alreadySent: 0 });
@@ -223,6 +224,30 @@ describe('care automations', () => {
     expect(sheet.getRow(2).getCell(2).value).toBe('13900000001');
     expect(sheet.rowCount).toBe(3);
     await expect(care.remove(MANAGER, invitation.id)).rejects.toMatchObject({ code: 'CARE_HAS_REPLIES' });
+  });
+
+  it('wins back each member once, on the day their absence reaches N days', async () => {
+    const winback = await byKind('winback');
+    const shanghaiNoon = (date: string) => Date.parse(`${date}T04:00:00Z`);
+    for (const [name, last] of [
+      ['赵雷', '2027-03-10'],
+      ['孙丽', '2027-03-11'],
+    ] as const) {
+      const [row] = (await app.services.db('members').insert({ source: 'manual', name, gender: 'M', mobile: `+86139000001${name === '赵雷' ? '01' : '02'}`, last_purchase_at: shanghaiNoon(last), created_at: 0, updated_at: 0 }).returning('id')) as Array<{ id: number }>;
+      ids[name] = Number(row!.id);
+    }
+    clock.set(Date.UTC(2027, 5, 8, 2, 30)); // 06-08 10:30, the winback send time is 10:00; 03-10 + 90 days
+    await care.setEnabled(MANAGER, winback.id, true);
+    const rowsOf = async () => (await careRows()).filter((r) => r.idempotency_key.startsWith(`care:${winback.id}:`)).map((r) => r.idempotency_key);
+    await care.tick();
+    expect(await rowsOf()).toEqual([`care:${winback.id}:${ids['赵雷']}:2027-06-08`]);
+    clock.advance(24 * HOUR);
+    await care.tick();
+    expect(await rowsOf()).toEqual([`care:${winback.id}:${ids['赵雷']}:2027-06-08`, `care:${winback.id}:${ids['孙丽']}:2027-06-09`]);
+    // Run again for the same day: nothing twice.
+    await care.runDay(winback.id, '2027-06-09');
+    expect(await rowsOf()).toHaveLength(2);
+    await care.setEnabled(MANAGER, winback.id, false);
   });
 
   it('gives the campaigns calendar its occurrences', async () => {

@@ -401,8 +401,21 @@ export class Care {
   // ---- evaluation ----------------------------------------------------------
 
   /** The members of one automation's send day, page by page, each with the occasion of their key. */
-  private async *candidates(a: Automation, sendDay: string, occasion: string | 'member', context: AudienceContext): AsyncGenerator<{ row: AudienceRow; occasion: string; key: string }> {
+  private async *candidates(
+    a: Automation,
+    sendDay: string,
+    occasion: string | 'member',
+    context: AudienceContext,
+    skipSent = false,
+  ): AsyncGenerator<{ row: AudienceRow; occasion: string; key: string }> {
     const base = audienceQuery(this.db, a, sendDay, occasion, context);
+    if (skipSent && occasion !== 'member') {
+      // Members this occasion already reached are left out in SQL (the outbox's unique key index answers each):
+      // a quarter's points reminders are not streamed again every day of the quarter.
+      const prefix = `care:${a.id}:`;
+      const suffix = `:${occasion}`;
+      void base.whereNotExists((sent) => void sent.select(this.db.raw('1')).from('outbox_messages as sent').whereRaw('sent.idempotency_key = ? || members.id || ?', [prefix, suffix]));
+    }
     let lastId = 0;
     for (;;) {
       const rows = (await base.clone().where('members.id', '>', lastId).orderBy('members.id').limit(PAGE).select(...AUDIENCE_COLUMNS)) as AudienceRow[];
@@ -535,8 +548,18 @@ export class Care {
         .ignore();
     }
     const context = await this.audienceContext();
+    if (a.kind === 'winback') {
+      // Win-back's members each have their own occasion; those an earlier finished run (with today's settings) covered are not read again.
+      const previous = (await this.db('care_runs')
+        .where({ automation_id: a.id, state: 'done' })
+        .where('send_day', '<', sendDay)
+        .where('finished_at', '>=', a.updatedAt)
+        .max({ day: 'send_day' })
+        .first()) as { day: string | null } | undefined;
+      context.coveredThrough = previous?.day ?? null;
+    }
     const signal = this.abort.signal;
-    const candidates = this.candidates(a, sendDay, occasion, context);
+    const candidates = this.candidates(a, sendDay, occasion, context, true);
     const storeNames = new Map(((await this.db('stores').select('code', 'name')) as Array<{ code: string; name: string }>).map((s) => [s.code, s.name]));
     async function* recipients(): AsyncGenerator<Recipient> {
       for await (const c of candidates) {

@@ -61,6 +61,8 @@ export interface AudienceContext {
   firstSyncAt: number | null;
   /** Forecast (the calendar): for win-back only members whose absence reaches N days on the day itself. */
   forecast?: boolean;
+  /** Win-back: the latest send day a finished run covered (members whose absence reached N days by then had their turn). */
+  coveredThrough?: string | null;
 }
 
 /** The columns a care text is personalised with, and what the occasion needs. */
@@ -126,7 +128,8 @@ export function audienceQuery(db: Knex, automation: Automation, sendDay: string,
     }
     case 'winback': {
       const reachedBy = endOfLocalDate(context.timeZone, addDays(sendDay, -s.days));
-      const notBefore = context.forecast ? startOfLocalDate(context.timeZone, addDays(sendDay, -s.days)) : endOfLocalDate(context.timeZone, addDays(sendDay, -s.maxDays - 1));
+      let notBefore = context.forecast ? startOfLocalDate(context.timeZone, addDays(sendDay, -s.days)) : endOfLocalDate(context.timeZone, addDays(sendDay, -s.maxDays - 1));
+      if (context.coveredThrough) notBefore = Math.max(notBefore, endOfLocalDate(context.timeZone, addDays(context.coveredThrough, -s.days)));
       void q.where('members.last_purchase_at', '<', reachedBy).where('members.last_purchase_at', '>=', notBefore);
       break;
     }
