@@ -48,7 +48,7 @@ test.describe('会员关怀', () => {
 
     // Switched on, tomorrow's preview counts the birthdays (solar and lunar) and lists who.
     await page.getByTestId(`care-switch-${birthday.id}`).click();
-    await expect(page.getByTestId('care-preview-line')).toContainText('条生日祝福');
+    await expect(page.getByTestId('care-preview-line')).toContainText('条生日祝福', { timeout: 30_000 });
     const preview = await api.get<Preview>(`/care/preview?date=${tomorrow}`);
     const item = preview.items.find((i) => i.automationId === birthday.id)!;
     await expect(page.getByTestId('care-preview-line')).toContainText(`${item.count} 条生日祝福`);
