@@ -34,6 +34,7 @@ test.describe('会员关怀', () => {
     await expect(page.getByTestId('page-title')).toHaveText('会员关怀');
     await expect(page.getByTestId(`care-name-${birthday.id}`)).toHaveText('生日祝福');
     await expect(page.getByTestId('care-automations')).toContainText('春节');
+    await expect(page.locator('.el-loading-mask:visible')).toHaveCount(0);
     await snap(page, 'care-automations');
 
     // The editor renders the text for a sample member and says how many the next send day would reach.
@@ -90,6 +91,9 @@ test.describe('会员关怀', () => {
     await page.getByTestId('language-en').click();
     await expect(page.getByTestId('page-title')).toHaveText('Member care');
     await expect(page.getByTestId('care-automations')).toContainText('every year on lunar 9/18');
+    // The English table fits 1366 px too.
+    const sideways = await page.locator('.el-table__body-wrapper .el-scrollbar__wrap').evaluateAll((wraps) => wraps.filter((wrap) => wrap.scrollWidth > wrap.clientWidth + 1).length);
+    expect(sideways).toBe(0);
     await snap(page, 'care-automations-en');
     await page.getByTestId('language-switch').click();
     await page.getByTestId('language-zh-CN').click();
