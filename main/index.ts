@@ -34,6 +34,15 @@ import { MasDatabaseInterface } from './mas/db/service.js';
 import { ProductSearch } from './sms-services/product-search.js';
 import { SmsServices } from './sms-services/service.js';
 import { StaffDirectory } from './staff/staff.js';
+import { Campaigns } from './campaigns/campaigns.js';
+import { Segments } from './campaigns/segments.js';
+import { Mail } from './mail/mail.js';
+import { watchModemAlerts } from './mail/modem-alerts.js';
+import { Feedback } from './feedback/feedback.js';
+import { feedbackHandler } from './feedback/inbound.js';
+import { Subscriptions } from './subscriptions/subscriptions.js';
+import { topicCommandHandler } from './subscriptions/topic-commands.js';
+import { Magazine } from './subscriptions/magazine.js';
 import { Care } from './care/care.js';
 import { invitationReplies } from './care/rsvp.js';
 import { INBOUND_ORDER } from './messaging/inbox/inbox.js';
@@ -145,6 +154,32 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     stack.push(store.onDidFinishSync(() => products.requestRefresh()));
     const integrations = new Integrations({ db, clock, events, audit, secrets, logger, settings, messaging, version: VERSION });
     stack.push(() => integrations.stop());
+    const segments = new Segments(db, clock, audit, events);
+    const campaigns = new Campaigns({
+      db,
+      clock,
+      audit,
+      events,
+      logger: logger.child({ component: 'campaigns' }),
+      settings,
+      messaging,
+      modems,
+      segments,
+      lookupLists: (numbers, now, trx) => lists.lookup(numbers, now, trx),
+    });
+    stack.push(() => campaigns.stop());
+    const mail = new Mail({ db, clock, settings, secrets, audit, events, logger: logger.child({ component: 'mail' }) });
+    stack.push(() => mail.stop());
+    stack.push(
+      watchModemAlerts({ events, mail, settings, clock, logger: logger.child({ component: 'mail' }), limitsOf: async (id) => (await modems.list()).find((m) => m.config.id === id)?.config.limits }),
+    );
+    const subscriptions = new Subscriptions({ db, clock, audit, events, members });
+    const feedback = new Feedback({ db, clock, audit, events, logger: logger.child({ component: 'feedback' }), settings, lists, messaging, mail });
+    stack.push(() => feedback.stop());
+    const magazine = new Magazine({ db, clock, audit, events, logger: logger.child({ component: 'magazine' }), settings, subscriptions, messaging, promotions: () => strategies.activePromotions() });
+    stack.push(() => magazine.stop());
+    // Each capability's handler takes its place in the inbound chain (INBOUND_ORDER), after the opt-out.
+    for (const { handler, order } of [topicCommandHandler(subscriptions), feedbackHandler(feedback, settings)]) messaging.inbox.use(handler, order);
     const care = new Care({ db, clock, audit, events, logger: logger.child({ component: 'care' }), settings, messaging, lists });
     await care.load();
     stack.push(() => care.stop());
@@ -169,6 +204,14 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       masDb,
       templates: new Templates(db, clock, audit),
       strategies,
+      segments,
+      campaigns,
+      // The care automations' occurrences and holidays: empty until the care service is wired here at merge.
+      careCalendar: care, // 活动日历: the care automations' occurrences and the year's holidays
+      mail,
+      feedback,
+      subscriptions,
+      magazine,
       care,
       lanCertificate: new LanCertificate({ dataDir: config.dataDir, clock, audit, events, logger: logger.child({ component: 'lan' }) }),
       staff,
@@ -312,6 +355,10 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         await services.messaging.start(await defaultOutboundChannel(services)); // the dispatcher; stopped with the core
         services.strategies.start(); // the strategies' date sweep; stopped with the core
         await services.masDb.start(); // serves the MAS tables once the outbox sends; stopped with the core
+        services.campaigns.start(); // the campaign scheduler; stopped with the core
+        services.mail.start(); // the mail queue's worker; stopped with the core
+        services.feedback.start(); // auto-close, expired satisfaction questions, the daily digest; stopped with the core
+        services.magazine.start(); // the 电子杂志's schedule; stopped with the core
         services.care.start(); // member care's daily automations; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = servesLan && host !== '0.0.0.0' ? `https://${host}:${port}/` : `http://${shownHost}:${port}/`;

@@ -17,8 +17,15 @@ import type { Members } from './members/members.js';
 import type { SmsServices } from './sms-services/service.js';
 import type { StaffDirectory } from './staff/staff.js';
 import type { Strategies } from './strategy/strategies.js';
+import type { Mail } from './mail/mail.js';
+import type { Feedback } from './feedback/feedback.js';
+import type { Subscriptions } from './subscriptions/subscriptions.js';
+import type { Magazine } from './subscriptions/magazine.js';
 import type { MasDatabaseInterface } from './mas/db/service.js';
 import type { Integrations } from './integrations/service.js';
+import type { Campaigns } from './campaigns/campaigns.js';
+import type { CareCalendarSource } from './campaigns/calendar.js';
+import type { Segments } from './campaigns/segments.js';
 import type { Care } from './care/care.js';
 
 /**
@@ -59,6 +66,20 @@ export interface ApplianceServices {
   readonly smsServices: SmsServices;
   /** The strategy engine (营销策略): suggestions from stock thresholds, active promotions, pushes to members. */
   readonly strategies: Strategies;
+  /** Saved audiences (会员分群): a MemberFilter under a name, counted live. */
+  readonly segments: Segments;
+  /** Campaigns (活动): audiences, schedules, runs as batches, reports. */
+  readonly campaigns: Campaigns;
+  /** What the care automations show on the campaign calendar (occurrences, holidays). */
+  readonly careCalendar: CareCalendarSource;
+  /** E-mail (转发至邮箱): the persistent mail queue and its worker; `enqueue({ purpose, subject, html … })`, `status()`. */
+  readonly mail: Mail;
+  /** Feedback and complaints (意见反馈): tickets, their texts and mails; `counts()` and `daily()` for the dashboard and reports. */
+  readonly feedback: Feedback;
+  /** Subscriptions (订阅): topics, members' choices, the consent record; a topic's subscribers as an audience. */
+  readonly subscriptions: Subscriptions;
+  /** The 电子杂志: issues written or assembled from promotions, sent to its topic's subscribers. */
+  readonly magazine: Magazine;
   /** Member care (会员关怀): automations (birthdays, festivals, points, invitations …), preview, calendar figures, RSVPs. */
   readonly care: Care;
   /** The HTTPS certificate for LAN access: generated on first use or uploaded; its fingerprint for staff. */

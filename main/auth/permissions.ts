@@ -23,6 +23,7 @@ export const PERMISSIONS = [
   'messages.resolve',
   'campaigns.read',
   'campaigns.manage',
+  'campaigns.approve',
   'lists.read',
   'lists.manage',
   'lists.export',
@@ -38,6 +39,14 @@ export const PERMISSIONS = [
   'strategies.read',
   'strategies.approve',
   'strategies.manage',
+  /** 意见反馈: read tickets and their SMS threads. */
+  'feedback.read',
+  /** Work tickets: assign, notes, states, resolution texts, blacklist a complaining number. */
+  'feedback.manage',
+  /** E-mail: SMTP server, recipients, test mail, the queue's retries. */
+  'mail.manage',
+  /** 订阅: topics, members' subscriptions, imports, the 电子杂志. */
+  'subscriptions.manage',
   /** The 接口 page: MAS database codes, their status and problems. */
   'integrations.read',
   /** Connection, codes, pausing, integrators' logins. */
@@ -56,6 +65,7 @@ const MANAGER: readonly Permission[] = [
   'messages.resolve',
   'campaigns.read',
   'campaigns.manage',
+  'campaigns.approve',
   'lists.read',
   'lists.manage',
   'lists.export',
@@ -69,6 +79,9 @@ const MANAGER: readonly Permission[] = [
   'strategies.read',
   'strategies.approve',
   'strategies.manage',
+  'feedback.read',
+  'feedback.manage',
+  'subscriptions.manage',
   'integrations.read',
 ];
 
@@ -78,11 +91,16 @@ const OPERATOR: readonly Permission[] = [
   'messages.send',
   'messages.read',
   'campaigns.read',
+  // Operators create and run campaigns; with the campaignApproval setting on, theirs wait for a manager.
+  'campaigns.manage',
   'lists.read',
   'modems.read',
   'store.read',
   'services.read',
   'strategies.read',
+  // Operators at the service desk handle the tickets customers text in.
+  'feedback.read',
+  'feedback.manage',
 ];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {

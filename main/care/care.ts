@@ -1,8 +1,8 @@
-import ExcelJS from 'exceljs';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { AuditActor, AuditLog } from '../auth/audit.js';
 import type { Clock } from '../clock.js';
+import { loadExcel } from '../files/excel.js';
 import type { EventBus } from '../events/bus.js';
 import type { Messaging } from '../messaging/dispatcher/service.js';
 import type { NumberLists } from '../messaging/lists/lists.js';
@@ -721,7 +721,7 @@ export class Care {
     const a = await this.row(automationId);
     const { items, occasionDate } = await this.rsvps(automationId);
     const zone = await this.timeZone();
-    const workbook = new ExcelJS.Workbook();
+    const workbook = new (await loadExcel()).Workbook();
     const sheet = workbook.addWorksheet('报名');
     sheet.columns = [
       { header: '姓名', key: 'name', width: 14 },

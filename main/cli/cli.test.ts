@@ -4,7 +4,8 @@ import { tempDir } from '../../tests/support/appliance.js';
 import { runStoremas } from '../../tests/support/cli.js';
 
 /** The CLI as a person runs it: a real process, real data directory. */
-describe('storemas CLI', () => {
+// Each case runs several real `storemas` processes (each loads the whole core through tsx): minutes on a busy machine, not seconds.
+describe('storemas CLI', { timeout: 180_000 }, () => {
   let dataDir: string;
   let remove: () => void;
   beforeAll(() => {

@@ -14,6 +14,7 @@ import { registerMessagingCommands } from './messaging.js';
 import { registerStoreCommands } from './store.js';
 import { registerServicesCommands } from './services.js';
 import { registerStrategyCommands } from './strategies.js';
+import { registerCampaignCommands } from './campaigns.js';
 import { registerCareCommands } from './care.js';
 
 /**
@@ -42,6 +43,7 @@ export function buildProgram(out: CliOutput = consoleOutput): Command {
   registerStoreCommands(program, out);
   registerServicesCommands(program, out);
   registerStrategyCommands(program, out);
+  registerCampaignCommands(program, out);
   registerCareCommands(program, out);
   for (const command of program.commands) {
     command.exitOverride();

@@ -121,7 +121,8 @@ describe('storemas modem', { timeout: 120_000 }, () => {
     expect(accepted.map((a) => a.mr)).toEqual([41, 42]);
     const decoded = accepted.map((a) => decodePdu(a.pdu) as DecodedSubmit);
     expect(decoded.map((d) => d.text).join('')).toBe(text);
-    expect(decoded.every((d) => d.statusReportRequested && d.recipient.number === '13800138000')).toBe(true);
+    // One number rule for every send: the PDU carries the number in international form.
+    expect(decoded.map((d) => [d.statusReportRequested, d.recipient.number])).toEqual([[true, '+8613800138000'], [true, '+8613800138000']]);
 
     const human = await storemas(['modem', 'send', '--port', link, '--to', '+8613800138000', '--text', 'Your parcel is here']);
     expect(human.status).toBe(0);
@@ -215,7 +216,8 @@ describe('storemas modem', { timeout: 120_000 }, () => {
 
     const badNumber = await storemas(['modem', 'send', '--port', path.join(dir, 'ttyNONE'), '--to', '1380013800O', '--text', 'hi']);
     expect(badNumber.status).toBe(1);
-    expect(badNumber.stderr).toMatch(/The message cannot be sent: .*\[MODEM_BAD_MESSAGE\]/);
+    // The number is checked as the outbox checks it, before any port is opened.
+    expect(badNumber.stderr).toMatch(/"1380013800O" is not a valid mobile number.*Use 11 digits such as 13800138000.*\[INVALID_NUMBER\]/);
     const badBaud = await storemas(['modem', 'probe', '--port', '/dev/ttyUSB0', '--baud', '12345']);
     expect(badBaud.status).not.toBe(0);
     expect(badBaud.stderr).toMatch(/use one of 115200/);

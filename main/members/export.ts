@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { loadExcel } from '../files/excel.js';
 import type { MemberSummary } from '../api/schemas/members.js';
 import { EXPORT_ONLY_HEADERS, IMPORT_COLUMNS, genderLabel } from './columns.js';
 import type { MemberFilter } from './filter.js';
@@ -81,7 +82,7 @@ export async function exportMembers(members: Members, secrets: SecretBox, option
   let workbook: ExcelJS.stream.xlsx.WorkbookWriter | undefined;
   let sheet: ExcelJS.Worksheet | undefined;
   if (options.format === 'xlsx') {
-    workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+    workbook = new (await loadExcel()).stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
     sheet = workbook.addWorksheet('会员');
     const headerRow = sheet.addRow(header);
     headerRow.font = { bold: true };

@@ -92,6 +92,12 @@ export const MemberFilterSchema = Type.Object(
       ),
     ),
     marketingConsent: Type.Optional(Type.Boolean()),
+    subscribedTo: Type.Optional(
+      Type.Object(
+        { topicIds: Type.Array(Type.Integer({ minimum: 1, maximum: 2_147_483_647 }), { minItems: 1, maxItems: 50 }) },
+        { additionalProperties: false, description: 'Members subscribed to any of these topics (订阅: 促销信息, 电子杂志 …)' },
+      ),
+    ),
   },
   { additionalProperties: false, $id: 'MemberFilter' },
 );
@@ -272,6 +278,10 @@ export function applyMemberFilter(qb: Knex.QueryBuilder, filter: MemberFilter, c
   }
 
   if (filter.marketingConsent !== undefined) void qb.where('members.marketing_consent', filter.marketingConsent);
+  if (filter.subscribedTo) {
+    const topics = [...new Set(filter.subscribedTo.topicIds)];
+    void qb.whereIn('members.id', (sub) => void sub.select('member_id').from('member_subscriptions').whereIn('topic_id', topics).andWhere('subscribed', true));
+  }
   return qb;
 }
 

@@ -164,7 +164,7 @@ export async function importMembers(
   const commit = !options.dryRun && !blocked && valid.length > 0;
   if (commit) {
     await members.transaction(async (trx) => {
-      for (const row of valid) await members.insertChecked(trx, 'import', row.values);
+      for (const row of valid) await members.insertChecked(trx, 'import', row.values, actor.username);
       await audit.record(
         actor,
         'members.import',

@@ -4,7 +4,7 @@ import type { AuditActor, AuditLog } from '../auth/audit.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AppError, NotFoundError } from '../errors.js';
-import { consentColumns, type ConsentSource } from './consent.js';
+import { consentColumns, recordConsentEvents, type ConsentSource } from './consent.js';
 import { applyMemberFilter, applyMemberSort, checkMemberFilter, localDate, type MemberFilter, type MemberSort } from './filter.js';
 import { decryptIdNumber, encryptIdNumber, maskIdNumber } from './id-number.js';
 import { ageOn, checkProfile, type CheckedProfile, type FieldProblem } from './profile.js';
@@ -417,7 +417,7 @@ export class Members {
   }
 
   /** Inserts a checked member with its tags; the caller holds the transaction and audits. */
-  async insertChecked(trx: Knex, source: 'manual' | 'import', values: CheckedProfile): Promise<number> {
+  async insertChecked(trx: Knex, source: 'manual' | 'import', values: CheckedProfile, actor = 'system'): Promise<number> {
     const now = this.clock.now();
     const consent = values.marketingConsent === undefined ? {} : consentColumns(values.marketingConsent, source === 'import' ? 'import' : 'staff', now);
     const [inserted] = await trx('members')
@@ -425,6 +425,11 @@ export class Members {
       .returning('id');
     const id = typeof inserted === 'object' ? Number((inserted as { id: number }).id) : Number(inserted);
     if (values.tags && values.tags.length > 0) await trx('member_tags').insert(values.tags.map((tag) => ({ member_id: id, tag })));
+    if (values.marketingConsent !== undefined) {
+      await recordConsentEvents(trx, [
+        { memberId: id, mobile: values.mobile ?? null, topicId: null, granted: values.marketingConsent, source: source === 'import' ? 'import' : 'ui', actor, at: now },
+      ]);
+    }
     return id;
   }
 
@@ -434,7 +439,7 @@ export class Members {
     const id = await this.db.transaction(async (trx) => {
       const clashes = await this.clashes(values, null, trx);
       if (clashes.length > 0) throw duplicate(clashes);
-      const newId = await this.insertChecked(trx, 'manual', values);
+      const newId = await this.insertChecked(trx, 'manual', values, actor.username);
       await this.audit.record(actor, 'members.create', `member:${newId}`, { name: values.name, fields: Object.keys(values) }, trx);
       return newId;
     });
@@ -445,8 +450,8 @@ export class Members {
     const { values, problems } = checkProfile(input, this.today());
     if (problems.length > 0) throw new MemberProfileError(problems);
     await this.db.transaction(async (trx) => {
-      const row = (await trx('members').select('id', 'source', 'deleted_at', 'marketing_consent').where({ id }).first()) as
-        | Pick<MemberRow, 'id' | 'source' | 'deleted_at' | 'marketing_consent'>
+      const row = (await trx('members').select('id', 'source', 'deleted_at', 'marketing_consent', 'mobile').where({ id }).first()) as
+        | Pick<MemberRow, 'id' | 'source' | 'deleted_at' | 'marketing_consent' | 'mobile'>
         | undefined;
       if (!row || row.deleted_at !== null) throw new NotFoundError(`Member #${id}`);
       const ownFields = new Set(['tags', 'marketingConsent', 'notes']);
@@ -465,6 +470,9 @@ export class Members {
       // A changed consent records who changed it (staff) and when, beside the value.
       if (values.marketingConsent !== undefined && values.marketingConsent !== Boolean(row.marketing_consent)) {
         Object.assign(columns, consentColumns(values.marketingConsent, 'staff', now));
+        await recordConsentEvents(trx, [
+          { memberId: id, mobile: values.mobile ?? row.mobile, topicId: null, granted: values.marketingConsent, source: 'ui', actor: actor.username, at: now },
+        ]);
       }
       await trx('members')
         .where({ id })

@@ -4,6 +4,9 @@ import { ValidationError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { AuditActor, AuditLog } from '../auth/audit.js';
 import { POLICY_DEFAULTS, validatePolicySettings, type PolicySettings } from '../messaging/policy/settings.js';
+import { MAIL_DEFAULTS, mailAuditView, validateMailSettings, type MailSettings } from '../mail/settings.js';
+import { FEEDBACK_DEFAULTS, validateFeedbackSettings, type FeedbackSettings } from '../feedback/settings.js';
+import { MAGAZINE_DEFAULTS, validateMagazineSettings, type MagazineSettings } from '../subscriptions/magazine-settings.js';
 import { CLOUD_MAS_LISTENER_DEFAULTS, validateCloudMasListener, type CloudMasListenerSettings } from '../mas/cloud/listener-settings.js';
 
 /**
@@ -18,8 +21,16 @@ export interface SettingValues {
   lanAccess: boolean;
   /** Sending policy: quiet hours, caps, opt-out words, salutation … (messaging/policy/settings.ts). */
   policy: PolicySettings;
+  /** E-mail: SMTP server (password sealed), recipients per purpose (mail/settings.ts). */
+  mail: MailSettings;
+  /** Feedback keywords, SLA per kind, the texts customers get, the daily digest (feedback/settings.ts). */
+  feedback: FeedbackSettings;
+  /** The 电子杂志's schedule, content and public page (subscriptions/magazine-settings.ts). */
+  magazine: MagazineSettings;
   /** The 云MAS HTTP interface on a port of its own (mas/cloud/listener-settings.ts); applies at the next start. */
   cloudMasListener: CloudMasListenerSettings;
+  /** Campaigns an operator creates wait for a manager's approval before they are scheduled. */
+  campaignApproval: boolean;
 }
 
 type Validators = { [K in keyof SettingValues]: (value: unknown) => SettingValues[K] };
@@ -38,7 +49,11 @@ export const SETTING_DEFAULTS: SettingValues = {
   language: 'zh-CN',
   lanAccess: false,
   policy: POLICY_DEFAULTS,
+  mail: MAIL_DEFAULTS,
+  feedback: FEEDBACK_DEFAULTS,
+  magazine: MAGAZINE_DEFAULTS,
   cloudMasListener: CLOUD_MAS_LISTENER_DEFAULTS,
+  campaignApproval: false,
 };
 
 const VALIDATORS: Validators = {
@@ -60,8 +75,20 @@ const VALIDATORS: Validators = {
     return value;
   },
   policy: (value) => validatePolicySettings(value),
+  mail: (value) => validateMailSettings(value),
+  feedback: (value) => validateFeedbackSettings(value),
+  magazine: (value) => validateMagazineSettings(value),
   cloudMasListener: (value) => validateCloudMasListener(value),
+  campaignApproval: (value) => {
+    if (typeof value !== 'boolean') throw new ValidationError('Campaign approval must be true or false.');
+    return value;
+  },
 };
+
+/** What the audit log keeps of a changed setting: no secret, not even sealed; certificates by fingerprint. */
+function auditView(clean: Partial<SettingValues>): Record<string, unknown> {
+  return clean.mail ? { ...clean, mail: mailAuditView(clean.mail) } : (clean as Record<string, unknown>);
+}
 
 export class Settings {
   private cache: SettingValues | undefined;
@@ -113,7 +140,7 @@ export class Settings {
           .onConflict('key')
           .merge();
       }
-      await this.audit.record(actor, 'settings.update', keys.join(','), clean as Record<string, unknown>, trx);
+      await this.audit.record(actor, 'settings.update', keys.join(','), auditView(clean), trx);
     });
     this.cache = undefined;
     this.events.publish('settings.changed', { keys });

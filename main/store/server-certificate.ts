@@ -100,7 +100,8 @@ function noTls(name: string): StoreError {
   );
 }
 
-function handshake(socket: net.Socket, host: string): Promise<ServerCertificateReport> {
+/** The TLS handshake on a socket a protocol upgraded (also the mail server's STARTTLS): the chain, verified or not. */
+export function handshake(socket: net.Socket, host: string): Promise<ServerCertificateReport> {
   return new Promise((resolve, reject) => {
     // Not verifying here is the point: the chain is shown to a person, who decides; nothing is sent over it.
     const secure = tls.connect({ socket, rejectUnauthorized: false, ...(net.isIP(host) ? {} : { servername: host }) }, () => {

@@ -37,6 +37,9 @@ test.describe('integrations', () => {
     const page = adminPage;
     await page.getByTestId('nav-integrations').click();
     await expect(page.getByTestId('page-title')).toHaveText('接口');
+    // The MAS database interface comes first; the 云MAS accounts are the next tab.
+    await page.getByRole('tab', { name: '云MAS 账号' }).click();
+    await expect(page).toHaveURL(/tab=cloud-mas/);
     await page.getByTestId('cloud-mas-add').click();
     const dialog = page.getByTestId('cloud-mas-dialog');
     await dialog.getByTestId('cm-save').click();

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { adminApi } from './support/api';
 import { expect, snap, test } from './support/fixtures';
 
 /** A CSV with two good rows and three bad ones (invalid number, repeat, past expiry). */
@@ -96,31 +97,38 @@ test.describe('名单, 发送策略, 营销库', () => {
     expect(fs.readFileSync(saved!, 'utf8')).toContain('+8613911113333,all,骚扰,import,2030-12-31');
   });
 
-  test('edit the sending policy; the change survives a reload', async ({ adminPage: page }) => {
-    await page.getByTestId('nav-policy').click();
-    await expect(page.getByTestId('page-title')).toHaveText('发送策略');
-    await expect(page.getByTestId('policy-example')).toHaveText('尊敬的张先生：本周末生鲜8折，回T退订【好又多超市】');
-    await page.getByTestId('policy-hint').fill('回TD退订');
-    await page.getByTestId('policy-fallback').fill('亲爱的顾客');
-    await page.getByTestId('policy-part-limit').locator('input').fill('4');
-    await page.getByTestId('policy-cap-count').locator('input').fill('3');
-    await page.getByTestId('policy-keywords').click();
-    await page.keyboard.type('QX');
-    await page.keyboard.press('Enter');
-    await page.keyboard.press('Escape');
-    await expect(page.getByTestId('policy-unsaved')).toBeVisible();
-    await expect(page.getByTestId('policy-example')).toContainText('回TD退订');
-    await snap(page, 'policy-edited');
-    await page.getByTestId('policy-save').click();
-    await expect(page.getByText('发送策略已保存')).toBeVisible();
+  test('edit the sending policy; the change survives a reload', async ({ adminPage: page, appliance }) => {
+    // The appliance is shared by the specs of this worker: put the policy back afterwards.
+    const api = await adminApi(appliance);
+    const { policy: original } = await api.get<{ policy: unknown }>('/policy');
+    try {
+      await page.getByTestId('nav-policy').click();
+      await expect(page.getByTestId('page-title')).toHaveText('发送策略');
+      await expect(page.getByTestId('policy-example')).toHaveText('尊敬的张先生：本周末生鲜8折，回T退订【好又多超市】');
+      await page.getByTestId('policy-hint').fill('回TD退订');
+      await page.getByTestId('policy-fallback').fill('亲爱的顾客');
+      await page.getByTestId('policy-part-limit').locator('input').fill('4');
+      await page.getByTestId('policy-cap-count').locator('input').fill('3');
+      await page.getByTestId('policy-keywords').click();
+      await page.keyboard.type('QX');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Escape');
+      await expect(page.getByTestId('policy-unsaved')).toBeVisible();
+      await expect(page.getByTestId('policy-example')).toContainText('回TD退订');
+      await snap(page, 'policy-edited');
+      await page.getByTestId('policy-save').click();
+      await expect(page.getByText('发送策略已保存')).toBeVisible();
 
-    await page.reload();
-    await expect(page.getByTestId('policy-hint')).toHaveValue('回TD退订');
-    await expect(page.getByTestId('policy-fallback')).toHaveValue('亲爱的顾客');
-    await expect(page.getByTestId('policy-part-limit').locator('input')).toHaveValue('4');
-    await expect(page.getByTestId('policy-cap-count').locator('input')).toHaveValue('3');
-    await expect(page.getByTestId('policy-keywords')).toContainText('QX');
-    await expect(page.getByTestId('policy-unsaved')).toHaveCount(0);
+      await page.reload();
+      await expect(page.getByTestId('policy-hint')).toHaveValue('回TD退订');
+      await expect(page.getByTestId('policy-fallback')).toHaveValue('亲爱的顾客');
+      await expect(page.getByTestId('policy-part-limit').locator('input')).toHaveValue('4');
+      await expect(page.getByTestId('policy-cap-count').locator('input')).toHaveValue('3');
+      await expect(page.getByTestId('policy-keywords')).toContainText('QX');
+      await expect(page.getByTestId('policy-unsaved')).toHaveCount(0);
+    } finally {
+      await api.put('/policy', { policy: original });
+    }
   });
 
   test('create a template and preview it for sample members', async ({ adminPage: page }) => {

@@ -64,6 +64,8 @@ test.describe('shell', () => {
     const cloudMas = { ecName: '布局检查', apId: 'layout', signs: [{ code: 'L1', text: '【好又多超市】' }], templates: [], allowedAddresses: [], category: 'transactional' };
     await api.post('/integrations/cloud-mas/accounts', { ...cloudMas, name: '布局检查', secret: 'layout', reportUrl: null, inboundUrl: null, inboundAll: false, enabled: true }).catch(() => undefined);
     await fetch(`${appliance.url}/sms/norsubmit`, { method: 'POST', body: Buffer.from(JSON.stringify({ ecName: '布局检查', apId: 'layout', mac: 'x' })).toString('base64') });
+    const campaign = await api.post<{ id: number }>('/campaigns', { name: '布局检查活动', audience: { kind: 'filter', filter: {} }, text: '{称呼}，本周六会员日', schedule: { kind: 'at', at: Date.now() + 86_400_000 } });
+    await api.post(`/campaigns/${campaign.id}/submit`, {});
     const items = page.getByTestId('nav').locator('.el-menu-item');
     // admin may use everything, so every declared entry is there and nothing else.
     await expect(items).toHaveCount(declaredNavEntries());

@@ -11,7 +11,8 @@ import { runStoremas, startServe } from '../support/cli.js';
 const hashFile = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 /** Startup failures: one clear line, a non-zero exit, and no data touched. */
-describe('storemas serve start-up', () => {
+// Real `storemas serve` processes started and stopped: generous limits for a busy 2-core machine.
+describe('storemas serve start-up', { timeout: 120_000 }, () => {
   const cleanups: Array<() => void | Promise<void>> = [];
   afterEach(async () => {
     while (cleanups.length) await cleanups.pop()!();

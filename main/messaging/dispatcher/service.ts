@@ -86,9 +86,9 @@ export class Messaging {
       storeName: async () => (await cachedRender()).storeName,
       lookupLists,
       // The refusal lands on the list and on the member in the one transaction: both show it at once.
-      optOut: async (mobile, current, trx) => {
+      optOut: async (mobile, current, trx, message) => {
         const result = await lists.optOut(mobile, current, trx);
-        await withdrawConsentByMobile(trx, mobile, clock.now());
+        await withdrawConsentByMobile(trx, mobile, clock.now(), { text: message.text, inboxId: message.id, listChanged: result.change !== 'unchanged' });
         return result;
       },
       onQueued: () => this.poke(),

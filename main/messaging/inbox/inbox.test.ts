@@ -71,6 +71,8 @@ describe('inbox', () => {
         return verdict;
       },
     });
+    // The appliance's own keyword services stand aside: these handlers play every place in the chain.
+    t.core.services.smsServices.detach();
     const removals = [
       inbox().use(handler('keywords', 'handled'), INBOUND_ORDER.keywordServices),
       inbox().use(handler('survey', 'pass'), INBOUND_ORDER.surveys),
@@ -83,6 +85,7 @@ describe('inbox', () => {
     // Opt-out (the house's own, order 0) passes on a text that is not TD.
     expect(seen).toEqual(['topics', 'survey', 'feedback', 'keywords']);
     for (const remove of removals) remove();
+    t.core.services.smsServices.attach(inbox());
   });
 
   it('opts a sender out with one confirmation, and none on a repeat; the reply reads the new list status', async () => {

@@ -62,6 +62,8 @@ export interface InboundTools {
   optOut(): Promise<'added' | 'updated' | 'unchanged'>;
   /** An automatic answer to this text through the modem it came in on (hourly limit per number and policy apply). */
   autoReply(text: string, rule: string): Promise<{ messageId: number | null; blockedRule: string | null }>;
+  /** Runs `action` once the chain's transaction has committed (live events about rows a handler wrote). */
+  afterCommit(action: () => void): void;
 }
 
 /**
@@ -188,8 +190,8 @@ export class Inbox {
       policy(): Promise<PolicySettings>;
       storeName(): Promise<string>;
       lookupLists(numbers: readonly string[], now: number, trx: Knex): Promise<Map<string, ListStatus>>;
-      /** NumberLists.optOut: the sender's status was read in `trx` already. */
-      optOut(mobile: string, current: ListStatus, trx: Knex): Promise<{ change: 'added' | 'updated' | 'unchanged'; status: ListStatus }>;
+      /** NumberLists.optOut: the sender's status was read in `trx` already; `message` is the text that asked (the consent record keeps it). */
+      optOut(mobile: string, current: ListStatus, trx: Knex, message: StoredInbound): Promise<{ change: 'added' | 'updated' | 'unchanged'; status: ListStatus }>;
       /** Called after an automatic answer was queued, so the dispatcher wakes. */
       onQueued?: () => void;
     },
@@ -295,6 +297,7 @@ export class Inbox {
    */
   async processStored(message: StoredInbound): Promise<string | null> {
     const [policy, storeName] = await Promise.all([this.deps.policy(), this.deps.storeName()]);
+    const committed: Array<() => void> = [];
     const prepared = new Map<InboundHandler, unknown>();
     for (const link of this.handlers) if (link.prepare) prepared.set(link, await link.prepare(message));
     const handledBy = await this.db.transaction(async (trx) => {
@@ -309,12 +312,13 @@ export class Inbox {
         mayAutoAnswer: mayAutoAnswer(lists, now),
         trx,
         optOut: async () => {
-          const result = await this.deps.optOut(message.sender, lists, trx);
+          const result = await this.deps.optOut(message.sender, lists, trx, message);
           lists = result.status;
           return result.change;
         },
         autoReply: (text, rule) =>
           this.outbox.enqueueAutoReply(message.sender, text, { modemId: message.modemId, inboxId: message.id, rule }, trx, lists),
+        afterCommit: (action) => void committed.push(action),
       };
       let handler: string | null = null;
       for (const link of this.handlers) {
@@ -326,6 +330,13 @@ export class Inbox {
       await trx('inbox_messages').where({ id: message.id, processed_at: null }).update({ processed_at: this.clock.now(), handled_by_rule: handler });
       return handler;
     });
+    for (const action of committed) {
+      try {
+        action();
+      } catch (error) {
+        this.logger.warn({ err: error, inboxId: message.id }, 'an inbound handler’s after-commit action failed');
+      }
+    }
     if (handledBy) this.deps.onQueued?.();
     return handledBy;
   }

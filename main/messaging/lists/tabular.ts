@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import { loadExcel } from '../../files/excel.js';
 import { AppError } from '../../errors.js';
 import { readTableFile } from '../../members/table-file.js';
 
@@ -46,7 +46,7 @@ export function toCsv(rows: string[][]): Buffer {
 
 export async function writeTable(format: TableFormat, sheetName: string, rows: string[][]): Promise<Buffer> {
   if (format === 'csv') return toCsv(rows);
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (await loadExcel()).Workbook();
   const sheet = workbook.addWorksheet(sheetName);
   for (const row of rows) sheet.addRow(row);
   // Numbers as text: Excel would otherwise turn +8613800138000 into 8.61E+12.

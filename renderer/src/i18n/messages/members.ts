@@ -66,7 +66,7 @@ export default {
     yes: '是',
     no: '否',
     empty: '没有符合条件的会员',
-    consentSources: { 'sms-opt-out': '短信退订', staff: '店员修改', import: '导入' },
+    consentSources: { 'sms-opt-out': '短信退订', 'sms-opt-in': '短信订阅', staff: '店员修改', import: '导入' },
     detail: {
       consentRecord: '营销：{value}（{source}，{at}）',
       optedOut: '已短信退订',
@@ -215,7 +215,7 @@ export default {
     yes: 'Yes',
     no: 'No',
     empty: 'No members match',
-    consentSources: { 'sms-opt-out': 'SMS opt-out', staff: 'changed by staff', import: 'import' },
+    consentSources: { 'sms-opt-out': 'SMS opt-out', 'sms-opt-in': 'SMS subscription', staff: 'changed by staff', import: 'import' },
     detail: {
       consentRecord: 'Marketing: {value} ({source}, {at})',
       optedOut: 'Opted out by SMS',

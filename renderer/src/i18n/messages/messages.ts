@@ -88,7 +88,7 @@ export default {
       render: '无法个性化',
       'auto-reply-limit': '自动回复上限',
     },
-    handlers: { 'opt-out': '已自动退订' },
+    handlers: { 'opt-out': '已自动退订', feedback: '意见反馈', subscriptions: '订阅指令' },
     problemCodes: { INVALID_NUMBER: '号码无效', DUPLICATE_NUMBER: '重复号码' },
     send: {
       title: '发送短信',
@@ -326,7 +326,7 @@ export default {
       render: 'Cannot personalise',
       'auto-reply-limit': 'Auto-reply limit',
     },
-    handlers: { 'opt-out': 'unsubscribed automatically' },
+    handlers: { 'opt-out': 'unsubscribed automatically', feedback: 'feedback', subscriptions: 'subscription command' },
     problemCodes: { INVALID_NUMBER: 'not a mobile number', DUPLICATE_NUMBER: 'repeated number' },
     send: {
       title: 'Send SMS',

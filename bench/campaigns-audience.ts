@@ -1,0 +1,133 @@
+/**
+ * Campaign audience to outbox (issue 11): a campaign whose audience is a
+ * member filter over N members (default 1,000,000), from submit until every
+ * message is queued — the real scheduler and runner (keyset pages of the
+ * filter, hold-out draw, per-run idempotency keys, cursor saved per page) —
+ * against Outbox.enqueue of the same recipients given as a list, in the same
+ * run, each into its own copy of the same members database. Alternating
+ * runs, medians, machine load printed. Targets: ratio ≤ 1.5×, peak RSS ≤ 300 MB.
+ *
+ *   npx tsx bench/campaigns-audience.ts [--count 1000000] [--rounds 3]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SYSTEM_ACTOR } from '../main/auth/audit.js';
+import { campaignInput, MANAGER, seedMembers, testMobile } from '../main/campaigns/testing.js';
+import { ManualClock } from '../main/clock.js';
+import { defaultConfig } from '../main/config.js';
+import { openCore, type OpenedCore } from '../main/index.js';
+import type { Recipient } from '../main/messaging/outbox/enqueue.js';
+
+const NOW = Date.UTC(2026, 11, 7, 2, 0); // Monday 10:00 in Shanghai: outside quiet hours
+const TEXT = '{称呼}，本周六会员日全场八折，积分{积分}可抵现';
+const NAMES = ['王芳', '李强', '张伟', '刘洋', '陈静'];
+
+async function open(dir: string): Promise<OpenedCore> {
+  return openCore(
+    defaultConfig({ dataDir: dir, port: 0, logLevel: 'warn', logToConsole: false, auth: { sessionIdleMinutes: 30, maxFailedLogins: 5, lockoutMinutes: 15, scryptCost: 1024 } }),
+    { clock: new ManualClock(NOW), lock: false },
+  );
+}
+
+/** The same members seedMembers writes, as a list a caller would hand to bulk enqueue. */
+function* listed(count: number): Generator<Recipient> {
+  for (let i = 1; i <= count; i += 1) {
+    yield {
+      number: testMobile(i),
+      memberId: i,
+      member: { name: NAMES[i % 5]!, gender: i % 2 === 0 ? 'F' : 'M', points: i * 10, cardNo: i % 3 === 0 ? null : `8800${String(i).padStart(8, '0')}`, marketingConsent: i % 10 !== 0 },
+      idempotencyKey: `bench:${i}`,
+    };
+  }
+}
+
+function copyOf(template: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'storemas-bench-campaign-'));
+  for (const file of fs.readdirSync(template)) fs.cpSync(path.join(template, file), path.join(dir, file), { recursive: true });
+  return dir;
+}
+
+async function timeList(template: string, count: number): Promise<{ seconds: number; queued: number }> {
+  const dir = copyOf(template);
+  const core = await open(dir);
+  try {
+    const started = performance.now();
+    const tally = await core.services.messaging.outbox.enqueue(listed(count), { text: TEXT, category: 'marketing', source: 'campaign', batch: { label: 'bench', kind: 'campaign' } }, SYSTEM_ACTOR);
+    return { seconds: (performance.now() - started) / 1000, queued: tally.queued };
+  } finally {
+    await core.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function timeCampaign(template: string): Promise<{ seconds: number; queued: number }> {
+  const dir = copyOf(template);
+  const core = await open(dir);
+  const { campaigns, db } = core.services;
+  try {
+    const created = await campaigns.create(MANAGER, campaignInput({ name: 'bench', audience: { kind: 'filter', filter: {} }, text: TEXT, schedule: { kind: 'now' } }));
+    const started = performance.now();
+    await campaigns.submit(MANAGER, created.id);
+    await campaigns.tick();
+    await campaigns.whenIdle();
+    const seconds = (performance.now() - started) / 1000;
+    const [row] = await db('outbox_messages').where('status', 'queued').count<Array<{ n: number | string }>>({ n: '*' });
+    return { seconds, queued: Number(row?.n ?? 0) };
+  } finally {
+    await campaigns.stop();
+    await core.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+export async function run(options: { count?: number; rounds?: number; log?: (line: string) => void } = {}) {
+  const count = options.count ?? 1_000_000;
+  const rounds = options.rounds ?? 3;
+  const log = options.log ?? console.log;
+  log(`machine: ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const template = fs.mkdtempSync(path.join(os.tmpdir(), 'storemas-bench-members-'));
+  const seeding = await open(template);
+  log(`seeding ${count.toLocaleString()} members …`);
+  await seedMembers(seeding.services.db, count, NOW);
+  await seeding.services.campaigns.stop();
+  await seeding.close();
+
+  (globalThis as { gc?: () => void }).gc?.();
+  let peakRss = process.memoryUsage().rss;
+  log(`RSS before the rounds: ${Math.round(peakRss / 1024 / 1024)} MB`);
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+  const list: number[] = [];
+  const campaign: number[] = [];
+  try {
+    for (let round = 1; round <= rounds; round += 1) {
+      // Alternate which goes first, so neither always gets the cooler machine.
+      const order = round % 2 === 1 ? (['list', 'campaign'] as const) : (['campaign', 'list'] as const);
+      for (const which of order) {
+        const result = which === 'list' ? await timeList(template, count) : await timeCampaign(template);
+        (which === 'list' ? list : campaign).push(result.seconds);
+        log(`  round ${round} ${which.padEnd(8)} ${result.seconds.toFixed(2)} s, queued ${result.queued.toLocaleString()}, load ${os.loadavg()[0]!.toFixed(2)}, peak RSS so far ${Math.round(peakRss / 1024 / 1024)} MB`);
+      }
+    }
+  } finally {
+    clearInterval(sampler);
+    fs.rmSync(template, { recursive: true, force: true });
+  }
+  const ratio = median(campaign) / median(list);
+  const peakRssMb = Math.round(peakRss / 1024 / 1024);
+  log(`median list ${median(list).toFixed(2)} s, campaign ${median(campaign).toFixed(2)} s`);
+  log(`ratio campaign / bulk enqueue of the list: ${ratio.toFixed(2)}× (target ≤ 1.5×); peak RSS ${peakRssMb} MB (target ≤ 300 MB)`);
+  return { count, ratio, peakRssMb, withinTarget: ratio <= 1.5 && peakRssMb <= 300 };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? Number(process.argv[i + 1]) : undefined;
+  };
+  const result = await run({ count: arg('--count'), rounds: arg('--rounds') });
+  process.exitCode = result.withinTarget ? 0 : 1;
+}
