@@ -42,20 +42,20 @@ export const careRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (
 
   app.post(
     '/automations',
-    { config: { permission: 'campaigns.manage' }, schema: { tags, summary: 'Add an automation (switched off)', body: AutomationBody, response: { 201: AutomationSchema, ...standardErrors } } },
+    { config: { permission: 'care.manage' }, schema: { tags, summary: 'Add an automation (switched off)', body: AutomationBody, response: { 201: AutomationSchema, ...standardErrors } } },
     async (request, reply) => reply.status(201).send(await care.create(actorOf(request), input(request.body))),
   );
 
   app.put(
     '/automations/:id',
-    { config: { permission: 'campaigns.manage' }, schema: { tags, summary: 'Change an automation (its kind stays)', params: IdParams, body: AutomationBody, response: { 200: AutomationSchema, 404: err, ...standardErrors } } },
+    { config: { permission: 'care.manage' }, schema: { tags, summary: 'Change an automation (its kind stays)', params: IdParams, body: AutomationBody, response: { 200: AutomationSchema, 404: err, ...standardErrors } } },
     async (request) => care.update(actorOf(request), request.params.id, input(request.body)),
   );
 
   app.post(
     '/automations/:id/enabled',
     {
-      config: { permission: 'campaigns.manage' },
+      config: { permission: 'care.manage' },
       schema: { tags, summary: 'Switch an automation on or off (on: today’s occasion goes out once its send time has passed)', params: IdParams, body: EnabledBody, response: { 200: AutomationSchema, 404: err, ...standardErrors } },
     },
     async (request) => care.setEnabled(actorOf(request), request.params.id, request.body.enabled),
@@ -63,7 +63,7 @@ export const careRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (
 
   app.delete(
     '/automations/:id',
-    { config: { permission: 'campaigns.manage' }, schema: { tags, summary: 'Remove an automation (not an invitation with sign-ups)', params: IdParams, response: { 200: Ok, 404: err, 409: err, ...standardErrors } } },
+    { config: { permission: 'care.manage' }, schema: { tags, summary: 'Remove an automation (not an invitation with sign-ups)', params: IdParams, response: { 200: Ok, 404: err, 409: err, ...standardErrors } } },
     async (request) => {
       await care.remove(actorOf(request), request.params.id);
       return { ok: true as const };
