@@ -22,6 +22,7 @@ import * as careAutomations from './20261206_1100_care_automations.js';
 import * as mailQueue from './20261206_1200_mail_queue.js';
 import * as subscriptions from './20261206_1210_subscriptions.js';
 import * as feedback from './20261206_1220_feedback.js';
+import * as salesDaily from './20261206_1400_sales_daily.js';
 
 export interface Migration {
   name: string;
@@ -57,4 +58,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261206_1200_mail_queue', ...mailQueue },
   { name: '20261206_1210_subscriptions', ...subscriptions },
   { name: '20261206_1220_feedback', ...feedback },
+  { name: '20261206_1400_sales_daily', ...salesDaily },
 ];

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CLI_ACTOR } from '../auth/audit.js';
 import { AppError } from '../errors.js';
+import { rebuildSalesAggregate } from '../store/sales-aggregate.js';
 import { actionText } from '../strategy/decide.js';
 import type { Strategies } from '../strategy/strategies.js';
 import { STRATEGY_KINDS, STRATEGY_STATES, type Strategy, type StrategyKind, type StrategyState } from '../strategy/types.js';
@@ -89,6 +90,17 @@ export function registerStrategyCommands(program: Command, out: CliOutput): void
         );
         if (summary.errorMessage) out.err(summary.errorMessage);
         printStrategies(out, page.items, page.total, 'storemas strategies list --state suggested --limit N');
+      });
+    });
+
+  strategies
+    .command('rebuild-sales')
+    .description('count the sales per day and each product’s last sale again from the mirror’s sale lines (the sync keeps them; for a mirror in doubt)')
+    .action(async (_options: unknown, command: Command) => {
+      await withCore(command, async (core) => {
+        const started = performance.now();
+        const counted = await core.services.db.transaction((trx) => rebuildSalesAggregate(trx));
+        out.out(`Counted ${counted.days} day totals for ${counted.pairs} store × product pairs in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
       });
     });
 

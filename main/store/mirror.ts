@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { encryptIdNumber } from '../members/id-number.js';
 import type { Entity, MappingDefinition } from './mapping.js';
+import { aggregateChanges, applyAggregateChanges, dayRowsLosing, receiptChanges, saleLineChanges, type LineChange } from './sales-aggregate.js';
 
 /**
  * Writes converted rows into the local mirror tables. Every batch is one
@@ -198,11 +199,17 @@ export class MirrorWriter {
     this.rowPlaceholder = `(${this.columns.map(() => '?').join(', ')})`;
   }
 
-  /** Upserts a batch (and, for stock, records the changes in inventory_history). */
+  /**
+   * Upserts a batch (and, for stock, records the changes in inventory_history;
+   * for receipts and sale lines, keeps the sales aggregate in step).
+   */
   async write(trx: Knex.Transaction, values: Array<Record<string, unknown>>, now: number): Promise<void> {
     if (values.length === 0) return;
     const rows = values.map((v) => this.spec.row(v, now, this.connection, this.secrets));
     if (this.entity === 'inventory') await this.recordStockChanges(trx, rows, now);
+    let sold: LineChange[] | undefined;
+    if (this.entity === 'sale_lines') sold = await saleLineChanges(trx, rows);
+    if (this.entity === 'sales') sold = await receiptChanges(trx, rows, this.columns.includes('store_code'));
     if (this.consentMapped) {
       const optedOut = await optedOutAmong(trx, rows.map((r) => r['mobile']).filter((m): m is string => typeof m === 'string'), now);
       for (const row of rows) if (optedOut.has(row['mobile'] as string)) row['marketing_consent'] = false;
@@ -214,6 +221,7 @@ export class MirrorWriter {
       const sql = this.head + new Array<string>(chunk.length).fill(this.rowPlaceholder).join(', ') + this.tail;
       await trx.raw(sql, bindings as Knex.RawBinding[]);
     }
+    if (sold && sold.length > 0) await applyAggregateChanges(trx, aggregateChanges(sold));
   }
 
   /** Keeps rows the source still has but that failed to convert: they must not look deleted. */
@@ -267,8 +275,14 @@ export class MirrorWriter {
       );
       return stale().delete();
     }
-    if (this.entity === 'sales') {
-      await trx('sale_lines').whereIn('receipt_no', stale().select('receipt_no')).delete();
+    if (this.entity === 'sales' || this.entity === 'sale_lines') {
+      // The day totals these lines counted in are counted again once they are gone.
+      const alias = this.entity === 'sales' ? 's' : 'l';
+      const losing = await dayRowsLosing(trx, `${alias}.connection_id = ? AND ${alias}.updated_at < ?`, [this.connection.id, passStartedAt]);
+      if (this.entity === 'sales') await trx('sale_lines').whereIn('receipt_no', stale().select('receipt_no')).delete();
+      const deleted = await stale().delete();
+      await applyAggregateChanges(trx, { increments: [], recount: losing });
+      return deleted;
     }
     return stale().delete();
   }

@@ -2,21 +2,20 @@
  * Reads what the engine decides from, out of the local mirror (never the POS):
  * per store, each product's stock and its sales over the look-back.
  *
- * Sales are summed per product in short time slices (a week of one store's
- * receipts per query) and merged: SUM and MAX merge across slices, each query
- * stays short on the appliance's single database connection (SMS sending goes
- * on between slices), and a recompute can stop between any two.
+ * Sales come from the day totals the sync keeps (sales_daily, sales_last_sold:
+ * main/store/sales-aggregate.ts): a window's whole days from the totals, the two
+ * part days at its edges (where the window starts, and today up to now) from the
+ * store's receipts of those days — so a window is exactly [now − N days, now),
+ * as if every line were read, for the cost of reading N days of totals.
  */
 import type { Knex } from 'knex';
-import { DAY_MS } from './decide.js';
-
-/** Days per aggregate query: one store's week of receipts. */
-export const SLICE_DAYS = 7;
+import { SALES_DAY_MS, salesDayOf } from '../store/sales-aggregate.js';
 
 export interface ProductSales {
   /** Units sold since each window start (same order as the windows asked for). */
   sold: number[];
-  lastSoldAt: number;
+  /** Last sale within the look-back, null if none. */
+  lastSoldAt: number | null;
 }
 
 export interface StockRow {
@@ -30,45 +29,78 @@ export interface StockRow {
   known: boolean;
 }
 
-/** The time slices [from, to) covering the look-back, newest last. */
-export function slicesOf(now: number, lookbackDays: number, sliceDays = SLICE_DAYS): Array<{ from: number; to: number }> {
-  const start = now - lookbackDays * DAY_MS;
-  const slices: Array<{ from: number; to: number }> = [];
-  for (let from = start; from < now; from += sliceDays * DAY_MS) slices.push({ from, to: Math.min(now, from + sliceDays * DAY_MS) });
-  return slices;
+function rowsOf(result: unknown): Array<Record<string, unknown>> {
+  return (Array.isArray(result) ? result : (result as { rows: Array<Record<string, unknown>> }).rows) as Array<Record<string, unknown>>;
+}
+
+/** Units and last sale per product of one store's receipts in [from, to): the mirror's lines, for part days. */
+async function linesBetween(db: Knex, storeCode: string, from: number, to: number): Promise<Map<string, { quantity: number; last: number }>> {
+  const found = new Map<string, { quantity: number; last: number }>();
+  if (to <= from) return found;
+  const rows = rowsOf(
+    await db.raw(
+      `SELECT l.product_code AS product_code, SUM(l.quantity) AS quantity, MAX(s.sold_at) AS last
+       FROM sales s JOIN sale_lines l ON l.receipt_no = s.receipt_no
+       WHERE s.store_code = ? AND s.sold_at >= ? AND s.sold_at < ?
+       GROUP BY l.product_code`,
+      [storeCode, from, to],
+    ),
+  );
+  for (const r of rows) found.set(String(r['product_code']), { quantity: Number(r['quantity']), last: Number(r['last']) });
+  return found;
 }
 
 /**
- * Sums one slice of one store's sales per product into `into`: units since each
- * window start, and the last sale time. Sale lines join their receipt for the
- * store and the time (the receipt_no index of sale_lines serves the join).
+ * One store's sales per product: units since each window start (each start
+ * before now by at least a day) and the last sale in [now − lookbackDays, now).
  */
-export async function addSalesSlice(
-  db: Knex,
-  storeCode: string,
-  slice: { from: number; to: number },
-  windowStarts: readonly number[],
-  into: Map<string, ProductSales>,
-): Promise<void> {
-  const sums = windowStarts.map((_, i) => `SUM(CASE WHEN s.sold_at >= ? THEN l.quantity ELSE 0 END) AS w${i}`).join(', ');
-  const rows = (await db.raw(
-    `SELECT l.product_code AS product_code, ${sums}${sums ? ', ' : ''}MAX(s.sold_at) AS last_sold_at
-     FROM sales s JOIN sale_lines l ON l.receipt_no = s.receipt_no
-     WHERE s.store_code = ? AND s.sold_at >= ? AND s.sold_at < ?
-     GROUP BY l.product_code`,
-    [...windowStarts, storeCode, slice.from, slice.to],
-  )) as Array<Record<string, unknown>> | { rows: Array<Record<string, unknown>> };
-  for (const row of Array.isArray(rows) ? rows : rows.rows) {
-    const code = String(row['product_code']);
-    const last = Number(row['last_sold_at']);
-    let entry = into.get(code);
-    if (!entry) {
-      entry = { sold: windowStarts.map(() => 0), lastSoldAt: last };
-      into.set(code, entry);
+export async function salesOfStore(db: Knex, storeCode: string, now: number, windowStarts: readonly number[], lookbackDays: number): Promise<Map<string, ProductSales>> {
+  const sales = new Map<string, ProductSales>();
+  const entry = (code: string) => {
+    let e = sales.get(code);
+    if (!e) sales.set(code, (e = { sold: windowStarts.map(() => 0), lastSoldAt: null }));
+    return e;
+  };
+  const today = salesDayOf(now);
+  const startDays = windowStarts.map(salesDayOf);
+  if (windowStarts.length > 0) {
+    // Whole days after each window's first (part) day and before today.
+    const sums = startDays.map((_, i) => `SUM(CASE WHEN day > ? THEN quantity ELSE 0 END) AS w${i}`).join(', ');
+    const rows = rowsOf(
+      await db.raw(`SELECT product_code, ${sums} FROM sales_daily WHERE store_code = ? AND day > ? AND day < ? GROUP BY product_code`, [...startDays, storeCode, Math.min(...startDays), today]),
+    );
+    for (const r of rows) {
+      const e = entry(String(r['product_code']));
+      for (let i = 0; i < startDays.length; i++) e.sold[i]! += Number(r[`w${i}`] ?? 0);
     }
-    for (let i = 0; i < windowStarts.length; i++) entry.sold[i]! += Number(row[`w${i}`] ?? 0);
-    if (last > entry.lastSoldAt) entry.lastSoldAt = last;
+    // Each window's first day, from its start.
+    for (const [i, start] of windowStarts.entries()) {
+      for (const [code, part] of await linesBetween(db, storeCode, start, Math.min(now, (startDays[i]! + 1) * SALES_DAY_MS))) entry(code).sold[i]! += part.quantity;
+    }
   }
+  // Today up to now: in every window.
+  const todaySoFar = await linesBetween(db, storeCode, today * SALES_DAY_MS, now);
+  for (const [code, part] of todaySoFar) {
+    const e = entry(code);
+    for (let i = 0; i < e.sold.length; i++) e.sold[i]! += part.quantity;
+  }
+  // Last sales: the pair's own, unless it lies at or after now (a POS clock ahead, a test's clock behind).
+  const lookbackStart = now - lookbackDays * SALES_DAY_MS;
+  const last = rowsOf(await db.raw('SELECT product_code, last_sold_at FROM sales_last_sold WHERE store_code = ? AND last_sold_at >= ?', [storeCode, lookbackStart]));
+  for (const r of last) {
+    const code = String(r['product_code']);
+    let at: number | null = Number(r['last_sold_at']);
+    if (at >= now) at = todaySoFar.get(code)?.last ?? (await lastSaleBefore(db, storeCode, code, today));
+    if (at !== null && at >= lookbackStart) entry(code).lastSoldAt = at;
+  }
+  return sales;
+}
+
+/** A product's last sale in a store on a day before `day` (null if none). */
+async function lastSaleBefore(db: Knex, storeCode: string, productCode: string, day: number): Promise<number | null> {
+  const rows = rowsOf(await db.raw('SELECT MAX(last_sold_at) AS at FROM sales_daily WHERE store_code = ? AND product_code = ? AND day < ?', [storeCode, productCode, day]));
+  const at = rows[0]?.['at'];
+  return at === null || at === undefined ? null : Number(at);
 }
 
 export interface ProductInfo {

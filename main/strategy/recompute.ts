@@ -1,6 +1,7 @@
 /**
  * One recomputation of the strategies from the mirror: for each store, its
- * sales over the look-back in short slices, then its stock rows against the
+ * sales over the windows (day totals the sync keeps) and the last sale of each
+ * product, then its stock rows against the
  * rules (pure decisions in decide.ts), then what changed written a chunk at a
  * time — new suggestions inserted, changed ones refreshed, cleared ones ended.
  * Progress after every step; cancellable between any two.
@@ -10,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { EventBus } from '../events/bus.js';
 import { DAY_MS, decide, lookbackDaysOf, ruleFor, type Decision } from './decide.js';
-import { addSalesSlice, productsByCode, slicesOf, stockOfStore, storesWithStock, type ProductInfo, type ProductSales } from './figures.js';
+import { productsByCode, salesOfStore, stockOfStore, storesWithStock, type ProductInfo, type ProductSales } from './figures.js';
 import { OPEN_STRATEGY_STATES, type RecomputeSummary, type StrategyKind, type StrategyRule } from './types.js';
 
 export interface RecomputeContext {
@@ -32,7 +33,7 @@ const RECOMPUTE_PAGE_CACHE_KIB = 32_768;
 const openKey = (storeCode: string, productCode: string, kind: StrategyKind) => `${storeCode}|${productCode}|${kind}`;
 
 /** The decision's columns as the row keeps them (also what tells an unchanged suggestion). */
-function decisionColumns(decision: Decision): Record<string, unknown> {
+function decisionColumns(decision: Decision, signature: string): Record<string, unknown> {
   return {
     reason_codes: decision.codes.join(','),
     reason_text: decision.text,
@@ -42,7 +43,7 @@ function decisionColumns(decision: Decision): Record<string, unknown> {
     restock_quantity: decision.restockQuantity,
     limit_per_customer: decision.limitPerCustomer,
     price_rise_percent: decision.priceRisePercent,
-    signature: signatureOf(decision),
+    signature,
   };
 }
 
@@ -188,12 +189,11 @@ export async function recomputeStrategies(ctx: RecomputeContext, runId: number, 
     const windowStarts = windows.map((days) => now - days * DAY_MS);
     const stores = await storesWithStock(ctx.db);
     const products = await productsByCode(ctx.db);
-    const slices = slicesOf(now, lookbackDays);
     const rowsPerStore = new Map(
       ((await ctx.db('inventory').groupBy('store_code').select('store_code').count({ c: '*' })) as Array<{ store_code: string; c: number | string }>).map((r) => [r.store_code, Number(r.c)]),
     );
-    // Steps: one per slice query, one per chunk of stock rows evaluated and written.
-    total = stores.reduce((sum, s) => sum + slices.length + Math.ceil((rowsPerStore.get(s.code) ?? 0) / EVALUATE_CHUNK) + 1, 0);
+    // Steps: the store's sales, then one per chunk of stock rows evaluated and written.
+    total = stores.reduce((sum, s) => sum + 1 + Math.ceil((rowsPerStore.get(s.code) ?? 0) / EVALUATE_CHUNK) + 1, 0);
     report('running', true);
     const yieldNow = () => new Promise((resolve) => setImmediate(resolve));
     const check = () => {
@@ -201,14 +201,11 @@ export async function recomputeStrategies(ctx: RecomputeContext, runId: number, 
     };
     for (const store of stores) {
       check();
-      const sales = new Map<string, ProductSales>();
-      for (const slice of slices) {
-        await addSalesSlice(ctx.db, store.code, slice, windowStarts, sales);
-        done += 1;
-        report('running');
-        check();
-        await yieldNow();
-      }
+      const sales = await salesOfStore(ctx.db, store.code, now, windowStarts, lookbackDays);
+      done += 1;
+      report('running');
+      check();
+      await yieldNow();
       await evaluateStore(ctx, store.code, now, rules, windows, lookbackDays, products, sales, summary, () => {
         done += 1;
         report('running');
@@ -288,12 +285,13 @@ ctx: RecomputeContext,
       );
       for (const decision of decisions) {
         const key = `${row.productCode}|${decision.kind}`;
-        const columns = decisionColumns(decision);
+        // The signature alone tells an unchanged suggestion: the row's columns (figures as JSON) only for what is written.
+        const signature = signatureOf(decision);
         const existing = open.get(key);
         if (existing) {
           seen.add(existing.id);
-          if (existing.state === 'suggested' && existing.signature !== columns['signature']) {
-            updates.push({ id: existing.id, columns: { ...columns, product_name: row.productName ?? row.productCode, category: row.category, priority: priorityOf(decision, row.priceCents), promotion_days: rule.promotionDays, updated_at: now } });
+          if (existing.state === 'suggested' && existing.signature !== signature) {
+            updates.push({ id: existing.id, columns: { ...decisionColumns(decision, signature), product_name: row.productName ?? row.productCode, category: row.category, priority: priorityOf(decision, row.priceCents), promotion_days: rule.promotionDays, updated_at: now } });
           }
           continue;
         }
@@ -311,7 +309,7 @@ ctx: RecomputeContext,
           product_name: (row.productName ?? row.productCode).slice(0, 128),
           category: row.category,
           open_key: openKey(storeCode, row.productCode, decision.kind),
-          ...columns,
+          ...decisionColumns(decision, signature),
           promotion_days: rule.promotionDays,
           priority: priorityOf(decision, row.priceCents),
           created_at: now,

@@ -4,6 +4,7 @@
  * members who bought the categories at known times.
  */
 import type { Knex } from 'knex';
+import { aggregateChanges, applyAggregateChanges } from '../store/sales-aggregate.js';
 import { DAY_MS } from './decide.js';
 
 export const STRATEGY_TEST_NOW = Date.UTC(2026, 11, 6, 4, 0, 0);
@@ -26,6 +27,8 @@ export async function sell(db: Knex, now: number, storeCode: string, productCode
   const at = now - Math.round(daysAgo * DAY_MS);
   await db('sales').insert({ receipt_no: receipt, store_code: storeCode, member_id: memberId, sold_at: at, total_cents: quantity * 500, updated_at: now });
   await db('sale_lines').insert({ receipt_no: receipt, line_no: 1, product_code: productCode, quantity, amount_cents: quantity * 500, updated_at: now });
+  // The day totals a sync keeps beside the lines it writes.
+  await applyAggregateChanges(db, aggregateChanges([{ before: null, after: { storeCode, productCode, soldAt: at, quantity, amountCents: quantity * 500 } }]));
 }
 
 /**
