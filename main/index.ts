@@ -35,7 +35,6 @@ import { ProductSearch } from './sms-services/product-search.js';
 import { SmsServices } from './sms-services/service.js';
 import { StaffDirectory } from './staff/staff.js';
 import { Campaigns } from './campaigns/campaigns.js';
-import { EMPTY_CARE_CALENDAR } from './campaigns/calendar.js';
 import { Segments } from './campaigns/segments.js';
 import { Mail } from './mail/mail.js';
 import { watchModemAlerts } from './mail/modem-alerts.js';
@@ -50,6 +49,8 @@ import { Reports } from './reports/reports.js';
 import { ReportSchedules } from './reports/schedules.js';
 import type { ReportSources } from './reports/sources.js';
 import { wiredReportSources } from './reports/wired-sources.js';
+import { Care } from './care/care.js';
+import { invitationReplies } from './care/rsvp.js';
 import { INBOUND_ORDER } from './messaging/inbox/inbox.js';
 import { VERSION } from './version.js';
 
@@ -195,6 +196,10 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     const reports = new Reports({ db, clock, audit, settings, rollup: reportRollup, surveys, feedback: reportSources.feedback });
     const reportSchedules = new ReportSchedules({ db, clock, logger: logger.child({ component: 'report-schedules' }), audit, settings, reports, surveys, mail: reportSources.mail });
     stack.push(() => reportSchedules.stop());
+    const care = new Care({ db, clock, audit, events, logger: logger.child({ component: 'care' }), settings, messaging, lists });
+    await care.load();
+    stack.push(() => care.stop());
+    stack.push(messaging.inbox.use(invitationReplies({ clock, timeZone: async () => (await settings.get('policy')).timeZone, onRsvp: (id) => events.publish('care.changed', { automationId: id, reason: 'rsvp' }, 'campaigns.read') }), INBOUND_ORDER.invitations));
     const services: ApplianceServices = {
       version: VERSION,
       config,
@@ -218,7 +223,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       segments,
       campaigns,
       // The care automations' occurrences and holidays: empty until the care service is wired here at merge.
-      careCalendar: EMPTY_CARE_CALENDAR,
+      careCalendar: care, // 活动日历: the care automations' occurrences and the year's holidays
       mail,
       feedback,
       subscriptions,
@@ -228,6 +233,7 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
       reportRollup,
       reportSchedules,
       reportSources,
+      care,
       lanCertificate: new LanCertificate({ dataDir: config.dataDir, clock, audit, events, logger: logger.child({ component: 'lan' }) }),
       staff,
       smsServices,
@@ -377,6 +383,7 @@ export function createAppliance(rawConfig: ApplianceConfig, options: OpenOptions
         services.surveys.start(); // the survey sessions' timeout sweep; stopped with the core
         services.reportRollup.start(); // the daily aggregates behind the dashboard and reports; stopped with the core
         services.reportSchedules.start(); // e-mailed reports (the periodic satisfaction report); stopped with the core
+        services.care.start(); // member care's daily automations; stopped with the core
         const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
         const url = servesLan && host !== '0.0.0.0' ? `https://${host}:${port}/` : `http://${shownHost}:${port}/`;
         const certificate = servesLan ? services.lanCertificate.info() : undefined;

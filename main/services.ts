@@ -31,6 +31,7 @@ import type { Reports } from './reports/reports.js';
 import type { DailyRollup } from './reports/rollup.js';
 import type { ReportSchedules } from './reports/schedules.js';
 import type { ReportSources } from './reports/sources.js';
+import type { Care } from './care/care.js';
 
 /**
  * What the API and the CLI reach through: the appliance's services, wired once
@@ -94,6 +95,8 @@ export interface ApplianceServices {
   readonly reportSchedules: ReportSchedules;
   /** E-mail, feedback tickets and upcoming sends as the dashboard and reports read them (placeholders until wired). */
   readonly reportSources: ReportSources;
+  /** Member care (会员关怀): automations (birthdays, festivals, points, invitations …), preview, calendar figures, RSVPs. */
+  readonly care: Care;
   /** The HTTPS certificate for LAN access: generated on first use or uploaded; its fingerprint for staff. */
   readonly lanCertificate: LanCertificate;
   /** API keys, the 云MAS HTTP interface, webhooks and the delivery queue behind every push. */

@@ -18,6 +18,7 @@ import * as strategies from './20261206_0700_strategies.js';
 import * as masDb from './20261206_0800_mas_db.js';
 import * as integrations from './20261206_0900_integrations.js';
 import * as campaigns from './20261206_1000_campaigns.js';
+import * as careAutomations from './20261206_1100_care_automations.js';
 import * as mailQueue from './20261206_1200_mail_queue.js';
 import * as subscriptions from './20261206_1210_subscriptions.js';
 import * as feedback from './20261206_1220_feedback.js';
@@ -56,6 +57,7 @@ export const migrations: readonly Migration[] = [
   { name: '20261206_0800_mas_db', ...masDb },
   { name: '20261206_0900_integrations', ...integrations },
   { name: '20261206_1000_campaigns', ...campaigns },
+  { name: '20261206_1100_care_automations', ...careAutomations },
   { name: '20261206_1200_mail_queue', ...mailQueue },
   { name: '20261206_1210_subscriptions', ...subscriptions },
   { name: '20261206_1220_feedback', ...feedback },

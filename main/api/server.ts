@@ -40,6 +40,7 @@ import { integrationRoutes } from './routes/integrations.js';
 import { API_KEY_PREFIX } from '../integrations/api-keys.js';
 import { surveyRoutes } from './routes/surveys.js';
 import { reportRoutes } from './routes/reports.js';
+import { careRoutes } from './routes/care.js';
 
 export type ApiServer = FastifyInstance;
 
@@ -254,6 +255,7 @@ export async function buildServer(services: ApplianceServices): Promise<FastifyI
       await api.register(integrationRoutes, { services, prefix: '/integrations' });
       await api.register(surveyRoutes, { services, prefix: '/surveys' });
       await api.register(reportRoutes, { services, prefix: '/reports' });
+      await api.register(careRoutes, { services, prefix: '/care' });
     },
     { prefix: '/api' },
   );

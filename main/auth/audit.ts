@@ -141,6 +141,12 @@ export const AUDIT_ACTIONS = [
   'reports.schedule.create',
   'reports.schedule.update',
   'reports.schedule.delete',
+  'care.automation.create',
+  'care.automation.update',
+  'care.automation.enable',
+  'care.automation.disable',
+  'care.automation.delete',
+  'care.rsvps.export',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

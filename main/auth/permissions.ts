@@ -24,6 +24,7 @@ export const PERMISSIONS = [
   'campaigns.read',
   'campaigns.manage',
   'campaigns.approve',
+  'care.manage',
   'lists.read',
   'lists.manage',
   'lists.export',
@@ -70,6 +71,8 @@ const MANAGER: readonly Permission[] = [
   'campaigns.read',
   'campaigns.manage',
   'campaigns.approve',
+  // Care automations text members by themselves every day: switching and editing them is a manager's decision.
+  'care.manage',
   'lists.read',
   'lists.manage',
   'lists.export',

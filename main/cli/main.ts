@@ -15,6 +15,7 @@ import { registerStoreCommands } from './store.js';
 import { registerServicesCommands } from './services.js';
 import { registerStrategyCommands } from './strategies.js';
 import { registerCampaignCommands } from './campaigns.js';
+import { registerCareCommands } from './care.js';
 
 /**
  * The `storemas` command line. Each capability registers its subcommands in
@@ -43,6 +44,7 @@ export function buildProgram(out: CliOutput = consoleOutput): Command {
   registerServicesCommands(program, out);
   registerStrategyCommands(program, out);
   registerCampaignCommands(program, out);
+  registerCareCommands(program, out);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

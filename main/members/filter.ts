@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { ValidationError } from '../errors.js';
+import { addDays, isLeapYear, isoDate, lunarCodeRangesBetween, type CodeRange } from '../care/dates.js';
 import { tryNormalizeMobile } from '../messaging/numbers.js';
 
 /**
@@ -64,7 +65,8 @@ export const MemberFilterSchema = Type.Object(
         { from: MonthDay, to: MonthDay },
         {
           additionalProperties: false,
-          description: 'Birthday (month and day) between from and to; from after to wraps across the year end (12-20 … 01-10)',
+          description:
+            'Birthday (month and day) between from and to; from after to wraps across the year end (12-20 … 01-10). A lunar birthday counts on the solar day it falls on this year; 02-29 on 02-28 in a common year',
         },
       ),
     ),
@@ -241,23 +243,7 @@ export function applyMemberFilter(qb: Knex.QueryBuilder, filter: MemberFilter, c
     void qb.whereNotNull('members.birthday');
   }
 
-  if (filter.birthday) {
-    const { from, to } = filter.birthday;
-    const a = from.month * 100 + from.day;
-    const b = to.month * 100 + to.day;
-    const monthDay = '(members.birth_month * 100 + members.birth_day)';
-    if (a <= b) {
-      // The month range lets the (birth_month, birth_day) index narrow the scan.
-      void qb.whereBetween('members.birth_month', [from.month, to.month]).whereRaw(`${monthDay} BETWEEN ? AND ?`, [a, b]);
-    } else {
-      // Wraps across the year end: from…12-31 or 01-01…to.
-      void qb.where((or) => {
-        void or
-          .where((q) => void q.where('members.birth_month', '>=', from.month).whereRaw(`${monthDay} >= ?`, [a]))
-          .orWhere((q) => void q.where('members.birth_month', '<=', to.month).whereRaw(`${monthDay} <= ?`, [b]));
-      });
-    }
-  }
+  if (filter.birthday) applyBirthdayRange(qb, filter.birthday, context.today);
 
   const range = (column: string, r: { min?: number | undefined; max?: number | undefined } | undefined) => {
     if (!r) return;
@@ -297,6 +283,83 @@ export function applyMemberFilter(qb: Knex.QueryBuilder, filter: MemberFilter, c
     void qb.whereIn('members.id', (sub) => void sub.select('member_id').from('member_subscriptions').whereIn('topic_id', topics).andWhere('subscribed', true));
   }
   return qb;
+}
+
+/**
+ * The solar days a birthday range means on `today`: this year's from…to, or,
+ * for a range across the year end, the one that contains today or comes next
+ * (12-20…01-10 on 2026-01-05 is 2025-12-20…2026-01-10, on 2026-06-01 it is
+ * 2026-12-20…2027-01-10). 02-29 in a common year ends a window on 02-28 and starts one on 03-01.
+ */
+export function birthdayWindow(range: { from: { month: number; day: number }; to: { month: number; day: number } }, today: string): { start: string; end: string } {
+  const year = Number(today.slice(0, 4));
+  const { from, to } = range;
+  // 02-29 of a common year: a window starts after 02-28 and ends on it.
+  const first = (y: number) => (from.month === 2 && from.day === 29 && !isLeapYear(y) ? isoDate(y, 3, 1) : isoDate(y, from.month, from.day));
+  const last = (y: number) => (to.month === 2 && to.day === 29 && !isLeapYear(y) ? isoDate(y, 2, 28) : isoDate(y, to.month, to.day));
+  const a = from.month * 100 + from.day;
+  const b = to.month * 100 + to.day;
+  if (a <= b) return { start: first(year), end: last(year) };
+  const todayCode = Number(today.slice(5, 7)) * 100 + Number(today.slice(8, 10));
+  return todayCode <= b ? { start: first(year - 1), end: last(year) } : { start: first(year), end: last(year + 1) };
+}
+
+/** True when a solar 02-29 birthday is celebrated inside the window (02-29 itself, or 02-28 of a common year). */
+function windowHoldsLeapDayBirthday(start: string, end: string): boolean {
+  for (let year = Number(start.slice(0, 4)); year <= Number(end.slice(0, 4)); year += 1) {
+    const celebrated = isLeapYear(year) ? isoDate(year, 2, 29) : isoDate(year, 2, 28);
+    if (celebrated >= start && celebrated <= end) return true;
+  }
+  return false;
+}
+
+const MONTH_DAY = '(members.birth_month * 100 + members.birth_day)';
+
+/** One inclusive month-day range; the birth_month bounds let the (birth_month, birth_day) index narrow the scan. */
+function whereCodes(qb: Knex.QueryBuilder, [lo, hi]: CodeRange): void {
+  const loMonth = Math.floor(lo / 100);
+  const hiMonth = Math.floor(hi / 100);
+  if (lo === hi) void qb.where('members.birth_month', loMonth).where('members.birth_day', lo % 100);
+  else void qb.whereBetween('members.birth_month', [loMonth, hiMonth]).whereRaw(`${MONTH_DAY} BETWEEN ? AND ?`, [lo, hi]);
+}
+
+/**
+ * Birthday between two month-days, by each member's own calendar: a solar
+ * birthday by its month and day (02-29 celebrated on 02-28 in a common year),
+ * a lunar one (birthday_lunar: the recorded month and day are lunar) by the
+ * solar day it falls on in the window (see dates.ts: a 30th missing from this
+ * year's month falls on the 29th). The lunar days of the window are computed
+ * here, once, as a few code ranges: no per-member work, the index still serves.
+ */
+function applyBirthdayRange(
+  qb: Knex.QueryBuilder,
+  range: { from: { month: number; day: number }; to: { month: number; day: number } },
+  today: string,
+): void {
+  const { from, to } = range;
+  const a = from.month * 100 + from.day;
+  const b = to.month * 100 + to.day;
+  const solarRanges: CodeRange[] = a <= b ? [[a, b]] : [[a, 1231], [101, b]];
+  const { start, end } = birthdayWindow(range, today);
+  const leapDay = windowHoldsLeapDayBirthday(start, end);
+  const leapDayInRanges = solarRanges.some(([lo, hi]) => lo <= 229 && 229 <= hi);
+  const lunarRanges = lunarCodeRangesBetween(start, end > addDays(start, 366) ? addDays(start, 366) : end);
+  void qb.where((either) => {
+    void either.where((solar) => {
+      void solar.where('members.birthday_lunar', false).where((any) => {
+        for (const codes of solarRanges) void any.orWhere((q) => whereCodes(q, codes));
+        if (leapDay && !leapDayInRanges) void any.orWhere((q) => whereCodes(q, [229, 229]));
+      });
+      if (!leapDay && leapDayInRanges) void solar.whereNot((q) => whereCodes(q, [229, 229]));
+    });
+    if (lunarRanges.length > 0) {
+      void either.orWhere((lunar) => {
+        void lunar.where('members.birthday_lunar', true).where((any) => {
+          for (const codes of lunarRanges) void any.orWhere((q) => whereCodes(q, codes));
+        });
+      });
+    }
+  });
 }
 
 /** Applies a whitelisted sort, with id as the tie-break so pages never overlap. */
