@@ -165,7 +165,7 @@ describe('surveys API and inbound sessions', () => {
     expect(total).toBe(await app.services.db('outbox_messages').count({ n: '*' }).first().then((r) => Number((r as { n: number }).n)));
     expect(figures.inbox?.optOuts.reduce((s, d) => s + d.optOuts, 0)).toBe(1);
     expect(figures.surveys).toMatchObject({ open: 1 });
-    expect(figures.feedback).toMatchObject({ configured: false });
+    expect(figures.feedback).toMatchObject({ configured: true, overdue: 0 }); // the tickets, read through the wired feedback service
     const operatorView = (await operator.get('/api/dashboard/business')).json() as BusinessDashboardDto;
     expect(operatorView.mail).toBeUndefined();
     expect((await operator.get(`/api/reports/surveys?from=${figures.today}&to=${figures.today}`)).statusCode).toBe(403);
@@ -187,7 +187,7 @@ describe('surveys API and inbound sessions', () => {
     expect(created.json().nextRunAt).toBe(Date.UTC(2026, 11, 14, 0, 0)); // Monday 08:00 in Shanghai
     expect((await operator.post('/api/reports/schedules', { report: 'volume', cadence: 'daily', hour: 8, enabled: true })).statusCode).toBe(403);
 
-    // The appliance's own schedules: no e-mail wired, so Monday's run is recorded as failed with the reason.
+    // The appliance's own schedules: e-mail not set up, so Monday's run is recorded as failed with the reason.
     const s = app.services;
     expect(await s.reportSchedules.runDue()).toBe(0); // not Monday yet
     clock.set(Date.UTC(2026, 11, 14, 0, 1));
