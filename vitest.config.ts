@@ -7,8 +7,8 @@ export default defineConfig({
     // Native modules (sqlite3, serialport) and PTYs: separate processes, not worker threads.
     pool: 'forks',
     // Most suites wait on real things (database servers starting, PTYs, child processes), not on the
-    // CPU: four files at a time keep a 2-core machine busy where the default (one per core) leaves it idle.
-    maxWorkers: 4,
+    // CPU: three files at a time keep a 2-core machine busy where the default (one per core) leaves it idle.
+    maxWorkers: 3,
     // A focused test left in by mistake fails the run instead of silently skipping the rest.
     allowOnly: false,
     testTimeout: 30_000,

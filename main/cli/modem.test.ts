@@ -16,7 +16,7 @@ import { startStandaloneSimulator, type StandaloneSimulator } from '../modem/sim
  */
 
 /** Runs the CLI without blocking this process, whose event loop serves the simulator meanwhile. */
-function storemas(args: string[], timeoutMs = 60_000, env: Record<string, string> = {}): Promise<CliRun> {
+function storemas(args: string[], timeoutMs = 120_000, env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, STOREMAS_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -34,7 +34,7 @@ function storemas(args: string[], timeoutMs = 60_000, env: Record<string, string
   });
 }
 
-describe('storemas modem', { timeout: 120_000 }, () => {
+describe('storemas modem', { timeout: 240_000 }, () => {
   let dir: string;
   let disposeDir: () => Promise<void>;
   const simulators: StandaloneSimulator[] = [];
