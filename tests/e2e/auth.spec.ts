@@ -42,7 +42,7 @@ test.describe('sign-in', () => {
 
       await changePassword(page, fresh.initialAdminPassword, 'Store-admin-2026');
       await expect(page).toHaveURL(/\/dashboard$/);
-      await expect(page.getByTestId('page-title')).toHaveText('经营概览') // the business dashboard is the landing page;
+      await expect(page.getByTestId('page-title')).toHaveText('经营概览'); // the business dashboard is the landing page
       await snap(page, 'auth-dashboard-after-change');
 
       // Sign out; the old password no longer works, the new one does.
