@@ -6,6 +6,9 @@ import { expect, signIn, snap, test } from './support/fixtures';
 test.describe('settings', () => {
   test('admin changes store name, SMS signature and LAN access; the page says a restart is needed', async ({ adminPage, appliance }) => {
     const page = adminPage;
+    // The appliance is shared by the specs of this worker: the store's name and signature are put back afterwards.
+    const api = await adminApi(appliance);
+    const original = (await api.get<{ values: { storeName: string; smsSignature: string } }>('/settings')).values;
     await page.getByTestId('nav-settings').click();
     await expect(page.getByTestId('page-title')).toHaveText('设置');
     const save = page.getByTestId('settings-save');
@@ -39,8 +42,9 @@ test.describe('settings', () => {
     await page.getByTestId('settings-lan').click();
     await save.click();
     await expect(page.getByTestId('settings-restart-needed')).toHaveCount(0);
-    const settings = await (await adminApi(appliance)).get<{ values: { smsSignature: string; lanAccess: boolean } }>('/settings');
+    const settings = await api.get<{ values: { smsSignature: string; lanAccess: boolean } }>('/settings');
     expect(settings.values).toMatchObject({ smsSignature: '【好又多人民路店】', lanAccess: false });
+    await api.put('/settings', { storeName: original.storeName, smsSignature: original.smsSignature });
   });
 
   test('LAN access: the HTTPS certificate and its fingerprint appear, an uploaded one is checked and used, then the generated one again', async ({ adminPage: page, appliance }) => {

@@ -48,6 +48,8 @@ test.describe('营销策略', () => {
     const card = page.getByTestId('strategies-cards').locator('[data-state="suggested"]').first();
     await expect(card).toBeVisible();
     const product = (await card.getAttribute('data-product'))!;
+    // Other specs on this shared appliance may have approved the same product in another store: follow this card.
+    const cardId = (await card.getAttribute('data-test'))!;
     await expect(card.getByTestId('strategy-reason')).toContainText('库存');
     await card.getByTestId('strategy-approve').click();
     const dialog = page.getByTestId('strategy-approve-dialog');
@@ -59,14 +61,13 @@ test.describe('营销策略', () => {
 
     // It runs now: in the 进行中 tab and in the list the 促销 keyword answers from.
     await page.getByTestId('strategies-tab-active').click();
-    const active = page.getByTestId('strategies-cards').locator(`[data-product="${product}"]`);
+    const active = page.getByTestId('strategies-cards').getByTestId(cardId);
     await expect(active).toHaveAttribute('data-state', 'active');
     await expect(active.getByTestId('strategy-action')).toHaveText('7.5折');
     const promotions = page.getByTestId('strategies-promotions');
-    await expect(promotions.locator('li')).toHaveCount(1);
     await expect(promotions).toContainText('7.5折(至');
     const fromApi = await api.get<{ items: Array<{ productCode: string; text: string }> }>('/strategies/active-promotions');
-    expect(fromApi.items.map((p) => p.productCode)).toEqual([product]);
+    expect(fromApi.items.filter((p) => p.productCode === product).some((p) => p.text.includes('7.5折'))).toBe(true);
 
     // Telling the members: the audience and the text as they read it.
     await active.getByTestId('strategy-push').click();
