@@ -120,6 +120,9 @@ test.describe('users', () => {
     await page.route('**/api/events', (route) => route.abort());
     await signIn(page, user.username, user.password);
     await expect(page).toHaveURL(/\/dashboard$/);
+    // Away from the dashboard, whose live figures would find the ended session on their own.
+    await page.getByTestId('nav-members').click();
+    await expect(page).toHaveURL(/\/members/);
     await (await adminApi(appliance)).post(`/users/${user.id}/reset-password`);
     await page.getByTestId('nav-settings').click();
     await expect(page).toHaveURL(/\/login/, { timeout: 15_000 });

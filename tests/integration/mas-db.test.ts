@@ -297,7 +297,7 @@ describe('MAS database interface against MariaDB', () => {
       await insert('SM_ID, MOBILES, CONTENT', [8, '13800138002', '黑名单']);
       const rpt = await until('the refusals and the blocked number in api_rpt_bad', async () => {
         const [rows] = await admin.query('SELECT SM_ID, MOBILE, RPT_CODE, RPT_DESC FROM api_rpt_bad ORDER BY SM_ID');
-        return (rows as unknown[]).length >= 4 ? (rows as Array<{ SM_ID: number; MOBILE: string; RPT_CODE: number; RPT_DESC: string }>) : undefined;
+        return (rows as unknown[]).length >= 5 ? (rows as Array<{ SM_ID: number; MOBILE: string; RPT_CODE: number; RPT_DESC: string }>) : undefined; // four refusals and the blocked number
       }, 60_000);
       expect(rpt.map((x) => `${x.SM_ID}|${x.MOBILE}|${x.RPT_CODE}|${x.RPT_DESC}`)).toEqual([
         '2|13800138000|13|CONTENT_TOO_LONG',
