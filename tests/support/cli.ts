@@ -49,7 +49,8 @@ export function startServe(args: string[], env: Record<string, string> = {}, tim
     }, timeoutMs);
     const poll = setInterval(() => {
       const match = /is running: (http:\/\/[^\s]+)/.exec(output);
-      if (!match) return;
+      // The start-up message ends with this line: the first-run password comes before it.
+      if (!match || !output.includes('Press Ctrl+C to stop.')) return;
       clearInterval(poll);
       clearTimeout(timer);
       const password = /must change it\):\s*\n\s+(\S+)/.exec(output)?.[1];
