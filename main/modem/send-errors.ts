@@ -22,6 +22,10 @@ export interface SendFailureClass {
   meaning: string;
 }
 
+/**
+ * RP causes by number (3GPP TS 24.011 Table 8.4) with the standard's own names: "… not
+ * implemented" (69, 97, 99) is what the network says of itself, not unfinished StoreMAS code.
+ */
 const TABLE: Record<number, [boolean, FailureScope, string]> = {
   1: [false, 'recipient', 'unassigned (unallocated) number'],
   8: [false, 'modem', 'operator determined barring'],

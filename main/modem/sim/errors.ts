@@ -24,7 +24,7 @@ export const CME_TEXT: Readonly<Record<number, string>> = {
   100: 'unknown',
 };
 
-/** 3GPP TS 27.005 §3.2.5 and TS 24.011 RP causes: the +CMS ERROR texts under AT+CMEE=2. */
+/** 3GPP TS 27.005 §3.2.5 and TS 24.011 RP causes: the +CMS ERROR texts under AT+CMEE=2 (the standard's names, "not implemented" included). */
 export const CMS_TEXT: Readonly<Record<number, string>> = {
   1: 'Unassigned (unallocated) number',
   8: 'Operator determined barring',
