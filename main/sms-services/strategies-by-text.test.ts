@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../auth/audit.js';
 import { systemClock } from '../clock.js';
 import { openMessagingCore, type MessagingCore } from '../messaging/outbox/testing.js';
-import { decodePdu, type DecodedSubmit } from '../modem/pdu/index.js';
 import { startStandaloneSimulator, type StandaloneSimulator } from '../modem/sim/standalone.js';
 import type { Strategies } from '../strategy/strategies.js';
 import { SEEDED_PRODUCTS, seedStrategyMirror } from '../strategy/testing.js';
 import type { Strategy } from '../strategy/types.js';
 import { tempPtyDir } from '../../tests/support/pty.js';
+import { ask, until } from '../../tests/support/sim-replies.js';
 import { addMirrorMember } from './testing.js';
 
 /**
@@ -23,40 +23,6 @@ let sim: StandaloneSimulator;
 let ptyDir: { dir: string; dispose(): Promise<void> };
 let strategies: Strategies;
 const db = () => t.core.services.db;
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function repliesTo(to: string): string[] {
-  const messages = new Map<string, { total: number; parts: Array<{ sequence: number; text: string }> }>();
-  for (const [index, entry] of sim.modem.acceptedLog().entries()) {
-    const pdu = decodePdu(entry.pdu) as DecodedSubmit;
-    if (pdu.type !== 'submit' || pdu.recipient.number !== to) continue;
-    // The driver leaves TP-MR to the modem: single parts are told apart by their place in the log.
-    const key = pdu.concat ? `c${pdu.concat.reference}` : `s${index}`;
-    const message = messages.get(key) ?? { total: pdu.concat?.total ?? 1, parts: [] };
-    message.parts.push({ sequence: pdu.concat?.sequence ?? 1, text: pdu.text });
-    messages.set(key, message);
-  }
-  // Only whole messages: a long answer counts once all its parts went out.
-  return [...messages.values()].filter((m) => m.parts.length === m.total).map((m) => m.parts.sort((a, b) => a.sequence - b.sequence).map((p) => p.text).join(''));
-}
-
-async function ask(from: string, text: string): Promise<string> {
-  const before = repliesTo(from).length;
-  sim.modem.injectInbound({ from, text });
-  return until(() => {
-    const replies = repliesTo(from);
-    return replies.length > before ? replies[replies.length - 1] : undefined;
-  });
-}
 
 async function suggestionFor(productCode: string, storeCode: string): Promise<Strategy> {
   const { items } = await strategies.list({ states: ['suggested'], storeCodes: [storeCode], kinds: ['promotion'], limit: 100 });
@@ -100,32 +66,32 @@ describe('strategies by text, with the real strategy engine, through the modem s
 
   it('lists the suggested strategies of the staff member’s stores (策略)', async () => {
     const oil = await suggestionFor(SEEDED_PRODUCTS.over, '01');
-    const reply = await ask('+8613800000001', '策略');
+    const reply = await ask(sim, '+8613800000001', '策略');
     expect(reply).toContain(`#${oil.id}促销`);
     expect(reply).toContain('回复“同意 编号”或“拒绝 编号”');
-    expect(await ask('+8613800000002', 'CL')).toBe('您的门店暂无待审批或进行中的策略。【好又多超市】');
+    expect(await ask(sim, '+8613800000002', 'CL')).toBe('您的门店暂无待审批或进行中的策略。【好又多超市】');
   });
 
   it('refuses another store’s strategy, then approves by text: the state changes and 促销 lists it', async () => {
     const oil = await suggestionFor(SEEDED_PRODUCTS.over, '01');
-    expect(await ask('+8613800000002', `同意 ${oil.id}`)).toBe(`策略#${oil.id}不属于您可管理的门店。【好又多超市】`);
+    expect(await ask(sim, '+8613800000002', `同意 ${oil.id}`)).toBe(`策略#${oil.id}不属于您可管理的门店。【好又多超市】`);
     expect((await strategies.get(oil.id)).state).toBe('suggested');
 
-    expect(await ask('+8613800000001', `同意 ${oil.id}`)).toMatch(new RegExp(`^已同意策略#${oil.id}：`));
+    expect(await ask(sim, '+8613800000001', `同意 ${oil.id}`)).toMatch(new RegExp(`^已同意策略#${oil.id}：`));
     const approved = await strategies.get(oil.id);
     expect(approved.state).toBe('active');
     expect(approved.decidedBy).toMatchObject({ kind: 'staff', name: '陈店长' });
     // A second 同意 is answered, not done twice.
-    expect(await ask('+8613800000001', `TY ${oil.id}`)).toBe(`策略#${oil.id}已不是待审批状态（进行中）。【好又多超市】`);
+    expect(await ask(sim, '+8613800000001', `TY ${oil.id}`)).toBe(`策略#${oil.id}已不是待审批状态（进行中）。【好又多超市】`);
 
     const promotion = (await strategies.activePromotions({ preferStoreCode: '01', storeCodes: 'all' })).find((p) => p.strategyId === oil.id);
     expect(promotion, 'the approved promotion is active').toBeDefined();
-    expect(await ask('+8613900000099', '促销')).toContain(promotion!.text);
+    expect(await ask(sim, '+8613900000099', '促销')).toContain(promotion!.text);
   });
 
   it('rejects by text', async () => {
     const pickles = await suggestionFor(SEEDED_PRODUCTS.slow, '01');
-    expect(await ask('+8613800000001', `拒绝 ${pickles.id}`)).toMatch(new RegExp(`^已拒绝策略#${pickles.id}：`));
+    expect(await ask(sim, '+8613800000001', `拒绝 ${pickles.id}`)).toMatch(new RegExp(`^已拒绝策略#${pickles.id}：`));
     const rejected = await strategies.get(pickles.id);
     expect(rejected.state).toBe('rejected');
     expect(rejected.decisionNote).toBe('短信拒绝（陈店长）');

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../auth/audit.js';
 import { systemClock } from '../clock.js';
 import { openMessagingCore, type MessagingCore } from '../messaging/outbox/testing.js';
-import { decodePdu, type DecodedSubmit } from '../modem/pdu/index.js';
 import { startStandaloneSimulator, type StandaloneSimulator } from '../modem/sim/standalone.js';
 import { tempPtyDir } from '../../tests/support/pty.js';
+import { ask, repliesTo, until } from '../../tests/support/sim-replies.js';
 import { FakeStrategies, addMirrorMember, addSale, seedMirror, strategy } from './testing.js';
 
 /**
@@ -19,42 +19,6 @@ let sim: StandaloneSimulator;
 let ptyDir: { dir: string; dispose(): Promise<void> };
 let strategies: FakeStrategies;
 const db = () => t.core.services.db;
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** The texts the simulated network took for `to`, each with its concatenated parts joined. */
-function repliesTo(to: string): string[] {
-  const messages = new Map<string, { total: number; parts: Array<{ sequence: number; text: string }> }>();
-  for (const [index, entry] of sim.modem.acceptedLog().entries()) {
-    const pdu = decodePdu(entry.pdu) as DecodedSubmit;
-    if (pdu.type !== 'submit' || pdu.recipient.number !== to) continue;
-    // The driver leaves TP-MR to the modem: single parts are told apart by their place in the log.
-    const key = pdu.concat ? `c${pdu.concat.reference}` : `s${index}`;
-    const message = messages.get(key) ?? { total: pdu.concat?.total ?? 1, parts: [] };
-    message.parts.push({ sequence: pdu.concat?.sequence ?? 1, text: pdu.text });
-    messages.set(key, message);
-  }
-  // Only whole messages: a long answer counts once all its parts went out.
-  return [...messages.values()].filter((m) => m.parts.length === m.total).map((m) => m.parts.sort((a, b) => a.sequence - b.sequence).map((p) => p.text).join(''));
-}
-
-/** Injects a text from `from` and waits for the next reply to it. */
-async function ask(from: string, text: string): Promise<string> {
-  const before = repliesTo(from).length;
-  sim.modem.injectInbound({ from, text });
-  return until(() => {
-    const replies = repliesTo(from);
-    return replies.length > before ? replies[replies.length - 1] : undefined;
-  });
-}
 
 beforeAll(async () => {
   t = await openMessagingCore(systemClock.now());
@@ -87,14 +51,14 @@ afterAll(async () => {
 
 describe('SMS services through the modem simulator on a PTY', { timeout: 60_000 }, () => {
   it('answers 积分 with the member’s real points, through the modem the text came in on', async () => {
-    expect(await ask('+8613900000001', '我的积分是多少？')).toBe('尊敬的张先生，您的会员积分为1280分。【好又多超市】');
+    expect(await ask(sim, '+8613900000001', '我的积分是多少？')).toBe('尊敬的张先生，您的会员积分为1280分。【好又多超市】');
     const row = await db()('outbox_messages').where({ recipient: '+8613900000001', automatic: true }).first();
     expect(row).toMatchObject({ category: 'reply', source: 'auto-reply' });
     expect(row.reply_modem).toBe(t.core.services.modems.modemIds()[0]);
   });
 
   it('answers 消费: this month, this year, the last purchase', async () => {
-    const reply = await ask('+8613900000001', 'XF');
+    const reply = await ask(sim, '+8613900000001', 'XF');
     expect(reply).toMatch(/^尊敬的张先生，您本月消费\d+(\.\d+)?元，今年累计\d+(\.\d+)?元；最近一次：\d+月\d+日在解放路店消费123\.45元。【好又多超市】$/);
   });
 
@@ -103,23 +67,23 @@ describe('SMS services through the modem simulator on a PTY', { timeout: 60_000 
       { strategyId: 1, storeCode: 'S02', storeName: '解放路店', text: '可口可乐330ml 买二送一', endsAt: Date.now() + 86_400_000 },
       { strategyId: 2, storeCode: 'S01', storeName: '人民路店', text: '羊肉卷 8.5折(至12/20)', endsAt: Date.now() + 86_400_000 },
     ];
-    expect(await ask('+8613900000001', '促销')).toBe('人民路店优惠：羊肉卷 8.5折(至12/20)；解放路店:可口可乐330ml 买二送一【好又多超市】');
+    expect(await ask(sim, '+8613900000001', '促销')).toBe('人民路店优惠：羊肉卷 8.5折(至12/20)；解放路店:可口可乐330ml 买二送一【好又多超市】');
   });
 
   it('answers 库存 to a staff mobile, refuses it to anyone else', async () => {
-    expect(await ask('+8613800000001', '库存 羊肉卷')).toBe('羊肉卷 散装（P0801）库存：人民路店36.5kg；解放路店12kg【好又多超市】');
-    expect(await ask('+8613700000099', '库存 羊肉卷')).toBe('抱歉，该服务仅限本店员工使用。【好又多超市】');
+    expect(await ask(sim, '+8613800000001', '库存 羊肉卷')).toBe('羊肉卷 散装（P0801）库存：人民路店36.5kg；解放路店12kg【好又多超市】');
+    expect(await ask(sim, '+8613700000099', '库存 羊肉卷')).toBe('抱歉，该服务仅限本店员工使用。【好又多超市】');
   });
 
   it('approves a strategy by text: its state changes', async () => {
     strategies.strategies = [strategy({ id: 21, storeCode: 'S01' })];
-    expect(await ask('+8613800000001', '同意 21')).toBe('已同意策略#21：#21促销 羊肉卷 8.5折 人民路店【好又多超市】');
+    expect(await ask(sim, '+8613800000001', '同意 21')).toBe('已同意策略#21：#21促销 羊肉卷 8.5折 人民路店【好又多超市】');
     expect(strategies.strategies[0]!.state).toBe('approved');
   });
 
   it('locks a number out after 5 refused staff requests in an hour, then stays silent', async () => {
     const from = '+8613700000001';
-    for (let i = 1; i <= 4; i++) expect(await ask(from, `KC 可乐${i}`)).toBe('抱歉，该服务仅限本店员工使用。【好又多超市】');
+    for (let i = 1; i <= 4; i++) expect(await ask(sim, from, `KC 可乐${i}`)).toBe('抱歉，该服务仅限本店员工使用。【好又多超市】');
     // The fifth refusal locks the number out; its own answer is held back at dispatch by the new entry.
     sim.modem.injectInbound({ from, text: '库存 可乐' });
     const fifth = await until(async () => {
@@ -137,6 +101,6 @@ describe('SMS services through the modem simulator on a PTY', { timeout: 60_000 
     expect((await db()('sms_query_log').where('inbox_id', inbound.id).first()).outcome).toBe('silent');
     // Give the dispatcher a moment: nothing more goes to that number.
     await new Promise((r) => setTimeout(r, 300));
-    expect(repliesTo(from)).toHaveLength(4);
+    expect(repliesTo(sim, from)).toHaveLength(4);
   });
 });
