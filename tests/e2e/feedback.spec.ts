@@ -15,14 +15,14 @@ interface TicketPage {
 test.describe('意见反馈, 邮件设置, 订阅', () => {
   test('a complaint by text becomes a ticket; staff work it to resolved in the UI and the customer is texted', async ({ adminPage: page, appliance }) => {
     const api = await adminApi(appliance);
-    await api.post('/members', { name: '柳青', gender: 'F', mobile: '13900007701' });
-    await api.post('/inbox/simulate', { from: '13900007701', text: '投诉 生鲜区的鱼不新鲜，收银员态度也差' });
+    await api.post('/members', { name: '柳青', gender: 'F', mobile: '13900008801' });
+    await api.post('/inbox/simulate', { from: '13900008801', text: '投诉 生鲜区的鱼不新鲜，收银员态度也差' });
     let ticketNumber = '';
     await expect
       .poll(
         async () => {
           const page = await api.get<TicketPage>('/feedback?page=1&pageSize=50');
-          ticketNumber = page.items.find((t) => t.mobile === '+8613900007701')?.number ?? '';
+          ticketNumber = page.items.find((t) => t.mobile === '+8613900008801')?.number ?? '';
           return ticketNumber;
         },
         { timeout: 45_000 },
@@ -59,16 +59,16 @@ test.describe('意见反馈, 邮件设置, 订阅', () => {
     await drawer.getByTestId('ticket-blacklist').click();
     await page.locator('.el-message-box').getByRole('button', { name: '加入营销黑名单' }).click();
     await expect(drawer).toContainText('已加入营销黑名单');
-    const black = await api.get<{ items: Array<{ mobile: string; source: string; scope: string }> }>('/lists/black?q=13900007701&page=1&pageSize=5');
+    const black = await api.get<{ items: Array<{ mobile: string; source: string; scope: string }> }>('/lists/black?q=13900008801&page=1&pageSize=5');
     expect(black.items[0]).toMatchObject({ source: 'complaint', scope: 'marketing' });
     await snap(page, 'feedback-ticket-resolved');
   });
 
   test('a conversation is turned into a ticket from the inbox', async ({ adminPage: page, appliance }) => {
     const api = await adminApi(appliance);
-    await api.post('/inbox/simulate', { from: '13900007702', text: '你们的停车场收费太贵了' });
+    await api.post('/inbox/simulate', { from: '13900008802', text: '你们的停车场收费太贵了' });
     await page.goto('/messages/inbox');
-    const conversation = page.getByTestId('conversation-+8613900007702');
+    const conversation = page.getByTestId('conversation-+8613900008802');
     await expect(conversation).toBeVisible({ timeout: 45_000 });
     await conversation.click();
     await page.getByTestId('inbox-to-ticket').click();
@@ -112,8 +112,8 @@ test.describe('意见反馈, 邮件设置, 订阅', () => {
 
   test('subscriptions: DY 促销 by text counts a subscriber; a topic is added in the UI', async ({ adminPage: page, appliance }) => {
     const api = await adminApi(appliance);
-    await api.post('/members', { name: '郑爽', gender: 'F', mobile: '13900007703' });
-    await api.post('/inbox/simulate', { from: '13900007703', text: 'DY 促销' });
+    await api.post('/members', { name: '郑爽', gender: 'F', mobile: '13900008803' });
+    await api.post('/inbox/simulate', { from: '13900008803', text: 'DY 促销' });
     await page.getByTestId('nav-subscriptions').click();
     await expect(page.getByTestId('page-title')).toHaveText('订阅');
     await expect
@@ -127,7 +127,7 @@ test.describe('意见反馈, 邮件设置, 订阅', () => {
       .toBe('1');
     // The member's consent record shows the text that subscribed them, with its source.
     await page.goto('/members');
-    await field(page, 'members-keyword').fill('13900007703');
+    await field(page, 'members-keyword').fill('13900008803');
     await page.getByTestId('members-search').click();
     await page.getByTestId('members-table').locator('tbody tr.el-table__row').first().click();
     const drawer = page.getByTestId('member-drawer');
@@ -152,8 +152,8 @@ test.describe('意见反馈, 邮件设置, 订阅', () => {
 test.describe('电子杂志 and the feedback settings', () => {
   test('an issue is written, previewed and sent to the magazine’s subscribers; the SLA is configurable', async ({ adminPage: page, appliance }) => {
     const api = await adminApi(appliance);
-    await api.post('/members', { name: '冯读者', gender: 'M', mobile: '13900007704' });
-    await api.post('/inbox/simulate', { from: '13900007704', text: 'DY 杂志' });
+    await api.post('/members', { name: '冯读者', gender: 'M', mobile: '13900008804' });
+    await api.post('/inbox/simulate', { from: '13900008804', text: 'DY 杂志' });
     await expect
       .poll(async () => (await api.get<{ items: Array<{ keyword: string; subscribers: number }> }>('/subscriptions/topics')).items.find((t) => t.keyword === '杂志')?.subscribers, { timeout: 45_000 })
       .toBe(1);

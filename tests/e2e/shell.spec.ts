@@ -59,7 +59,7 @@ test.describe('shell', () => {
         return status.running === null && (status.counts.members ?? 0) > 0;
       }, { timeout: 120_000, intervals: [1000] })
       .toBe(true);
-    await api.post('/lists/black', { mobile: '13900002222', scope: 'marketing', reason: '布局检查' }).catch(() => undefined);
+    await api.post('/lists/black', { mobile: '13900009222', scope: 'marketing', reason: '布局检查' }).catch(() => undefined);
     await api.post('/templates', { name: '布局检查模板', category: 'holiday', body: '{称呼}您好，节日快乐！' }).catch(() => undefined);
     await api.post('/messages', { text: '布局检查：本周六会员日', category: 'transactional', numbers: '13900002223' });
     // 接口: a 云MAS account and one (refused) request from its program.

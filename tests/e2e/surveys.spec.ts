@@ -119,7 +119,10 @@ test.describe('问卷调查', () => {
 });
 
 test.describe('报表', () => {
-  test('volume, delivery and survey reports over the last 30 days, with Excel export', async ({ adminPage: page }) => {
+  test('volume, delivery and survey reports over the last 30 days, with Excel export', async ({ adminPage: page, appliance }) => {
+    // A complaint texted today, so the 投诉建议 report has a ticket to count whatever ran before.
+    const api = await adminApi(appliance);
+    await api.post('/inbox/simulate', { from: '13900008851', text: '投诉 报表测试：冷柜温度太高' });
     await page.getByTestId('nav-reports').click();
     await expect(page.getByTestId('page-title')).toHaveText('报表');
     // The first spec's invitations and answers are today's messages.
@@ -132,9 +135,11 @@ test.describe('报表', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('report-export').click()]);
     expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
     await page.getByTestId('report-kinds').getByRole('tab', { name: '投诉建议' }).click();
-    // Tickets are read from the feedback service; none were opened here, and the page says so.
-    await expect(page.getByText('所选日期内没有数据')).toBeVisible();
+    // Tickets are read from the feedback service: today's row counts the complaint above.
     await expect(page.getByText('投诉建议功能尚未启用')).toHaveCount(0);
+    await expect(page.getByTestId('report-table')).toContainText('收到');
+    await expect(page.getByTestId('report-table')).toContainText('合计');
+    await expect(page.getByText('所选日期内没有数据')).toHaveCount(0);
 
     // The weekly satisfaction report by e-mail: added, listed with its next Monday.
     await page.getByTestId('report-schedules').click();

@@ -5,8 +5,8 @@ import { expect, snap, test } from './support/fixtures';
 test('a right-to-left override in a customer text is shown, not obeyed', async ({ adminPage: page, appliance }) => {
   const api = await adminApi(appliance);
   await page.goto('/messages/inbox');
-  await api.post('/inbox/simulate', { from: '13900005555', text: '退款请回复\u202E1 确认\u202C谢谢' });
-  const conversation = page.getByTestId('conversation-+8613900005555');
+  await api.post('/inbox/simulate', { from: '13900005556', text: '退款请回复\u202E1 确认\u202C谢谢' });
+  const conversation = page.getByTestId('conversation-+8613900005556');
   await expect(conversation).toContainText('[RLO]', { timeout: 45_000 });
   await conversation.click();
   const entry = page.getByTestId('inbox-thread').getByTestId('entry-in');
