@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import tls from 'node:tls';
 import knexFactory, { type Knex } from 'knex';
 import { createRequire } from 'node:module';
 import sqlite3 from 'sqlite3';
 import { StoreError, classifySourceError } from './errors.js';
 import { assertSingleSelect } from './sql-guard.js';
-import { classifyTlsError, mssqlEncryption, mysqlSsl, normalizeTls, pgSsl, type ConnectionTls, type TlsSettings } from './tls.js';
+import { classifyTlsError, mssqlEncryption, mysqlServerIdentityError, mysqlSsl, normalizeTls, pgSsl, type ConnectionTls, type TlsSettings } from './tls.js';
 
 /**
  * Connectors to store (POS) databases. Each opens its connection read-only
@@ -197,7 +196,7 @@ class KnexSource implements SourceDatabase {
       connection = { ...base, connectTimeout, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, ...(ssl ? { ssl } : {}) };
       afterCreate = (conn, done) => {
         this.watch(conn as NodeJS.EventEmitter);
-        const wrongServer = identityAfterConnect ? serverIdentityError(conn, settings.host ?? '') : undefined;
+        const wrongServer = identityAfterConnect ? mysqlServerIdentityError(conn, settings.host ?? '') : undefined;
         if (wrongServer) {
           (conn as { destroy(): void }).destroy();
           done(wrongServer, conn);
@@ -319,14 +318,6 @@ class KnexSource implements SourceDatabase {
   async close(): Promise<void> {
     await this.knex.destroy();
   }
-}
-
-/** Why the TLS certificate of a mysql2 connection does not name `host`; undefined when it does. */
-function serverIdentityError(connection: unknown, host: string): Error | undefined {
-  const socket = (connection as { stream?: Partial<tls.TLSSocket> }).stream;
-  const certificate = socket?.getPeerCertificate?.();
-  if (!certificate?.raw) return Object.assign(new Error('The connection is not encrypted, although verified TLS was required.'), { code: 'HANDSHAKE_NO_SSL_SUPPORT' });
-  return tls.checkServerIdentity(host, certificate);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { X509Certificate } from 'node:crypto';
 import net from 'node:net';
-import type { PeerCertificate } from 'node:tls';
+import { checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { parseCertificates, sameFingerprint, summarizeCertificate } from '../crypto/certificates.js';
 import { StoreError } from './errors.js';
 
@@ -140,6 +140,18 @@ export function mysqlSsl(tls: ConnectionTls, host: string): { ssl: Record<string
 }
 
 /**
+ * For a mysql2 connection whose host is an IP address (mysqlSsl's
+ * identityAfterConnect): the error when the certificate the server presented
+ * does not name that address; undefined when it does.
+ */
+export function mysqlServerIdentityError(connection: unknown, host: string): Error | undefined {
+  const socket = (connection as { stream?: Partial<TLSSocket> }).stream;
+  const certificate = socket?.getPeerCertificate?.();
+  if (!certificate?.raw) return Object.assign(new Error('The connection is not encrypted, although verified TLS was required.'), { code: 'HANDSHAKE_NO_SSL_SUPPORT' });
+  return checkServerIdentity(host, certificate);
+}
+
+/**
  * tedious (SQL Server) options. trustServerCertificate stays false; a trusted
  * certificate becomes the trust anchor. tedious always checks the host name,
  * so the certificate must name the host StoreMAS connects to.
@@ -190,43 +202,55 @@ function tlsCause(error: unknown): { code: string; message: string } | undefined
   return undefined;
 }
 
+/** Whose connection failed, for the message, and the error codes' prefix (SOURCE_TLS_…, MAS_DB_TLS_…). */
+export interface TlsErrorTarget {
+  server: string;
+  codePrefix: 'SOURCE' | 'MAS_DB';
+}
+
 /**
  * A store error for a TLS failure, saying what to do; undefined when the
  * error is not about TLS. `pinned`: the connection trusts one certificate, so
  * an unverifiable one means it changed.
  */
-export function classifyTlsError(error: unknown, connectionName: string, tls: ConnectionTls): StoreError | undefined {
+export function classifyTlsError(
+  error: unknown,
+  connectionName: string,
+  tls: ConnectionTls,
+  target: TlsErrorTarget = { server: `The store database server “${connectionName}”`, codePrefix: 'SOURCE' },
+): StoreError | undefined {
   const cause = tlsCause(error);
   if (!cause) return undefined;
-  const where = `The store database server “${connectionName}”`;
+  const where = target.server;
+  const code = (suffix: string) => `${target.codePrefix}_TLS_${suffix}`;
   const detail = `(${cause.code || cause.message})`;
   if (cause.code === 'HANDSHAKE_NO_SSL_SUPPORT') {
     return new StoreError(
-      'SOURCE_TLS_UNSUPPORTED',
+      code('UNSUPPORTED'),
       `${where} does not offer encryption (TLS). Switch TLS on at the server (recommended), or set this connection's encryption to off — the password and data then cross the network unencrypted.`,
       502,
     );
   }
   if (cause.code === 'CERT_PIN_MISMATCH' || (tls.trusted?.kind === 'server' && UNTRUSTED.has(cause.code))) {
     return new StoreError(
-      'SOURCE_TLS_PIN_MISMATCH',
+      code('PIN_MISMATCH'),
       `${where} presented a certificate other than the one you trusted (${tls.trusted?.fingerprint256 ?? 'pinned'}) ${detail}. If the server's certificate was renewed, use “Check certificate” and trust the new one after comparing its fingerprint at the server; otherwise someone may be intercepting the connection.`,
       502,
       { trustedFingerprint: tls.trusted?.fingerprint256 ?? null },
     );
   }
   if (EXPIRED.has(cause.code)) {
-    return new StoreError('SOURCE_TLS_EXPIRED', `${where} presented a certificate that has expired or is not valid yet ${detail}. Renew the server's certificate (or check the clocks), then check and trust it again.`, 502);
+    return new StoreError(code('EXPIRED'), `${where} presented a certificate that has expired or is not valid yet ${detail}. Renew the server's certificate (or check the clocks), then check and trust it again.`, 502);
   }
   if (cause.code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return new StoreError(
-      'SOURCE_TLS_HOST_MISMATCH',
+      code('HOST_MISMATCH'),
       `${where} presented a certificate for another name ${detail}: ${cause.message}. Connect by the name the certificate shows, or trust the server's own certificate with “Check certificate”.`,
       502,
     );
   }
   return new StoreError(
-    'SOURCE_TLS_UNTRUSTED',
+    code('UNTRUSTED'),
     `${where} presented a certificate StoreMAS cannot verify ${detail}, e.g. a self-signed one. Use “Check certificate” in the connection dialog, compare the fingerprint with the one at the server, and trust it — or give the server a certificate from a trusted authority.`,
     502,
   );

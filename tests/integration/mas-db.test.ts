@@ -338,7 +338,7 @@ describe('MAS database interface against MariaDB', () => {
     try {
       await expect(
         core.services.masDb.testConnection({ host: server.host, port: server.port, user: STOREMAS_USER.user, password: STOREMAS_USER.password, database: 'mas3' }),
-      ).rejects.toMatchObject({ code: 'MAS_DB_TLS_UNSUPPORTED' });
+      ).rejects.toMatchObject({ code: 'MAS_DB_TLS_UNSUPPORTED', message: expect.stringMatching(/MAS database server/) });
       const plainTest = await core.services.masDb.testConnection({ host: server.host, port: server.port, user: STOREMAS_USER.user, password: STOREMAS_USER.password, database: 'mas3', tls: { mode: 'off' } });
       expect(plainTest).toMatchObject({ encrypted: false, databaseExists: false, mayCreateTables: true, mayCreateUsers: true });
       await expect(

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { CODE_CATEGORIES, MAX_POLL_MS, MIN_POLL_MS, type CodeCategory } from '../../mas/db/config.js';
 import { REPLY_ENCODINGS } from '../../mas/db/encoding.js';
+import { ConnectionTlsSchema } from './store.js';
 
 /**
  * The contract of /api/mas-db (the MAS database interface on the 接口 page).
@@ -18,15 +19,8 @@ const ReplyEncodingSchema = Type.Unsafe<'auto' | (typeof REPLY_ENCODINGS)[number
   description: 'How api_mo/api_rpt text is written: auto (as the client writes), gbk-latin1 (the stock Java client), gbk-iso8859, utf8',
 });
 
-export const TlsSchema = Type.Object({
-  mode: Type.Unsafe<'verify' | 'off'>({ type: 'string', enum: ['verify', 'off'], description: 'verify: TLS with a checked certificate (default); off: no encryption' }),
-  trusted: Type.Optional(
-    Type.Object({
-      kind: Type.Unsafe<'server' | 'ca'>({ type: 'string', enum: ['server', 'ca'], description: "server: the server's own (self-signed) certificate; ca: its authority's" }),
-      pem: Type.String({ maxLength: 20_000 }),
-    }),
-  ),
-});
+/** The POS connections' encryption schema: one rule for every database server StoreMAS connects to. */
+export const TlsSchema = ConnectionTlsSchema;
 
 export const ConnectionBody = Type.Object({
   host: Type.String({ minLength: 1, maxLength: 255 }),

@@ -1,6 +1,6 @@
-import { ValidationError } from '../../errors.js';
+import { AppError, ValidationError } from '../../errors.js';
 import type { MessageCategory } from '../../messaging/policy/policy.js';
-import type { MasDbTls } from './connection.js';
+import { normalizeTls, type ConnectionTls, type TlsSettings } from '../../store/tls.js';
 import { REPLY_ENCODINGS, type DetectedEncoding, type ReplyEncoding } from './encoding.js';
 import { CODE_PATTERN, DATABASE_PATTERN } from './schema.js';
 
@@ -96,7 +96,7 @@ export interface MasDbConnectionView {
   user: string;
   hasPassword: boolean;
   database: string;
-  tls: MasDbTls;
+  tls: ConnectionTls;
   enabled: boolean;
   updatedAt: number;
   updatedBy: string;
@@ -109,7 +109,7 @@ export function toConnectionView(row: ConnectionRow): MasDbConnectionView {
     user: row.user,
     hasPassword: row.password_enc !== null,
     database: row.database,
-    tls: JSON.parse(row.tls) as MasDbTls,
+    tls: JSON.parse(row.tls) as ConnectionTls,
     enabled: Boolean(row.enabled),
     updatedAt: Number(row.updated_at),
     updatedBy: row.updated_by,
@@ -123,7 +123,7 @@ export interface ConnectionInput {
   /** undefined keeps the stored password; '' removes it. */
   password?: string | undefined;
   database?: string | undefined;
-  tls?: MasDbTls | undefined;
+  tls?: TlsSettings | undefined;
   enabled?: boolean | undefined;
 }
 
@@ -137,7 +137,7 @@ export interface CodeInput {
 }
 
 /** The connection as stored: trimmed, defaulted, checked; each mistake named. */
-export function checkConnection(input: ConnectionInput): { host: string; port: number; user: string; database: string; tls: MasDbTls; enabled: boolean } {
+export function checkConnection(input: ConnectionInput): { host: string; port: number; user: string; database: string; tls: ConnectionTls; enabled: boolean } {
   const host = input.host.trim();
   if (!host || /\s/.test(host)) throw new ValidationError('Give the host name or IP address of the MySQL/MariaDB server (e.g. 127.0.0.1).', { field: 'host' });
   const port = input.port ?? 3306;
@@ -146,10 +146,12 @@ export function checkConnection(input: ConnectionInput): { host: string; port: n
   if (!user) throw new ValidationError('Give the MySQL user StoreMAS signs in with (one that may write the MAS database).', { field: 'user' });
   const database = (input.database ?? 'mas').trim();
   if (!DATABASE_PATTERN.test(database)) throw new ValidationError('The database name may use letters, digits, _ and $ only (MAS uses mas).', { field: 'database' });
-  const tls = input.tls ?? { mode: 'verify' };
-  if (tls.mode !== 'verify' && tls.mode !== 'off') throw new ValidationError('Encryption is verify (TLS with a checked certificate) or off.', { field: 'tls' });
-  if (tls.trusted && !/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(tls.trusted.pem)) {
-    throw new ValidationError('The trusted certificate must be PEM text (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----).', { field: 'tls' });
+  let tls: ConnectionTls;
+  try {
+    // The POS connections' rule: the fingerprint and subject are computed from the PEM, never taken on trust.
+    tls = normalizeTls(input.tls);
+  } catch (error) {
+    throw error instanceof AppError ? new ValidationError(error.message, { field: 'tls' }) : error;
   }
   return { host, port, user, database, tls: tls.mode === 'off' ? { mode: 'off' } : tls, enabled: input.enabled ?? true };
 }
