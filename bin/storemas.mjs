@@ -6,3 +6,5 @@ import { register } from 'tsx/esm/api';
 register();
 const { runCli } = await import('../main/cli/main.ts');
 process.exitCode = await runCli(process.argv);
+// A command that has finished ends, even if a library left a handle open (stdout is flushed well before).
+setTimeout(() => process.exit(), 2_000).unref();

@@ -7,6 +7,9 @@ import { ensureDemoStore } from '../store/demo/ensure.js';
 import { configFrom } from './common.js';
 import type { CliOutput } from './output.js';
 
+/** How long `serve` waits for a clean stop on Ctrl+C or SIGTERM before it exits anyway. */
+const STOP_DEADLINE_MS = 20_000;
+
 export function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -69,7 +72,14 @@ export function registerServeCommand(program: Command, out: CliOutput): void {
           appliance.logger.info({ signal }, 'stopping');
           process.off('SIGINT', onInt);
           process.off('SIGTERM', onTerm);
-          appliance.stop().then(resolve, resolve);
+          // A part in flight is recorded before it is sent, so a stop that hangs (a modem that never
+          // answers) may be cut short: the next start settles whatever was left.
+          const cutShort = setTimeout(() => {
+            appliance.logger.warn({ afterMs: STOP_DEADLINE_MS }, 'stopping took too long; exiting anyway');
+            resolve();
+          }, STOP_DEADLINE_MS);
+          cutShort.unref();
+          appliance.stop().then(resolve, resolve).finally(() => clearTimeout(cutShort));
         };
         const onInt = () => shutdown('SIGINT');
         const onTerm = () => shutdown('SIGTERM');
