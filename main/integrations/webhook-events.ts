@@ -21,6 +21,11 @@ export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
   entry('message.status', 'outbox.message', (d) => (d.status === 'queued' || d.status === 'sending' ? undefined : { messageId: d.id, status: d.status, recipient: d.recipient, batchId: d.batchId })),
   entry('inbound.text', 'inbox.message', (d) => ({ inboxId: d.id, conversationId: d.conversationId, sender: d.sender, text: d.text, memberId: d.memberId })),
   entry('list.changed', 'lists.changed', (d) => ({ list: d.list, change: d.change, ...(d.mobile ? { mobile: d.mobile } : {}) })),
+  // A feedback ticket opened (by a customer's 投诉/建议 text or by staff); its details are at GET /api/feedback/:id.
+  entry('ticket.created', 'feedback.changed', (d) => (d.change === 'created' ? { ticketId: d.ticketId, number: d.number } : undefined)),
+  // Worked on, answered by the customer, resolved, closed or rated.
+  entry('ticket.changed', 'feedback.changed', (d) => (d.change === 'created' ? undefined : { ticketId: d.ticketId, number: d.number, change: d.change })),
+  entry('campaign.state', 'campaigns.changed', (d) => ({ campaignId: d.id, state: d.state })),
 ];
 
 /** The test event "send test event" delivers; not subscribable, always allowed. */

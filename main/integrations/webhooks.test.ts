@@ -120,6 +120,32 @@ describe('webhooks', () => {
     expect(pythonVerifies(post, secret, clock.now())).toBe(true);
   });
 
+  it('tells of a feedback ticket opened by a customer’s complaint (ticket.created), and of its progress (ticket.changed)', async () => {
+    const hook = await admin.post('/api/integrations/webhooks', { name: '客服系统', url: receiver.url('/tickets'), events: ['ticket.created', 'ticket.changed'], enabled: true });
+    expect(hook.statusCode, hook.body).toBe(201);
+    const ticketSecret = (hook.json() as { secret: string }).secret;
+    const before = receiver.received.length;
+    await app.services.messaging.inbox.storeInbound({ modemId: 'sim-1', sender: '+8613900139117', text: '投诉 生鲜区的鱼不新鲜' });
+    await app.services.integrations.settled();
+    await app.services.integrations.deliveries.runDue();
+    const posts = receiver.received.slice(before).filter((p) => p.path === '/tickets');
+    expect(posts.map((p) => p.headers['x-storemas-event'])).toEqual(['ticket.created']);
+    const data = JSON.parse(posts[0]!.body).data as { ticketId: number; number: string };
+    const ticket = (await admin.get(`/api/feedback/${data.ticketId}`)).json() as { ticket: { number: string; mobile: string; kind: string } };
+    expect(ticket.ticket).toMatchObject({ number: data.number, mobile: '+8613900139117', kind: 'complaint' });
+    expect(pythonVerifies(posts[0]!, ticketSecret, clock.now())).toBe(true);
+
+    // Staff resolve it: a ticket.changed, not another ticket.created.
+    const resolved = await admin.post(`/api/feedback/${data.ticketId}/resolve`, { resolution: '已更换供货商', notify: false });
+    expect(resolved.statusCode, resolved.body).toBeLessThan(300);
+    await app.services.integrations.settled();
+    await app.services.integrations.deliveries.runDue();
+    const later = receiver.received.slice(before).filter((p) => p.path === '/tickets').map((p) => JSON.parse(p.body) as { type: string; data: { change?: string } });
+    expect(later.map((p) => p.type)).toEqual(['ticket.created', 'ticket.changed']);
+    expect(later[1]!.data).toMatchObject({ ticketId: data.ticketId, change: 'resolved' });
+    await admin.delete(`/api/integrations/webhooks/${(hook.json() as { webhook: { id: number } }).webhook.id}`);
+  });
+
   it('retries a receiver that answers 500, signing each try with its own time, with the same event id', async () => {
     receiver.status = 500;
     await app.services.messaging.inbox.storeInbound({ modemId: 'sim-1', sender: '+8613900139113', text: '退订' });

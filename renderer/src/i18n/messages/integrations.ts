@@ -184,6 +184,9 @@ export default {
         'message_status': '短信状态变化',
         'inbound_text': '收到短信',
         'list_changed': '黑白名单变化',
+        'ticket_created': '新的投诉建议',
+        'ticket_changed': '投诉建议有进展',
+        'campaign_state': '营销活动状态变化',
         'webhook_test': '测试事件',
       },
       form: {
@@ -433,6 +436,9 @@ export default {
         'message_status': 'Message status changed',
         'inbound_text': 'Text received',
         'list_changed': 'Black/white list changed',
+        'ticket_created': 'Feedback ticket opened',
+        'ticket_changed': 'Feedback ticket changed',
+        'campaign_state': 'Campaign state changed',
         'webhook_test': 'Test event',
       },
       form: {
