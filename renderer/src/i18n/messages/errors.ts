@@ -136,6 +136,8 @@ export default {
     BULK_TAG_MEMBER_GONE: '部分会员已不存在，请刷新',
     TAG_TOO_LONG: '标签超过 32 个字：请缩短',
     details: {
+      MAIL_LOGIN_UNENCRYPTED: '不加密时用户名和密码会以明文在网络上传输。请选择 STARTTLS 或 SSL/TLS；服务器无需登录时清空用户名；仅当这是内部网络上可信的中转服务器时，勾选“允许不加密发送用户名和密码”。',
+      MAIL_AUTH_REQUIRED: '请在邮件设置中填写用户名和密码（QQ、163 等邮箱填写授权码）；邮件会保留并自动重试。',
       SCHEDULE_IN_PAST: '请选择现在之后的时间，或改为立即发送。',
       EXPIRY_BEFORE_SEND: '请选择更晚的有效期，或不设有效期。',
       NO_RECIPIENTS: '输入的号码、分组或文件里没有手机号。',
@@ -293,6 +295,8 @@ export default {
     BULK_TAG_MEMBER_GONE: 'Some members no longer exist; reload',
     TAG_TOO_LONG: 'A tag is longer than 32 characters: shorten it',
     details: {
+      MAIL_LOGIN_UNENCRYPTED: 'Without encryption the user name and password would cross the network in clear. Choose STARTTLS or SSL/TLS; clear the user name if the server needs no login; only for a trusted relay on the internal network, tick “Send the user name and password without encryption”.',
+      MAIL_AUTH_REQUIRED: 'Give the user name and password in the mail settings (an authorisation code for QQ or 163); the mail is kept and retried.',
       SCHEDULE_IN_PAST: 'Choose a time from now on, or send now.',
       EXPIRY_BEFORE_SEND: 'Choose a later expiry, or none.',
       NO_RECIPIENTS: 'The numbers, group or file held no mobile numbers.',
