@@ -9,8 +9,8 @@ import type { EventBus } from '../events/bus.js';
 import type { Settings } from '../settings/settings.js';
 import type { TlsSettings } from '../store/tls.js';
 import { fetchMailServerCertificate, type MailServerCertificateReport } from './server-certificate.js';
-import { MAIL_PURPOSES, isMailAddress, validateMailSettings, type MailPurpose, type MailSecurity, type MailSettings } from './settings.js';
-import { classifyMailError, smtpOptions, type MailError } from './transport.js';
+import { MAIL_PURPOSES, isMailAddress, loginProtection, validateMailSettings, type MailPurpose, type MailSecurity, type MailSettings } from './settings.js';
+import { classifyMailError, MailError, smtpOptions } from './transport.js';
 
 export type { MailPurpose } from './settings.js';
 
@@ -347,6 +347,15 @@ export class Mail {
     if (!isConfigured(settings)) return 0;
     const due: MailRow[] = await this.deps.db('mail_messages').where('status', 'queued').andWhere('next_attempt_at', '<=', now).orderBy('next_attempt_at').orderBy('id').limit(ROUND);
     if (due.length === 0) return 0;
+    const unprotected = loginProtection(settings);
+    if (unprotected) {
+      // Settings saved before the rule: nothing connects until they are fixed (saving them pokes the queue).
+      const error = new MailError(unprotected.code, unprotected.message, false);
+      await this.holdForServer(due, error);
+      this.deps.logger.warn({ code: error.code }, 'mail settings would send the password in clear; queued mail waits');
+      await this.publishStatus();
+      return due.length;
+    }
     const transport = this.transportFor(settings);
     let attempted = 0;
     try {
@@ -369,12 +378,7 @@ export class Mail {
           await this.recordFailure(row, Number(row.attempts) + 1, error);
           // The server, not this mail, is the problem: every other mail waiting for it counts the same attempt.
           if (serverLevel(error)) {
-            for (const other of due.slice(i + 1)) {
-              const held = await this.deps.db('mail_messages')
-                .where({ id: other.id, status: 'queued' })
-                .update({ attempts: Number(other.attempts) + 1, last_attempt_at: this.deps.clock.now(), updated_at: this.deps.clock.now() });
-              if (Number(held) > 0) await this.recordFailure(other, Number(other.attempts) + 1, error);
-            }
+            await this.holdForServer(due.slice(i + 1), error);
             this.deps.logger.warn({ code: error.code, err: cause }, 'mail server unavailable; queued mail waits for the next attempt');
             break;
           }
@@ -386,6 +390,16 @@ export class Mail {
       if (attempted > 0) await this.publishStatus();
     }
     return attempted;
+  }
+
+  /** Mails that could not be tried because of the server or the settings: each counts the attempt and waits. */
+  private async holdForServer(rows: readonly MailRow[], error: MailError): Promise<void> {
+    for (const row of rows) {
+      const held = await this.deps.db('mail_messages')
+        .where({ id: row.id, status: 'queued' })
+        .update({ attempts: Number(row.attempts) + 1, last_attempt_at: this.deps.clock.now(), updated_at: this.deps.clock.now() });
+      if (Number(held) > 0) await this.recordFailure(row, Number(row.attempts) + 1, error);
+    }
   }
 
   private async recordFailure(row: MailRow, attempts: number, error: MailError): Promise<void> {
@@ -501,6 +515,8 @@ export class Mail {
     // A certificate trusted for one server is not trusted for another.
     if (rest.host !== undefined && rest.host.trim() !== current.host && rest.trusted === undefined) patch.trusted = null;
     const next = validateMailSettings(patch, current);
+    const unprotected = loginProtection(next);
+    if (unprotected) throw unprotected;
     await this.deps.settings.update(actor, { mail: next });
     await this.deps.db('mail_messages').where('status', 'queued').update({ next_attempt_at: this.deps.clock.now() });
     this.poke();
@@ -518,6 +534,8 @@ export class Mail {
     }
     const recipients = to ? [to.trim()] : settings.recipients.test.length > 0 ? settings.recipients.test : [settings.fromAddress];
     for (const address of recipients) if (!isMailAddress(address)) throw new ValidationError(`"${address.slice(0, 60)}" is not an e-mail address.`, { field: 'to' });
+    const unprotected = loginProtection(settings);
+    if (unprotected) throw unprotected;
     const storeName = await this.deps.settings.get('storeName');
     const now = this.deps.clock.now();
     const subject = `StoreMAS 测试邮件 / test mail — ${storeName}`;

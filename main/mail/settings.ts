@@ -13,8 +13,9 @@ export type MailPurpose = (typeof MAIL_PURPOSES)[number];
 
 /**
  * starttls: plain connection upgraded with STARTTLS, which must succeed (port 587/25);
- * tls: TLS from the first byte (port 465); none: no encryption at all (the password and the
- * mails cross the network in clear) for an internal relay that offers none — the page says so.
+ * tls: TLS from the first byte (port 465); none: no encryption at all (the mails cross the
+ * network in clear) for an internal relay that offers none — the page says so. Over none a
+ * password is sent only when the administrator ticked allowPlainLogin (see loginProtection).
  * Encrypted connections always verify the server: against the public authorities and the host
  * name, or against a certificate the administrator checked and trusted. There is no
  * "encrypt but accept any certificate".
@@ -32,6 +33,11 @@ export interface MailSettings {
   username: string;
   /** The password sealed by SecretBox; null: none. */
   passwordSealed: string | null;
+  /**
+   * Log in even without encryption (security none): the user name and password then cross the
+   * network in clear. Off unless the administrator chose it for an internal relay on a trusted network.
+   */
+  allowPlainLogin: boolean;
   fromAddress: string;
   /** Shown as the sender's name; empty: the store name. */
   fromName: string;
@@ -47,6 +53,7 @@ export const MAIL_DEFAULTS: MailSettings = {
   security: 'starttls',
   username: '',
   passwordSealed: null,
+  allowPlainLogin: false,
   fromAddress: '',
   fromName: '',
   trusted: null,
@@ -126,6 +133,10 @@ export function validateMailSettings(value: unknown, base: MailSettings = MAIL_D
     next.security = value.security as MailSecurity;
   }
   if (value.username !== undefined) next.username = text('The mail user name', 'mail.username', value.username, 254);
+  if (value.allowPlainLogin !== undefined) {
+    if (typeof value.allowPlainLogin !== 'boolean') invalid('Logging in without encryption must be allowed (true) or not (false).', 'mail.allowPlainLogin');
+    next.allowPlainLogin = value.allowPlainLogin as boolean;
+  }
   if (value.passwordSealed !== undefined) {
     if (value.passwordSealed !== null && (typeof value.passwordSealed !== 'string' || !value.passwordSealed.startsWith('v1:'))) {
       invalid('The mail password is stored sealed; set it through the mail settings.', 'mail.passwordSealed');
@@ -151,6 +162,23 @@ export function validateMailSettings(value: unknown, base: MailSettings = MAIL_D
     if (!next.fromAddress) invalid('Give the sender address before switching e-mail on: most servers refuse mail without one.', 'mail.fromAddress');
   }
   return next;
+}
+
+/**
+ * Whether these settings would send the login in clear: a user name with no encryption, and
+ * nobody chose to allow that. Saving such settings is refused with this error, and the queue
+ * refuses to connect with them (settings saved before the rule existed) — never a silent
+ * password on the wire. Not part of validateMailSettings: stored settings that break it must
+ * still load (falling back to the defaults would switch a store's mail off without a word).
+ */
+export function loginProtection(settings: Pick<MailSettings, 'security' | 'username' | 'allowPlainLogin'>): AppError | null {
+  if (settings.security !== 'none' || settings.username === '' || settings.allowPlainLogin) return null;
+  return new AppError(
+    'MAIL_LOGIN_UNENCRYPTED',
+    'Without encryption the mail user name and password would cross the network in clear, so StoreMAS does not send them. Choose STARTTLS or TLS; or remove the user name if the server takes mail without a login; or, only for an internal relay on a network you trust, tick “send the password without encryption”.',
+    400,
+    { field: 'mail.allowPlainLogin' },
+  );
 }
 
 /** The POS connections' rule for a trusted certificate: its fingerprint, subject and expiry come from the PEM. */

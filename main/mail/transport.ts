@@ -64,6 +64,13 @@ export function classifyMailError(error: unknown, server: string): MailError {
   if (code === 'EAUTH' || code === 'ENOAUTH') {
     return new MailError('MAIL_AUTH_FAILED', `${where} refused the user name or password (${detail}). Check them in 设置 › 邮件; some providers (QQ, 163) want an authorisation code instead of the password.`, false, { responseCode });
   }
+  // 530 before any mail is taken: the server wants a login (or encryption) first — the settings, not this mail, are wrong.
+  if (responseCode === 530) {
+    if (NO_STARTTLS.test(detail)) {
+      return new MailError('MAIL_TLS_MODE_WRONG', `${where} takes mail only over an encrypted connection (${detail}). Choose STARTTLS (ports 587 and 25) or TLS (port 465).`, false, { responseCode });
+    }
+    return new MailError('MAIL_AUTH_REQUIRED', `${where} takes mail only after a login (${detail}). Give the user name and password in 设置 › 邮件; StoreMAS keeps the mail and tries again.`, false, { responseCode });
+  }
   if (PIN_MISMATCH.test(detail)) {
     return new MailError('MAIL_TLS_PIN_MISMATCH', `${where} presented a certificate other than the one you trusted (${detail}). If its certificate was renewed, check it again and trust the new one; otherwise someone may be intercepting the connection.`, false);
   }

@@ -69,6 +69,12 @@ export function thanksText(survey: { thanks: string; incentive: string }, skippe
   return skippedAny ? `未能识别的题目已跳过。${incentive}` : incentive;
 }
 
+/**
+ * Before the first reply of a survey that ended an older one for this number (the most recent
+ * wins): whoever was still thinking about the older questions learns where their answer went.
+ */
+export const SUPERSEDED_NOTICE = '您之前未完成的问卷已结束，本条回复计入最新的问卷。';
+
 /** To an answer that came after the survey ended for this number: not recorded, and said so. */
 export function lateText(endedOn: string): string {
   return `本次问卷已于${endedOn}结束，您的回复未计入，感谢关注。`;

@@ -8,7 +8,7 @@ import { localDate } from '../messaging/policy/local-time.js';
 import { isOptOut } from '../messaging/policy/policy.js';
 import { parseAnswer } from './answers.js';
 import { advance } from './flow.js';
-import { lateText } from './prompts.js';
+import { lateText, SUPERSEDED_NOTICE } from './prompts.js';
 import { OPEN_SESSION_STATES, type SurveyMode, type SurveyQuestion } from './types.js';
 
 declare module '../events/bus.js' {
@@ -29,6 +29,7 @@ interface SessionRow {
   position: number;
   reprompted: number | boolean;
   started_at: number | string | null;
+  invited_at: number | string;
   expires_at: number | string;
   ended_at: number | string | null;
   late_answers: number;
@@ -72,7 +73,8 @@ export interface SessionDeps {
  * Routing: only a number with an open session (invited or answering, not past
  * its expiry) is handled here; every other text passes on to the services
  * after (invitations, feedback, keyword services). When a number has two open
- * sessions the most recent survey wins: the older session ends as superseded.
+ * sessions the most recent survey wins: the older session ends as superseded,
+ * and the first reply of the newer one says so (SUPERSEDED_NOTICE).
  * A text after the session ended is not recorded; within LATE_WINDOW_MS, one
  * that reads as an answer gets one reply saying so, and is counted as late.
  */
@@ -129,6 +131,14 @@ export class SurveySessions {
       }
       const questions = await this.questionsOf(trx, survey.id);
       if (questions.length === 0) return 'pass';
+      // The first text to this survey, from a number whose older survey it ended: the reply says so.
+      const endedOlder =
+        current.state === 'invited' &&
+        (await trx('survey_sessions')
+          .where({ number: message.sender, state: 'superseded' })
+          .whereNot('survey_id', survey.id)
+          .where('ended_at', '>=', Number(current.invited_at))
+          .first('id')) !== undefined;
       const done: Array<{ question_id: number; skipped: number | boolean }> = await trx('survey_answers').select('question_id', 'skipped').where('session_id', current.id);
       const step = advance(
         {
@@ -177,7 +187,7 @@ export class SurveySessions {
       if (tools.mayAutoAnswer) {
         await this.deps.outbox.enqueueAutoReply(
           message.sender,
-          step.reply,
+          endedOlder ? `${SUPERSEDED_NOTICE}${step.reply}` : step.reply,
           { modemId: message.modemId, inboxId: message.id, rule: 'survey', hourlyLimit: questions.length * 2 + 2 },
           trx,
           tools.lists,

@@ -105,6 +105,17 @@ test.describe('意见反馈, 邮件设置, 订阅', () => {
       expect(mail).toMatchObject({ to: ['it@example.com'], secure: true, user: 'store' });
       await expect(page.getByTestId('mail-queue')).toContainText('已发送');
       await snap(page, 'mail-settings');
+
+      // No encryption with a login: refused, saying why, until the administrator explicitly allows it.
+      await page.getByTestId('mail-security').getByText('不加密').click();
+      await expect(page.getByTestId('mail-allow-plain-login')).toBeVisible();
+      await page.getByTestId('mail-save').click();
+      await expect(page.getByTestId('mail-error')).toContainText('不加密时不发送邮箱密码');
+      await expect(page.getByTestId('mail-error')).toContainText('允许不加密发送用户名和密码');
+      await snap(page, 'mail-settings-plain-login');
+      await page.getByTestId('mail-allow-plain-login').click();
+      await page.getByTestId('mail-save').click();
+      await expect(page.getByText('邮件设置已保存')).toBeVisible();
     } finally {
       await smtp.close();
     }

@@ -37,3 +37,83 @@ export async function ask(sim: StandaloneSimulator, from: string, text: string):
     return replies.length > before ? replies[replies.length - 1] : undefined;
   });
 }
+
+/**
+ * The texts the simulated network takes, per recipient, kept up to date as the simulator
+ * accepts PDUs (concatenated parts joined once all are in): for suites that follow hundreds
+ * of numbers at once, where decoding the whole log on every poll (repliesTo) would not keep up.
+ */
+export class NetworkTexts {
+  private readonly complete = new Map<string, string[]>();
+  private readonly partial = new Map<string, { total: number; parts: Map<number, string> }>();
+  private readonly waiters = new Set<() => void>();
+  private readonly off: () => void;
+
+  constructor(sim: StandaloneSimulator) {
+    for (const entry of sim.modem.acceptedLog()) this.take(entry.pdu);
+    this.off = sim.modem.onAccepted((entry) => this.take(entry.pdu));
+  }
+
+  /** Every whole text sent to `number` so far, in the order they were completed. */
+  to(number: string): string[] {
+    return [...(this.complete.get(number) ?? [])];
+  }
+
+  /** The numbers anything was sent to. */
+  numbers(): string[] {
+    return [...this.complete.keys()];
+  }
+
+  /** Waits until `number` has received more than `count` texts; returns text number `count` (0-based). */
+  async next(number: string, count: number, timeoutMs = 60_000): Promise<string> {
+    return this.until(() => this.complete.get(number)?.[count], timeoutMs, () => `no text #${count + 1} reached ${number} (it has ${this.to(number).length})`);
+  }
+
+  /** Waits until `probe` gives a value, re-checked at every text the network takes. */
+  async until<T>(probe: () => T | undefined, timeoutMs = 60_000, describe = () => 'timed out'): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = probe();
+      if (value !== undefined) return value;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(describe());
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.waiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.min(left, 1_000));
+        this.waiters.add(wake);
+      });
+    }
+  }
+
+  close(): void {
+    this.off();
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  private take(hex: string): void {
+    const pdu = decodePdu(hex) as DecodedSubmit;
+    if (pdu.type !== 'submit') return;
+    const to = pdu.recipient.number;
+    let text: string | undefined = pdu.text;
+    if (pdu.concat) {
+      const key = `${to}#${pdu.concat.reference}`;
+      const message = this.partial.get(key) ?? { total: pdu.concat.total, parts: new Map<number, string>() };
+      message.parts.set(pdu.concat.sequence, pdu.text);
+      this.partial.set(key, message);
+      text = undefined;
+      if (message.parts.size === message.total) {
+        this.partial.delete(key);
+        text = [...message.parts.entries()].sort((a, b) => a[0] - b[0]).map(([, part]) => part).join('');
+      }
+    }
+    if (text === undefined) return;
+    const list = this.complete.get(to) ?? [];
+    list.push(text);
+    this.complete.set(to, list);
+    for (const wake of [...this.waiters]) wake();
+  }
+}

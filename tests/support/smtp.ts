@@ -17,11 +17,20 @@ export interface ReceivedMail {
   raw: string;
 }
 
+/** A login the server saw (accepted or not), and whether the connection was encrypted when the password crossed it. */
+export interface SeenLogin {
+  username: string;
+  secure: boolean;
+  accepted: boolean;
+}
+
 export interface TestSmtpServer {
   port: number;
   /** The server's self-signed certificate (PEM), for the mail settings' trusted certificate. */
   certificate: string;
   mails: ReceivedMail[];
+  /** Every AUTH attempt, in order. */
+  logins: SeenLogin[];
   /** Resolves once `count` mails have arrived in all (fails after `timeoutMs`). */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   /** Refuse logins from now on (a changed password at the provider). */
@@ -30,23 +39,38 @@ export interface TestSmtpServer {
 }
 
 /**
- * A real SMTP server on loopback (smtp-server): STARTTLS with a throwaway self-signed
- * certificate, a login (user `store`, password given), every mail kept decoded in `mails`.
+ * How the server speaks: `starttls` (port 587 style: plain greeting, STARTTLS offered), `tls`
+ * (port 465 style: TLS from the first byte) or `none` (an internal relay without encryption:
+ * no STARTTLS offered, and — so a test can see a password cross in clear — logins accepted
+ * without it).
  */
-export async function startSmtpServer(options: { password: string; port?: number }): Promise<TestSmtpServer> {
+export type TestSmtpSecurity = 'starttls' | 'tls' | 'none';
+
+/**
+ * A real SMTP server on loopback (smtp-server) with a throwaway self-signed certificate, a
+ * login (user `store`, password given; optional with `loginRequired: false`), every mail kept
+ * decoded in `mails`.
+ */
+export async function startSmtpServer(options: { password: string; port?: number; security?: TestSmtpSecurity; loginRequired?: boolean }): Promise<TestSmtpServer> {
+  const security = options.security ?? 'starttls';
   const pems = await generate([{ name: 'commonName', value: 'mail.test' }], { keyType: 'ec', algorithm: 'sha256' } as Parameters<typeof generate>[1]);
   const mails: ReceivedMail[] = [];
+  const logins: SeenLogin[] = [];
   const waiters: Array<() => void> = [];
   let refuse = false;
   const server = new SMTPServer({
-    secure: false,
+    secure: security === 'tls',
     key: pems.private,
     cert: pems.cert,
     logger: false,
-    disabledCommands: [],
+    disabledCommands: security === 'none' ? ['STARTTLS'] : [],
+    allowInsecureAuth: security === 'none',
+    authOptional: options.loginRequired === false,
     authMethods: ['PLAIN', 'LOGIN'],
-    onAuth(auth, _session, callback) {
-      if (!refuse && auth.username === 'store' && auth.password === options.password) callback(null, { user: auth.username });
+    onAuth(auth, session, callback) {
+      const accepted = !refuse && auth.username === 'store' && auth.password === options.password;
+      logins.push({ username: auth.username ?? '', secure: session.secure, accepted });
+      if (accepted) callback(null, { user: auth.username });
       else callback(new Error('Invalid username or password'));
     },
     onData(stream, session, callback) {
@@ -72,11 +96,14 @@ export async function startSmtpServer(options: { password: string; port?: number
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
+  // A client that gives up mid-handshake (an untrusted certificate) is the test's point, not a crash.
+  server.on('error', () => undefined);
   const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
   return {
     port,
     certificate: pems.cert,
     mails,
+    logins,
     refuseLogins: (value) => {
       refuse = value;
     },
