@@ -97,7 +97,7 @@ interface DailyRow {
 
 const SUMS = ['messages', 'parts', 'parts_sent', 'waiting', 'sent', 'delivered', 'failed', 'blocked', 'unknown'] as const;
 const ratio = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
-/** Messages that left for the network: accepted by a modem (sent, delivered, failed after sending, fate unknown). */
+/** Messages a modem took on: sent, delivered, failed (refused by the modem or not delivered: both count against the delivery rate), fate unknown. */
 const outOf = (r: { sent: number; delivered: number; failed: number; unknown: number }) => r.sent + r.delivered + r.failed + r.unknown;
 
 export function checkRange(query: ReportQuery): void {
@@ -304,7 +304,7 @@ export class Reports {
   /**
    * 活动效果: every bulk send in the range (campaign runs, survey invitations,
    * strategy pushes, sends typed in 短信) with how it went. Replies to single
-   * customers are left out. Cost at the default price per part (a batch may
+   * customers are left out. Cost at each modem's price per part (a batch may
    * span modems).
    */
   private async campaigns(query: ReportQuery): Promise<ReportResult> {
@@ -323,7 +323,10 @@ export class Reports {
     if (query.storeCode !== undefined) q.where('t.store_code', query.storeCode);
     for (const c of SUMS) q.select(this.db.raw(`SUM(t.${c}) AS ${c}`));
     const rows = (await q) as Array<Record<string, unknown>>;
-    const price = (await this.prices()).pricePerPartLi;
+    const cost = await this.batchCosts(
+      rows.map((r) => String(r['id'])),
+      query.storeCode,
+    );
     const tableRows = rows.map((r) => {
       const n = (k: string) => Number(r[k] ?? 0);
       const out = n('sent') + n('delivered') + n('failed') + n('unknown');
@@ -341,7 +344,7 @@ export class Reports {
         waiting: n('waiting'),
         deliveryRate: ratio(n('delivered'), out),
         partsSent: n('parts_sent'),
-        cost: n('parts_sent') * price,
+        cost: cost.get(String(r['id'])) ?? 0,
       };
     });
     const top = [...tableRows].sort((a, b) => b.messages - a.messages).slice(0, 12);
@@ -384,6 +387,20 @@ export class Reports {
         cost: total('cost'),
       },
     };
+  }
+
+  /** Each batch's billed parts at the price of the modem that sent them. */
+  private async batchCosts(batchIds: string[], storeCode: string | undefined): Promise<Map<string, number>> {
+    const prices = await this.prices();
+    const cost = new Map<string, number>();
+    for (let i = 0; i < batchIds.length; i += 200) {
+      const q = this.db('batch_totals').whereIn('batch_id', batchIds.slice(i, i + 200)).groupBy('batch_id', 'modem_id').select('batch_id', 'modem_id', this.db.raw('SUM(parts_sent) AS parts_sent'));
+      if (storeCode !== undefined) q.where('store_code', storeCode);
+      for (const r of (await q) as Array<{ batch_id: string; modem_id: string; parts_sent: number | string }>) {
+        cost.set(r.batch_id, (cost.get(r.batch_id) ?? 0) + Number(r.parts_sent) * priceOf(prices, r.modem_id));
+      }
+    }
+    return cost;
   }
 
   /** 问卷结果: each survey with sessions or answers in the range: rates, the first satisfaction rating's mean, the first NPS question. */

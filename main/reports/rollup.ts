@@ -39,9 +39,22 @@ const INTERVAL_MS = 60_000;
 export const COUNT_COLUMNS = ['messages', 'parts', 'parts_sent', 'waiting', 'sent', 'delivered', 'failed', 'blocked', 'expired', 'cancelled', 'unknown'] as const;
 export type CountColumn = (typeof COUNT_COLUMNS)[number];
 
+/**
+ * The parts of a message the network accepted (what the operator bills): every
+ * part once the message went out whole; else those a modem accepted (a long
+ * text sent in part before a retry, a failure, a cancel or a crash), those
+ * whose fate is unknown, and those an operator marked sent. Parts are read
+ * only for the messages that did not go out whole (one index seek each).
+ */
+const BILLED_PARTS_SQL = `CASE
+    WHEN o.sent_at IS NOT NULL AND o.resolution IS NULL THEN o.part_count
+    WHEN o.status = 'blocked' THEN 0
+    ELSE (SELECT COUNT(*) FROM outbox_parts p WHERE p.message_id = o.id AND (p.sent_at IS NOT NULL OR p.status IN ('sent', 'delivered', 'unknown')))
+  END`;
+
 const COUNTS_SQL = `COUNT(*) AS messages,
   COALESCE(SUM(o.part_count), 0) AS parts,
-  COALESCE(SUM(CASE WHEN o.sent_at IS NOT NULL OR o.status = 'unknown' THEN o.part_count ELSE 0 END), 0) AS parts_sent,
+  COALESCE(SUM(${BILLED_PARTS_SQL}), 0) AS parts_sent,
   SUM(CASE WHEN o.status IN ('queued', 'paused', 'sending') THEN 1 ELSE 0 END) AS waiting,
   SUM(CASE WHEN o.status = 'sent' THEN 1 ELSE 0 END) AS sent,
   SUM(CASE WHEN o.status = 'delivered' THEN 1 ELSE 0 END) AS delivered,
@@ -265,17 +278,17 @@ export class DailyRollup {
 
   async recomputeBatch(batchId: string): Promise<void> {
     const rows = (await this.db.raw(
-      `SELECT COALESCE(m.store_code, '') AS store_code, ${COUNTS_SQL}
+      `SELECT COALESCE(m.store_code, '') AS store_code, COALESCE(o.modem_id, '') AS modem_id, ${COUNTS_SQL}
        FROM outbox_messages o LEFT JOIN members m ON m.id = o.member_id
-       WHERE o.batch_id = ? GROUP BY COALESCE(m.store_code, '')`,
+       WHERE o.batch_id = ? GROUP BY COALESCE(m.store_code, ''), COALESCE(o.modem_id, '')`,
       [batchId],
-    )) as Array<Record<string, unknown> & { store_code: string }>;
+    )) as Array<Record<string, unknown> & { store_code: string; modem_id: string }>;
     await this.db.transaction(async (trx) => {
       await trx('batch_totals').where('batch_id', batchId).delete();
       await insertChunked(
         trx,
         'batch_totals',
-        rows.map((r) => ({ batch_id: batchId, store_code: r.store_code, ...counts(r) })),
+        rows.map((r) => ({ batch_id: batchId, store_code: r.store_code, modem_id: r.modem_id, ...counts(r) })),
       );
     });
   }
@@ -322,6 +335,7 @@ export class DailyRollup {
         for (const table of ['message_daily', 'batch_totals', 'inbound_daily']) await trx(table).delete();
       });
       let days = 0;
+      /** batch → 'store\u0000modem' → counts */
       const batches = new Map<string, Map<string, Counts>>();
       if (starts.length > 0) {
         const first = localDate(timeZone, Math.min(...starts));
@@ -334,11 +348,12 @@ export class DailyRollup {
           await this.writeDay(day, rows);
           for (const row of rows) {
             if (!row.batch_id) continue;
-            const byStore = batches.get(row.batch_id) ?? new Map<string, Counts>();
-            const c = byStore.get(row.store_code);
+            const byKey = batches.get(row.batch_id) ?? new Map<string, Counts>();
+            const key = `${row.store_code}\u0000${row.modem_id}`;
+            const c = byKey.get(key);
             if (c) add(c, counts(row as unknown as Record<string, unknown>));
-            else byStore.set(row.store_code, counts(row as unknown as Record<string, unknown>));
-            batches.set(row.batch_id, byStore);
+            else byKey.set(key, counts(row as unknown as Record<string, unknown>));
+            batches.set(row.batch_id, byKey);
           }
           await this.recomputeInboxDay(timeZone, day);
           days += 1;
@@ -348,7 +363,12 @@ export class DailyRollup {
         }
       }
       const batchRows: Array<Record<string, unknown>> = [];
-      for (const [batchId, byStore] of batches) for (const [store, c] of byStore) batchRows.push({ batch_id: batchId, store_code: store, ...c });
+      for (const [batchId, byKey] of batches) {
+        for (const [key, c] of byKey) {
+          const [store, modem] = key.split('\u0000');
+          batchRows.push({ batch_id: batchId, store_code: store, modem_id: modem, ...c });
+        }
+      }
       await this.db.transaction((trx) => insertChunked(trx, 'batch_totals', batchRows));
       const today = localDate(timeZone, runStart);
       await this.db.transaction(async (trx) => {
