@@ -6,7 +6,7 @@ import type { Settings } from '../settings/settings.js';
 import type { Surveys } from '../surveys/surveys.js';
 import { addDays, daysFrom, isDay, localDate, startOfDay } from './days.js';
 import type { DailyRollup } from './rollup.js';
-import { priceOf, type ReportSettings } from './settings.js';
+import { priceOf, validateReportSettings, type ReportSettings } from './settings.js';
 import type { FeedbackFigures } from './sources.js';
 
 /**
@@ -66,6 +66,12 @@ export interface ReportResult {
 }
 
 export class ReportError extends AppError {}
+
+/** The price per part and the modems that can have their own (the 短信费用 form). */
+export interface PriceSettings extends ReportSettings {
+  /** Every modem of the appliance, and those an override names that are gone (their history keeps their price). */
+  modems: Array<{ modemId: string; name: string | null }>;
+}
 
 export interface ReportsDeps {
   db: Knex;
@@ -540,6 +546,29 @@ export class Reports {
       rows: tableRows,
       totals: { group: null, optOuts: sum('optOuts'), commercialOut: sum('commercialOut'), perThousand: perThousand(sum('optOuts'), sum('commercialOut')), received: sum('received') },
     };
+  }
+
+  /** The store's price per SMS part and each modem's own, for the 短信费用 form. */
+  async priceSettings(): Promise<PriceSettings> {
+    const prices = await this.prices();
+    const names = await this.names('modems');
+    const modems = [...names].map(([modemId, name]) => ({ modemId, name: name as string | null }));
+    for (const p of prices.modemPrices) if (!names.has(p.modemId)) modems.push({ modemId: p.modemId, name: null });
+    return { ...prices, modems };
+  }
+
+  /**
+   * Saves the prices (audited as a settings change). A price may name a modem of
+   * the appliance, or one already priced (a removed modem's history keeps its
+   * price); the reports' costs follow at once, nothing is recounted.
+   */
+  async setPrices(actor: AuditActor, input: ReportSettings): Promise<PriceSettings> {
+    const valid = validateReportSettings(input);
+    const known = new Set([...(await this.names('modems')).keys(), ...(await this.prices()).modemPrices.map((p) => p.modemId)]);
+    const unknown = valid.modemPrices.find((p) => !known.has(p.modemId));
+    if (unknown) throw new ReportError('REPORT_PRICE_UNKNOWN_MODEM', `There is no modem ${unknown.modemId}; choose one from the list.`, 400, { modemId: unknown.modemId });
+    await this.deps.settings.update(actor, { reports: valid });
+    return this.priceSettings();
   }
 
   async recordExport(actor: AuditActor, kind: ReportKind, query: ReportQuery): Promise<void> {
