@@ -302,7 +302,7 @@ describe('daily aggregates equal a direct recount', () => {
 
   async function resetWorld(at: number) {
     clock.set(at);
-    for (const table of ['status_report_candidates', 'status_reports', 'outbox_parts', 'outbox_messages', 'outbox_batches', 'inbox_messages', 'conversations', 'number_lists', 'message_daily', 'batch_totals', 'inbound_daily', 'report_rollups']) {
+    for (const table of ['status_report_candidates', 'status_reports', 'outbox_parts', 'outbox_messages', 'outbox_batches', 'inbox_messages', 'conversations', 'number_lists', 'message_daily', 'message_day_totals', 'message_monthly', 'batch_totals', 'inbound_daily', 'report_rollups']) {
       await db(table).delete();
     }
     freshRollup();
@@ -509,6 +509,30 @@ describe('daily aggregates equal a direct recount', () => {
     await expectReportsMatchRecount(range);
   });
 
+  it('a long range reads its whole months from the monthly sums and its partial months day by day', async () => {
+    // Around two month ends in Shanghai: 11-30 00:30 and 23:50, 12-01 00:10, 12-31 23:59, 01-01 00:01.
+    for (const at of [Date.UTC(2026, 10, 29, 16, 30), Date.UTC(2026, 10, 30, 15, 50), Date.UTC(2026, 10, 30, 16, 10), Date.UTC(2026, 11, 31, 15, 59), Date.UTC(2027, 0, 0, 16, 1)]) {
+      clock.set(at);
+      await enqueue({ count: 2, member: '张伟' });
+      await enqueue({ count: 1, member: '李娜', category: 'care', source: 'care' });
+      await sendNext('m1');
+      await sendNext('m2');
+      await rollup.run();
+    }
+    expect(await db('message_monthly').distinct('month').orderBy('month')).toEqual([{ month: '2026-11' }, { month: '2026-12' }, { month: '2027-01' }]);
+    for (const range of [
+      { from: '2026-11-01', to: '2027-01-31' },
+      { from: '2026-11-30', to: '2027-01-01' },
+      { from: '2026-12-01', to: '2026-12-31' },
+      { from: '2026-11-15', to: '2026-12-15' },
+      { from: '2026-12-02', to: '2026-12-30' },
+    ]) {
+      await expectReportsMatchRecount(range);
+    }
+    const december = await reports.run('volume', { from: '2026-12-01', to: '2026-12-31', groupBy: 'category' });
+    expect(december.totals).toMatchObject({ messages: 6 });
+  });
+
   it('a range with no messages is empty: no rows, zero totals, a flat chart', async () => {
     await enqueue({ count: 2 });
     await rollup.run();
@@ -595,6 +619,8 @@ describe('daily aggregates equal a direct recount', () => {
         await rollup.run();
         const zone = await timeZone();
         await expectReportsMatchRecount({ from: localDate(zone, START - 86_400_000), to: addDays(localDate(zone, clock.now()), 2) });
+        // A range with whole months: December (and January once the sequence reaches it) from the monthly sums.
+        await expectReportsMatchRecount({ from: '2026-11-15', to: addDays(localDate(zone, clock.now()), 35) });
       }),
       { numRuns: 25, endOnFailure: true },
     );

@@ -11,7 +11,7 @@ import type { ReportSources, UpcomingItem } from './sources.js';
  * delivery per modem, replies and open conversations, opt-outs, surveys,
  * feedback tickets, strategy suggestions and upcoming sends. Each block is
  * present only for a role that may open the page it links to; figures come
- * from the daily aggregates (rollup.ts) plus a few small live counts.
+ * from the day totals (rollup.ts) plus a few small live counts.
  */
 export interface DashboardDeps {
   db: Knex;
@@ -62,7 +62,7 @@ export async function businessDashboard(deps: DashboardDeps, may: (permission: P
   const result: BusinessDashboard = { ready: deps.rollup.ready, today };
 
   if (may('messages.read')) {
-    const rows = (await db('message_daily')
+    const rows = (await db('message_day_totals')
       .whereBetween('day', [first, today])
       .groupBy('day')
       .select('day')
@@ -92,7 +92,7 @@ export async function businessDashboard(deps: DashboardDeps, may: (permission: P
   }
 
   if (may('modems.read')) {
-    const rows = (await db('message_daily as d')
+    const rows = (await db('message_day_totals as d')
       .leftJoin('modems as m', 'm.id', 'd.modem_id')
       .whereBetween('d.day', [first, today])
       .whereNot('d.modem_id', '')

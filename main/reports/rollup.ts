@@ -2,11 +2,15 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { EventBus } from '../events/bus.js';
+import { rawRows } from '../db/raw-rows.js';
 import { addDays, localDate, startOfDay } from './days.js';
 
 /**
- * The daily aggregates behind the dashboard and the reports (message_daily,
- * batch_totals, inbound_daily), kept by a periodic roll-up.
+ * The aggregates behind the dashboard and the reports, kept by a periodic
+ * roll-up: message_daily (per day and every dimension), message_day_totals
+ * (per day, store and modem: charts and the dashboard), message_monthly
+ * (message_daily summed per month: a long range's whole months), batch_totals
+ * (per batch, store and modem) and inbound_daily.
  *
  * How they stay correct:
  * - A run finds what changed since its watermark — outbox rows whose
@@ -17,9 +21,10 @@ import { addDays, localDate, startOfDay } from './days.js';
  *   the run's start minus an overlap (OVERLAP_MS): a transaction that stamped
  *   a row just before and committed just after the run's read is seen by the
  *   next run.
- * - A day is replaced whole in one transaction: a crash mid-way leaves the
- *   day as it was, and the watermark only moves after every day was written,
- *   so the next run redoes it. Running twice changes nothing.
+ * - A day is replaced whole in one transaction, its totals and its month's
+ *   sums with it: a crash mid-way leaves the day as it was, and the watermark
+ *   only moves after every day was written, so the next run redoes it.
+ *   Running twice changes nothing.
  * - A status report that arrives days later updates its message's
  *   updated_at: that message's day is recomputed.
  * - The clock going backwards: the watermark is never later than now.
@@ -64,8 +69,11 @@ const COUNTS_SQL = `COUNT(*) AS messages,
   SUM(CASE WHEN o.status = 'cancelled' THEN 1 ELSE 0 END) AS cancelled,
   SUM(CASE WHEN o.status = 'unknown' THEN 1 ELSE 0 END) AS unknown`;
 
-/** The messages of one planned day [from, to): scheduled ones by their time, the rest by when they were queued. */
-const DAY_WHERE = '((o.not_before IS NULL AND o.created_at >= ? AND o.created_at < ?) OR (o.not_before >= ? AND o.not_before < ?))';
+/** A message's planned time: when it was scheduled for, else when it was queued (outbox_messages_planned_index). */
+const PLANNED = 'COALESCE(o.not_before, o.created_at)';
+/** The messages of one planned day [from, to). */
+const DAY_WHERE = `${PLANNED} >= ? AND ${PLANNED} < ?`;
+const COMMERCIAL = new Set(['care', 'marketing']);
 
 type Counts = Record<CountColumn, number>;
 
@@ -96,6 +104,12 @@ export interface RollupRun {
 function counts(row: Record<string, unknown>): Counts {
   const out = {} as Counts;
   for (const c of COUNT_COLUMNS) out[c] = Number(row[c] ?? 0);
+  return out;
+}
+
+function zero(): Counts {
+  const out = {} as Counts;
+  for (const c of COUNT_COLUMNS) out[c] = 0;
   return out;
 }
 
@@ -199,9 +213,9 @@ export class DailyRollup {
     const maxId = await this.maxId('outbox_messages');
     const since = Math.min(Number(state.watermark), runStart) - OVERLAP_MS;
     const lastId = Number(state.last_id);
-    const changed = (await this.db.raw(
-      `SELECT DISTINCT COALESCE(not_before, created_at) / ${BUCKET_MS} AS bucket, batch_id FROM outbox_messages WHERE updated_at > ?
-       UNION SELECT DISTINCT COALESCE(not_before, created_at) / ${BUCKET_MS} AS bucket, batch_id FROM outbox_messages WHERE id > ?`,
+    const changed = rawRows(await this.db.raw(
+      `SELECT DISTINCT ${PLANNED} / ${BUCKET_MS} AS bucket, o.batch_id FROM outbox_messages o WHERE o.updated_at > ?
+       UNION SELECT DISTINCT ${PLANNED} / ${BUCKET_MS} AS bucket, o.batch_id FROM outbox_messages o WHERE o.id > ?`,
       [since, lastId],
     )) as Array<{ bucket: number | string; batch_id: string | null }>;
     const days = new Set(extraDays);
@@ -213,7 +227,7 @@ export class DailyRollup {
     if (extraDays.length > 0) {
       const from = startOfDay(timeZone, extraDays.at(-1)!);
       const to = startOfDay(timeZone, addDays(extraDays[0]!, 1));
-      const nightlyBatches = (await this.db('outbox_messages as o').distinct('o.batch_id').whereNotNull('o.batch_id').whereRaw(DAY_WHERE, [from, to, from, to])) as Array<{ batch_id: string }>;
+      const nightlyBatches = (await this.db('outbox_messages as o').distinct('o.batch_id').whereNotNull('o.batch_id').whereRaw(DAY_WHERE, [from, to])) as Array<{ batch_id: string }>;
       for (const row of nightlyBatches) batches.add(row.batch_id);
     }
     for (const day of [...days].sort()) await this.recomputeOutboxDay(timeZone, day);
@@ -227,7 +241,7 @@ export class DailyRollup {
     const since = Math.min(Number(state.watermark), runStart) - OVERLAP_MS;
     const lastId = Number(state.last_id);
     // processed_at: the handler chain names the rule (opt-out, survey) after the text was stored.
-    const changed = (await this.db.raw(
+    const changed = rawRows(await this.db.raw(
       `SELECT DISTINCT received_at / ${BUCKET_MS} AS bucket FROM inbox_messages WHERE id > ?
        UNION SELECT DISTINCT received_at / ${BUCKET_MS} AS bucket FROM inbox_messages WHERE processed_at > ?`,
       [lastId, since],
@@ -242,34 +256,65 @@ export class DailyRollup {
   private async dayRows(timeZone: string, day: string, withBatch: boolean): Promise<DayRow[]> {
     const from = startOfDay(timeZone, day);
     const to = startOfDay(timeZone, addDays(day, 1));
-    return (await this.db.raw(
+    return rawRows(await this.db.raw(
       `SELECT COALESCE(m.store_code, '') AS store_code, COALESCE(o.modem_id, '') AS modem_id, o.category, o.source, o.created_by,
          ${withBatch ? 'o.batch_id' : 'NULL AS batch_id'}, ${COUNTS_SQL}
        FROM outbox_messages o LEFT JOIN members m ON m.id = o.member_id
        WHERE ${DAY_WHERE}
        GROUP BY COALESCE(m.store_code, ''), COALESCE(o.modem_id, ''), o.category, o.source, o.created_by${withBatch ? ', o.batch_id' : ''}`,
-      [from, to, from, to],
+      [from, to],
     )) as DayRow[];
   }
 
-  private async writeDay(day: string, rows: DayRow[]): Promise<void> {
+  /**
+   * Replaces a day in message_daily and message_day_totals, and (unless a
+   * rebuild does it once a month is complete) the day's month in
+   * message_monthly, in one transaction.
+   */
+  private async writeDay(day: string, rows: DayRow[], withMonth = true): Promise<void> {
     const merged = new Map<string, { key: Omit<DayRow, CountColumn | 'batch_id'>; counts: Counts }>();
+    const totals = new Map<string, { store_code: string; modem_id: string; counts: Counts; commercial_out: number }>();
     for (const row of rows) {
+      const c = counts(row as unknown as Record<string, unknown>);
       const key = { store_code: row.store_code, modem_id: row.modem_id, category: row.category, source: row.source ?? '', created_by: row.created_by ?? '' };
       const id = `${key.store_code}\u0000${key.modem_id}\u0000${key.category}\u0000${key.source}\u0000${key.created_by}`;
       const entry = merged.get(id);
-      if (entry) add(entry.counts, counts(row as unknown as Record<string, unknown>));
-      else merged.set(id, { key, counts: counts(row as unknown as Record<string, unknown>) });
+      if (entry) add(entry.counts, c);
+      else merged.set(id, { key, counts: { ...c } });
+      const totalId = `${key.store_code}\u0000${key.modem_id}`;
+      const total = totals.get(totalId) ?? totals.set(totalId, { store_code: key.store_code, modem_id: key.modem_id, counts: zero(), commercial_out: 0 }).get(totalId)!;
+      add(total.counts, c);
+      if (COMMERCIAL.has(key.category)) total.commercial_out += c.sent + c.delivered + c.failed + c.unknown;
     }
     await this.db.transaction(async (trx) => {
       await trx('message_daily').where('day', day).delete();
+      await trx('message_day_totals').where('day', day).delete();
       if (this.failDayForTest === day) throw new Error(`roll-up interrupted at ${day} (test)`);
       await insertChunked(
         trx,
         'message_daily',
         [...merged.values()].map(({ key, counts: c }) => ({ day, ...key, ...c })),
       );
+      await insertChunked(
+        trx,
+        'message_day_totals',
+        [...totals.values()].map((t) => ({ day, store_code: t.store_code, modem_id: t.modem_id, ...t.counts, commercial_out: t.commercial_out })),
+      );
+      if (withMonth) await this.writeMonth(trx, day.slice(0, 7));
     });
+  }
+
+  /** A month's sums, from its days in message_daily. */
+  private async writeMonth(trx: Knex, month: string): Promise<void> {
+    await trx('message_monthly').where('month', month).delete();
+    const sums = COUNT_COLUMNS.map((c) => `SUM(${c})`).join(', ');
+    await trx.raw(
+      `INSERT INTO message_monthly (month, store_code, modem_id, category, source, created_by, ${COUNT_COLUMNS.join(', ')})
+       SELECT CAST(? AS VARCHAR(7)), store_code, modem_id, category, source, created_by, ${sums}
+       FROM message_daily WHERE day >= ? AND day <= ?
+       GROUP BY store_code, modem_id, category, source, created_by`,
+      [month, `${month}-01`, `${month}-31`],
+    );
   }
 
   async recomputeOutboxDay(timeZone: string, day: string): Promise<void> {
@@ -277,7 +322,7 @@ export class DailyRollup {
   }
 
   async recomputeBatch(batchId: string): Promise<void> {
-    const rows = (await this.db.raw(
+    const rows = rawRows(await this.db.raw(
       `SELECT COALESCE(m.store_code, '') AS store_code, COALESCE(o.modem_id, '') AS modem_id, ${COUNTS_SQL}
        FROM outbox_messages o LEFT JOIN members m ON m.id = o.member_id
        WHERE o.batch_id = ? GROUP BY COALESCE(m.store_code, ''), COALESCE(o.modem_id, '')`,
@@ -296,7 +341,7 @@ export class DailyRollup {
   async recomputeInboxDay(timeZone: string, day: string): Promise<void> {
     const from = startOfDay(timeZone, day);
     const to = startOfDay(timeZone, addDays(day, 1));
-    const rows = (await this.db.raw(
+    const rows = rawRows(await this.db.raw(
       `SELECT COALESCE(m.store_code, '') AS store_code, i.modem_id,
          COUNT(*) AS received,
          SUM(CASE WHEN i.handled_by_rule = 'opt-out' THEN 1 ELSE 0 END) AS opt_outs,
@@ -332,7 +377,7 @@ export class DailyRollup {
       const starts = [span.a, span.b, inSpan.a].filter((v) => v !== null && v !== undefined).map(Number);
       const ends = [span.c, span.d, inSpan.c, runStart].filter((v) => v !== null && v !== undefined).map(Number);
       await this.db.transaction(async (trx) => {
-        for (const table of ['message_daily', 'batch_totals', 'inbound_daily']) await trx(table).delete();
+        for (const table of ['message_daily', 'message_day_totals', 'message_monthly', 'batch_totals', 'inbound_daily']) await trx(table).delete();
       });
       let days = 0;
       /** batch → 'store\u0000modem' → counts */
@@ -345,7 +390,9 @@ export class DailyRollup {
         const jobId = `reports-rebuild-${runStart}`;
         for (let day = first; day <= last; day = addDays(day, 1)) {
           const rows = await this.dayRows(timeZone, day, true);
-          await this.writeDay(day, rows);
+          await this.writeDay(day, rows, false);
+          // A month's sums once its last day (or the last day there is) is written.
+          if (day === last || addDays(day, 1).slice(0, 7) !== day.slice(0, 7)) await this.db.transaction((trx) => this.writeMonth(trx, day.slice(0, 7)));
           for (const row of rows) {
             if (!row.batch_id) continue;
             const byKey = batches.get(row.batch_id) ?? new Map<string, Counts>();

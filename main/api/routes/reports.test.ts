@@ -157,7 +157,7 @@ describe('即将发送 on the dashboard', () => {
     const audience = async () => ((await manager.get('/api/dashboard/business')).json() as BusinessDashboardDto).upcoming!.items[0]!.audience;
     expect(await audience()).toBe(2);
     const { id, kind, name, text, sendTime, leadDays, audience: filter, settings } = birthday;
-    await app.services.care.update(CLI_ACTOR, id, { kind, name, text, sendTime, leadDays, audience: filter, settings });
+    await app.services.care.update(CLI_ACTOR, id, { kind, name, text, sendTime, leadDays, audience: filter, settings: { ...settings } });
     expect(await audience()).toBe(3);
 
     // Past tomorrow's send time the next one is the day after: one member.
