@@ -11,7 +11,8 @@ import type { Surveys } from '../surveys/surveys.js';
 import { startMigratedPostgres, type DbServer } from '../../tests/support/dbservers.js';
 import { Reports } from './reports.js';
 import { DailyRollup } from './rollup.js';
-import { feedbackNotConfigured } from './sources.js';
+import { businessDashboard } from './dashboard.js';
+import { feedbackNotConfigured, mailNotConfigured, upcomingNotConfigured } from './sources.js';
 
 const ACTOR = { userId: null, username: 'pg-test', ip: 'local' };
 
@@ -26,13 +27,14 @@ describe('report aggregates on PostgreSQL', () => {
   let messaging: Messaging;
   let rollup: DailyRollup;
   let reports: Reports;
+  let settings: Settings;
   const clock = new ManualClock(Date.UTC(2026, 10, 30, 15, 50)); // 11-30 23:50 in Shanghai
 
   beforeAll(async () => {
     ({ server, db } = await startMigratedPostgres());
     const events = new EventBus(() => clock.now());
     const audit = new AuditLog(db, clock);
-    const settings = new Settings(db, clock, audit, events);
+    settings = new Settings(db, clock, audit, events);
     const lists = new NumberLists(db, clock, audit, async () => 'Asia/Shanghai', events);
     const logger = pino({ level: 'silent' });
     messaging = new Messaging({ db, clock, audit, events, logger, settings, lists });
@@ -83,5 +85,11 @@ describe('report aggregates on PostgreSQL', () => {
     ]);
     const campaigns = await reports.run('campaigns', { from: '2026-11-30', to: '2026-11-30' });
     expect(campaigns.rows).toEqual([expect.objectContaining({ label: '到货通知', messages: 2, partsSent: 4, cost: 400 })]);
+    const dashboard = await businessDashboard({ db, clock, settings, rollup, sources: { mail: mailNotConfigured, feedback: feedbackNotConfigured, upcoming: upcomingNotConfigured }, strategyCounts: async () => ({}) }, () => true);
+    expect(dashboard.messaging!.today).toMatchObject({ messages: 1, partsSent: 1 });
+    expect(dashboard.modems!.map((m) => [m.modemId, m.out])).toEqual([
+      ['1', 2],
+      ['2', 1],
+    ]);
   });
 });
