@@ -165,7 +165,8 @@ try {
   const core = await openCore({ ...defaultConfig(), dataDir, logLevel: 'warn' }, { clock, lock: false });
   const { db, reports, reportRollup: rollup, settings, reportSources, strategies } = core.services;
   try {
-    // The aggregates as production reaches them: the first run of the roll-up rebuilds every day from the outbox.
+    // The aggregates as production reaches them: the first run of the roll-up rebuilds every day from the outbox (a kept database too).
+    await db('report_rollups').delete();
     let started = performance.now();
     const first = await rollup.run();
     log(`roll-up, first run: ${first.rebuilt ? `rebuilt ${first.days} days, ${first.batches.toLocaleString()} batches` : `incremental (${first.days} days)`} in ${seconds(performance.now() - started)}; load ${os.loadavg()[0]!.toFixed(1)}`);

@@ -466,17 +466,25 @@ describe('daily aggregates equal a direct recount', () => {
   });
 
   it('a change of time zone cuts every day again in the new zone', async () => {
-    await enqueue({ count: 2, member: '张伟' });
+    const campaign = await enqueue({ count: 2, member: '张伟', source: 'campaign', batch: '跨天活动' });
     clock.set(Date.UTC(2026, 11, 10, 15, 30)); // 23:30 in Shanghai, 16:30 in Berlin
     await enqueue({ count: 1, member: '李娜' });
     await sendNext('m1');
+    // The campaign goes on the next days: its batch spans three days.
+    for (const [i, at] of [Date.UTC(2026, 11, 11, 2, 0), Date.UTC(2026, 11, 12, 2, 0)].entries()) {
+      clock.set(at);
+      await outbox().enqueue([{ number: nextNumber(), memberId: members['王芳']! }], { text: `第${i + 2}天`, category: 'transactional', source: 'campaign', matchMembers: false, batch: { id: campaign.batchId!, label: '跨天活动', kind: 'campaign' } }, OPERATOR);
+      await sendNext('m2');
+    }
     await rollup.run();
     await expectReportsMatchRecount({ from: '2026-12-10', to: '2026-12-11' });
     await app.services.settings.update(MANAGER, { policy: { timeZone: 'Europe/Berlin' } });
-    expect(await rollup.run()).toMatchObject({ rebuilt: true });
+    rollup.batchFlushEntries = 1; // the rebuild adds each day's batch sums to the last
+    expect(await rollup.run()).toMatchObject({ rebuilt: true, batches: 2 });
+    expect((await reports.run('campaigns', { from: '2026-12-10', to: '2026-12-10' })).rows).toContainEqual(expect.objectContaining({ label: '跨天活动', messages: 4 }));
     // 10:00 Shanghai is 03:00 Berlin: still the 10th; 23:30 Shanghai is the 10th in Berlin too.
     expect((await reports.run('volume', { from: '2026-12-10', to: '2026-12-10' })).totals).toMatchObject({ messages: 3 });
-    await expectReportsMatchRecount({ from: '2026-12-09', to: '2026-12-11' });
+    await expectReportsMatchRecount({ from: '2026-12-09', to: '2026-12-12' });
   });
 
   it('opt-outs by text count on the day they came in, beside the commercial texts that went out', async () => {

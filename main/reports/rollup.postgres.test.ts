@@ -39,6 +39,7 @@ describe('report aggregates on PostgreSQL', () => {
     const logger = pino({ level: 'silent' });
     messaging = new Messaging({ db, clock, audit, events, logger, settings, lists });
     rollup = new DailyRollup({ db, clock, logger, events, timeZone: async () => 'Asia/Shanghai' });
+    rollup.batchFlushEntries = 1; // the rebuild's batch sums added day by day (the upsert that adds)
     // The survey and feedback reports are not read here.
     reports = new Reports({ db, clock, audit, settings, rollup, surveys: {} as Surveys, feedback: feedbackNotConfigured });
   }, 120_000);
@@ -60,11 +61,12 @@ describe('report aggregates on PostgreSQL', () => {
 
   it('rolls days, months and batches up, and reads a long range from them', async () => {
     const long = '本周六会员日：全场生鲜八折，熟食第二件半价，积分双倍，凭会员卡到服务台领取环保袋一个，数量有限送完即止。周日上午九点起还有鸡蛋特价，每人限购两盒，欢迎光临。';
-    await messaging.outbox.enqueue([{ number: '13900001231' }, { number: '13900001232' }], { text: long, category: 'transactional', source: 'ui', batch: { label: '到货通知', kind: 'send' } }, ACTOR);
+    const first = await messaging.outbox.enqueue([{ number: '13900001231' }, { number: '13900001232' }], { text: long, category: 'transactional', source: 'ui', batch: { label: '到货通知', kind: 'send' } }, ACTOR);
     await sendAll('1');
     expect(await rollup.run()).toMatchObject({ rebuilt: true });
     clock.set(Date.UTC(2026, 10, 30, 16, 10)); // 12-01 00:10
-    await messaging.outbox.enqueue([{ number: '13900001233' }], { text: '您的订单已到店', category: 'transactional', source: 'ui' }, ACTOR);
+    // The same send goes on after midnight: its batch spans two days.
+    await messaging.outbox.enqueue([{ number: '13900001233' }], { text: '您的订单已到店', category: 'transactional', source: 'ui', batch: { id: first.batchId!, label: '到货通知', kind: 'send' } }, ACTOR);
     // A scheduled one for 12-03, counted on its day.
     await messaging.outbox.enqueue([{ number: '13900001234' }], { text: '周末大促', category: 'transactional', source: 'ui', notBefore: Date.UTC(2026, 11, 3, 2, 0) }, ACTOR);
     await sendAll('2');
@@ -84,7 +86,10 @@ describe('report aggregates on PostgreSQL', () => {
       ['2', 1],
     ]);
     const campaigns = await reports.run('campaigns', { from: '2026-11-30', to: '2026-11-30' });
-    expect(campaigns.rows).toEqual([expect.objectContaining({ label: '到货通知', messages: 2, partsSent: 4, cost: 400 })]);
+    expect(campaigns.rows).toEqual([expect.objectContaining({ label: '到货通知', messages: 3, partsSent: 5, cost: 500 })]);
+    // A rebuild adds the batch's two days together (day by day here).
+    await rollup.rebuild('Asia/Shanghai');
+    expect((await reports.run('campaigns', { from: '2026-11-30', to: '2026-11-30' })).rows).toEqual(campaigns.rows);
     const dashboard = await businessDashboard({ db, clock, settings, rollup, sources: { mail: mailNotConfigured, feedback: feedbackNotConfigured, upcoming: upcomingNotConfigured }, strategyCounts: async () => ({}) }, () => true);
     expect(dashboard.messaging!.today).toMatchObject({ messages: 1, partsSent: 1 });
     expect(dashboard.modems!.map((m) => [m.modemId, m.out])).toEqual([

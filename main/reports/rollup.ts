@@ -138,6 +138,8 @@ export class DailyRollup {
   ready = true;
   /** Test hook: fails the write of this day (a crash in the middle of a run). */
   failDayForTest: string | undefined;
+  /** A rebuild adds its batch sums to batch_totals once it holds this many (tests lower it to add them day by day). */
+  batchFlushEntries = 20_000;
 
   constructor(private readonly deps: RollupDeps) {}
 
@@ -380,8 +382,24 @@ export class DailyRollup {
         for (const table of ['message_daily', 'message_day_totals', 'message_monthly', 'batch_totals', 'inbound_daily']) await trx(table).delete();
       });
       let days = 0;
-      /** batch → 'store\u0000modem' → counts */
-      const batches = new Map<string, Map<string, Counts>>();
+      let batchCount = 0;
+      /** batch\u0000store\u0000modem → counts, added to batch_totals every few thousand (memory stays flat over a long history). */
+      const pending = new Map<string, Counts>();
+      const seenBatches = new Set<string>();
+      const flushBatches = async () => {
+        const rows = [...pending].map(([key, c]) => {
+          const [batch_id, store_code, modem_id] = key.split('\u0000');
+          return { batch_id, store_code, modem_id, ...c };
+        });
+        pending.clear();
+        // A batch whose messages span days is added to: the table was emptied above, so the sums come out whole.
+        const addTo = Object.fromEntries(COUNT_COLUMNS.map((c) => [c, this.db.raw('?? + ??', [`batch_totals.${c}`, `excluded.${c}`])]));
+        await this.db.transaction(async (trx) => {
+          for (let i = 0; i < rows.length; i += 50) {
+            await trx('batch_totals').insert(rows.slice(i, i + 50)).onConflict(['batch_id', 'store_code', 'modem_id']).merge(addTo);
+          }
+        });
+      };
       if (starts.length > 0) {
         const first = localDate(timeZone, Math.min(...starts));
         const last = localDate(timeZone, Math.max(...ends));
@@ -395,13 +413,16 @@ export class DailyRollup {
           if (day === last || addDays(day, 1).slice(0, 7) !== day.slice(0, 7)) await this.db.transaction((trx) => this.writeMonth(trx, day.slice(0, 7)));
           for (const row of rows) {
             if (!row.batch_id) continue;
-            const byKey = batches.get(row.batch_id) ?? new Map<string, Counts>();
-            const key = `${row.store_code}\u0000${row.modem_id}`;
-            const c = byKey.get(key);
+            if (!seenBatches.has(row.batch_id)) {
+              seenBatches.add(row.batch_id);
+              batchCount += 1;
+            }
+            const key = `${row.batch_id}\u0000${row.store_code}\u0000${row.modem_id}`;
+            const c = pending.get(key);
             if (c) add(c, counts(row as unknown as Record<string, unknown>));
-            else byKey.set(key, counts(row as unknown as Record<string, unknown>));
-            batches.set(row.batch_id, byKey);
+            else pending.set(key, counts(row as unknown as Record<string, unknown>));
           }
+          if (pending.size >= this.batchFlushEntries) await flushBatches();
           await this.recomputeInboxDay(timeZone, day);
           days += 1;
           if (days % 30 === 0 || days === total) {
@@ -409,14 +430,7 @@ export class DailyRollup {
           }
         }
       }
-      const batchRows: Array<Record<string, unknown>> = [];
-      for (const [batchId, byKey] of batches) {
-        for (const [key, c] of byKey) {
-          const [store, modem] = key.split('\u0000');
-          batchRows.push({ batch_id: batchId, store_code: store, modem_id: modem, ...c });
-        }
-      }
-      await this.db.transaction((trx) => insertChunked(trx, 'batch_totals', batchRows));
+      await flushBatches();
       const today = localDate(timeZone, runStart);
       await this.db.transaction(async (trx) => {
         for (const [name, lastId] of [
@@ -429,7 +443,7 @@ export class DailyRollup {
             .merge();
         }
       });
-      return { days, batches: batches.size, rebuilt: true };
+      return { days, batches: batchCount, rebuilt: true };
     } finally {
       this.ready = true;
     }
