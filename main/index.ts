@@ -191,14 +191,16 @@ export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions 
     stack.push(surveys.attach((handler, order) => messaging.inbox.use(handler, order), INBOUND_ORDER));
     const reportRollup = new DailyRollup({ db, clock, logger: logger.child({ component: 'reports' }), events, timeZone: async () => (await settings.get('policy')).timeZone });
     stack.push(() => reportRollup.stop());
-    // The dashboard and reports read e-mail, feedback tickets and scheduled campaigns through their interfaces.
-    const reportSources: ReportSources = wiredReportSources({ mail, feedback, campaigns });
-    const reports = new Reports({ db, clock, audit, settings, rollup: reportRollup, surveys, feedback: reportSources.feedback });
-    const reportSchedules = new ReportSchedules({ db, clock, logger: logger.child({ component: 'report-schedules' }), audit, settings, reports, surveys, mail: reportSources.mail });
-    stack.push(() => reportSchedules.stop());
     const care = new Care({ db, clock, audit, events, logger: logger.child({ component: 'care' }), settings, messaging, lists });
     await care.load();
     stack.push(() => care.stop());
+    // The dashboard and reports read e-mail, feedback tickets, scheduled campaigns and care's next sends through their interfaces.
+    const wiredSources = wiredReportSources({ mail, feedback, campaigns, care, clock, events });
+    stack.push(wiredSources.stop);
+    const reportSources: ReportSources = wiredSources.sources;
+    const reports = new Reports({ db, clock, audit, settings, rollup: reportRollup, surveys, feedback: reportSources.feedback });
+    const reportSchedules = new ReportSchedules({ db, clock, logger: logger.child({ component: 'report-schedules' }), audit, settings, reports, surveys, mail: reportSources.mail });
+    stack.push(() => reportSchedules.stop());
     stack.push(messaging.inbox.use(invitationReplies({ clock, timeZone: async () => (await settings.get('policy')).timeZone, onRsvp: (id) => events.publish('care.changed', { automationId: id, reason: 'rsvp' }, 'campaigns.read') }), INBOUND_ORDER.invitations));
     const services: ApplianceServices = {
       version: VERSION,

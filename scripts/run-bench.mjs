@@ -2,8 +2,9 @@
 /**
  * `npm run bench [group]`: runs the benchmarks in bench/ (each a TypeScript
  * module run by tsx that prints its figures and the ratio against a baseline
- * measured in the same run). Groups: modem, messaging, store, services, strategies, mas, campaigns (file name prefix:
- * mas runs the MAS database interface's and the 云MAS HTTP interface's benchmarks).
+ * measured in the same run). Groups: modem, messaging, store, services, strategies, mas, campaigns, care, reports
+ * (file name prefix: mas runs the MAS database interface's and the 云MAS HTTP interface's benchmarks; reports the
+ * dashboard and every report over a year of messages).
  * Benchmarks are never part of `npm test`: they measure, they don't gate.
  */
 import { spawnSync } from 'node:child_process';

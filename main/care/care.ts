@@ -7,7 +7,7 @@ import type { EventBus } from '../events/bus.js';
 import type { Messaging } from '../messaging/dispatcher/service.js';
 import type { NumberLists } from '../messaging/lists/lists.js';
 import type { ListStatus } from '../messaging/policy/policy.js';
-import { localDate, localTimeOfDay, parseTimeOfDay } from '../messaging/policy/local-time.js';
+import { endOfLocalDate, localDate, localTimeOfDay, parseTimeOfDay } from '../messaging/policy/local-time.js';
 import type { Recipient } from '../messaging/outbox/enqueue.js';
 import { maskNumber } from '../messaging/outbox/enqueue.js';
 import type { Settings } from '../settings/settings.js';
@@ -120,6 +120,15 @@ export interface Occurrence {
   name: string;
   kind: string;
   count: number;
+}
+
+/** An automation's next send: the day, and the moment its send time comes. */
+export interface NextSend {
+  automationId: number;
+  name: string;
+  kind: AutomationKind;
+  sendDay: string;
+  at: number;
 }
 
 export interface HolidayEntry {
@@ -274,6 +283,28 @@ export class Care {
       const next = nextSendDay(a, today);
       return { ...a, next: next ? { sendDay: next.sendDay, occasionDate: next.occasion === 'member' ? null : next.occasion } : null, lastRun: last.get(a.id) ?? null };
     });
+  }
+
+  /**
+   * When each switched-on automation sends next: today if its send time is
+   * still ahead, else its next day with an occasion. Welcome texts are left
+   * out (tomorrow's new members are not known); how many each will text is
+   * the day's `preview`.
+   */
+  async nextSends(): Promise<NextSend[]> {
+    const zone = await this.timeZone();
+    const now = this.deps.clock.now();
+    const today = localDate(zone, now);
+    const automations = ((await this.db('care_automations').where('enabled', true).orderBy('id')) as AutomationRow[]).map(toAutomation);
+    const sends: NextSend[] = [];
+    for (const a of automations) {
+      if (a.kind === 'welcome') continue;
+      const from = localTimeOfDay(zone, now) < parseTimeOfDay(a.sendTime) ? today : addDays(today, 1);
+      const next = nextSendDay(a, from);
+      if (!next) continue;
+      sends.push({ automationId: a.id, name: a.name, kind: a.kind, sendDay: next.sendDay, at: endOfLocalDate(zone, addDays(next.sendDay, -1)) + parseTimeOfDay(a.sendTime) });
+    }
+    return sends.sort((x, y) => x.at - y.at);
   }
 
   private columns(valid: ValidAutomation): Record<string, unknown> {

@@ -11,7 +11,7 @@ import type { ReportSources, UpcomingItem } from './sources.js';
  * delivery per modem, replies and open conversations, opt-outs, surveys,
  * feedback tickets, strategy suggestions and upcoming sends. Each block is
  * present only for a role that may open the page it links to; figures come
- * from the daily aggregates (rollup.ts) plus a few small live counts.
+ * from the day totals (rollup.ts) plus a few small live counts.
  */
 export interface DashboardDeps {
   db: Knex;
@@ -62,7 +62,7 @@ export async function businessDashboard(deps: DashboardDeps, may: (permission: P
   const result: BusinessDashboard = { ready: deps.rollup.ready, today };
 
   if (may('messages.read')) {
-    const rows = (await db('message_daily')
+    const rows = (await db('message_day_totals')
       .whereBetween('day', [first, today])
       .groupBy('day')
       .select('day')
@@ -92,15 +92,16 @@ export async function businessDashboard(deps: DashboardDeps, may: (permission: P
   }
 
   if (may('modems.read')) {
-    const rows = (await db('message_daily as d')
-      .leftJoin('modems as m', 'm.id', 'd.modem_id')
-      .whereBetween('d.day', [first, today])
-      .whereNot('d.modem_id', '')
-      .groupBy('d.modem_id', 'm.name')
-      .select('d.modem_id', 'm.name')
-      .select(db.raw('SUM(d.sent + d.delivered + d.failed + d.unknown) AS out_count, SUM(d.delivered) AS delivered, SUM(d.failed) AS failed'))) as Array<Record<string, unknown>>;
+    const rows = (await db('message_day_totals')
+      .whereBetween('day', [first, today])
+      .whereNot('modem_id', '')
+      .groupBy('modem_id')
+      .select('modem_id')
+      .select(db.raw('SUM(sent + delivered + failed + unknown) AS out_count, SUM(delivered) AS delivered, SUM(failed) AS failed'))) as Array<Record<string, unknown>>;
+    // Named in code: modem_id is text in the aggregates, modems.id an integer (a join would compare the two on PostgreSQL).
+    const names = new Map(((await db('modems').select('id', 'name')) as Array<{ id: number; name: string }>).map((m) => [String(m.id), m.name]));
     result.modems = rows
-      .map((r) => ({ modemId: String(r['modem_id']), name: (r['name'] as string | null) ?? null, out: num(r['out_count']), delivered: num(r['delivered']), failed: num(r['failed']), deliveryRate: ratio(num(r['delivered']), num(r['out_count'])) }))
+      .map((r) => ({ modemId: String(r['modem_id']), name: names.get(String(r['modem_id'])) ?? null, out: num(r['out_count']), delivered: num(r['delivered']), failed: num(r['failed']), deliveryRate: ratio(num(r['delivered']), num(r['out_count'])) }))
       .filter((m) => m.out > 0)
       .sort((a, b) => b.out - a.out);
   }

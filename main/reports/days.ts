@@ -26,6 +26,22 @@ export function daysFrom(from: string, to: string): string[] {
   return days;
 }
 
+/**
+ * The whole calendar months inside [from, to] ('YYYY-MM', first and last), or
+ * null when the range holds none: a long range reads those from the monthly
+ * sums and only its partial months day by day.
+ */
+export function wholeMonths(from: string, to: string): { first: string; last: string } | null {
+  const first = from.endsWith('-01') ? from.slice(0, 7) : addDays(`${from.slice(0, 7)}-01`, 40).slice(0, 7);
+  const last = addDays(to, 1).endsWith('-01') ? to.slice(0, 7) : addDays(`${to.slice(0, 7)}-01`, -1).slice(0, 7);
+  return first <= last ? { first, last } : null;
+}
+
+/** The last day of a month ('YYYY-MM' → 'YYYY-MM-DD'). */
+export function monthEnd(month: string): string {
+  return addDays(`${addDays(`${month}-01`, 40).slice(0, 7)}-01`, -1);
+}
+
 export function isDay(value: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
   const [y, m, d] = value.split('-').map(Number);

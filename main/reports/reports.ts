@@ -1,12 +1,13 @@
 import type { Knex } from 'knex';
 import type { AuditActor, AuditLog } from '../auth/audit.js';
 import type { Clock } from '../clock.js';
+import { rawRows } from '../db/raw-rows.js';
 import { AppError } from '../errors.js';
 import type { Settings } from '../settings/settings.js';
 import type { Surveys } from '../surveys/surveys.js';
-import { addDays, daysFrom, isDay, localDate, startOfDay } from './days.js';
+import { addDays, daysFrom, isDay, localDate, monthEnd, startOfDay, wholeMonths } from './days.js';
 import type { DailyRollup } from './rollup.js';
-import { priceOf, type ReportSettings } from './settings.js';
+import { priceOf, validateReportSettings, type ReportSettings } from './settings.js';
 import type { FeedbackFigures } from './sources.js';
 
 /**
@@ -21,6 +22,9 @@ export type ReportKind = (typeof REPORT_KINDS)[number];
 
 export const VOLUME_GROUPS = ['day', 'modem', 'operator', 'source', 'category', 'store'] as const;
 export type VolumeGroup = (typeof VOLUME_GROUPS)[number];
+
+/** 活动效果 lists the latest this many bulk sends of the range. */
+export const MAX_CAMPAIGN_ROWS = 500;
 
 /** The longest range a report covers: three years of days. */
 export const MAX_RANGE_DAYS = 1100;
@@ -67,6 +71,12 @@ export interface ReportResult {
 
 export class ReportError extends AppError {}
 
+/** The price per part and the modems that can have their own (the 短信费用 form). */
+export interface PriceSettings extends ReportSettings {
+  /** Every modem of the appliance, and those an override names that are gone (their history keeps their price). */
+  modems: Array<{ modemId: string; name: string | null }>;
+}
+
 export interface ReportsDeps {
   db: Knex;
   clock: Clock;
@@ -77,27 +87,21 @@ export interface ReportsDeps {
   feedback: FeedbackFigures;
 }
 
-interface DailyRow {
-  day: string;
-  store_code: string;
-  modem_id: string;
-  category: string;
-  source: string;
-  created_by: string;
-  messages: number;
-  parts: number;
-  parts_sent: number;
-  waiting: number;
-  sent: number;
-  delivered: number;
-  failed: number;
-  blocked: number;
-  unknown: number;
+const SUMS = ['messages', 'parts', 'parts_sent', 'waiting', 'sent', 'delivered', 'failed', 'blocked', 'unknown'] as const;
+
+/** Summed counts of a group of aggregate rows (the group's columns beside them). */
+type SumRow = Record<string, string> & Record<(typeof SUMS)[number] | 'commercial_out', number>;
+
+function toSums(rows: Array<Record<string, unknown>>, columns: readonly string[]): SumRow[] {
+  return rows.map((r) => {
+    const out: Record<string, unknown> = { ...r };
+    for (const c of columns) out[c] = Number(r[c] ?? 0);
+    return out as SumRow;
+  });
 }
 
-const SUMS = ['messages', 'parts', 'parts_sent', 'waiting', 'sent', 'delivered', 'failed', 'blocked', 'unknown'] as const;
 const ratio = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
-/** Messages that left for the network: accepted by a modem (sent, delivered, failed after sending, fate unknown). */
+/** Messages a modem took on: sent, delivered, failed (refused by the modem or not delivered: both count against the delivery rate), fate unknown. */
 const outOf = (r: { sent: number; delivered: number; failed: number; unknown: number }) => r.sent + r.delivered + r.failed + r.unknown;
 
 export function checkRange(query: ReportQuery): void {
@@ -151,17 +155,44 @@ export class Reports {
     return { report: kind, from: query.from, to: query.to, storeCode: query.storeCode ?? null, groupBy: kind === 'volume' ? (query.groupBy ?? 'day') : null, configured: true };
   }
 
-  private async daily(query: ReportQuery, by: readonly string[]): Promise<DailyRow[]> {
-    const q = this.db('message_daily').whereBetween('day', [query.from, query.to]);
+  /** Counts per day, store and modem (message_day_totals: at most stores × modems rows a day) summed by `by`. */
+  private async dayTotals(query: ReportQuery, by: ReadonlyArray<'day' | 'store_code' | 'modem_id'>): Promise<SumRow[]> {
+    const q = this.db('message_day_totals').whereBetween('day', [query.from, query.to]);
     if (query.storeCode !== undefined) q.where('store_code', query.storeCode);
     const select: Array<string | Knex.Raw> = [...by];
-    for (const c of SUMS) select.push(this.db.raw(`SUM(${c}) AS ${c}`));
-    const rows = (await q.select(select).groupBy(by)) as Array<Record<string, unknown>>;
-    return rows.map((r) => {
-      const out = { ...r } as unknown as DailyRow;
-      for (const c of SUMS) (out as unknown as Record<string, number>)[c] = Number(r[c] ?? 0);
-      return out;
-    });
+    for (const c of [...SUMS, 'commercial_out']) select.push(this.db.raw(`SUM(${c}) AS ${c}`));
+    return toSums((await q.select(select).groupBy(by)) as Array<Record<string, unknown>>, [...SUMS, 'commercial_out']);
+  }
+
+  /**
+   * Counts over the range summed by `by` (any of message_daily's columns but
+   * the day): the range's whole months from message_monthly, its partial
+   * months from message_daily.
+   */
+  private async sums(query: ReportQuery, by: readonly string[]): Promise<SumRow[]> {
+    const columns = [...by, ...SUMS].join(', ');
+    const store = query.storeCode !== undefined ? ' AND store_code = ?' : '';
+    const storeBinding = query.storeCode !== undefined ? [query.storeCode] : [];
+    const parts: string[] = [];
+    const bindings: string[] = [];
+    const days = (from: string, to: string) => {
+      parts.push(`SELECT ${columns} FROM message_daily WHERE day >= ? AND day <= ?${store}`);
+      bindings.push(from, to, ...storeBinding);
+    };
+    const months = wholeMonths(query.from, query.to);
+    if (months) {
+      parts.push(`SELECT ${columns} FROM message_monthly WHERE month >= ? AND month <= ?${store}`);
+      bindings.push(months.first, months.last, ...storeBinding);
+      if (query.from < `${months.first}-01`) days(query.from, addDays(`${months.first}-01`, -1));
+      if (monthEnd(months.last) < query.to) days(addDays(monthEnd(months.last), 1), query.to);
+    } else {
+      days(query.from, query.to);
+    }
+    const rows = rawRows(await this.db.raw(
+      `SELECT ${by.join(', ')}, ${SUMS.map((c) => `SUM(${c}) AS ${c}`).join(', ')} FROM (${parts.join(' UNION ALL ')}) AS r GROUP BY ${by.join(', ')}`,
+      bindings,
+    )) as Array<Record<string, unknown>>;
+    return toSums(rows, SUMS);
   }
 
   private async names(table: 'modems' | 'stores'): Promise<Map<string, string>> {
@@ -177,20 +208,24 @@ export class Reports {
   private async volume(query: ReportQuery): Promise<ReportResult> {
     const groupBy = query.groupBy ?? 'day';
     const column = { day: 'day', modem: 'modem_id', operator: 'created_by', source: 'source', category: 'category', store: 'store_code' }[groupBy];
-    const rows = await this.daily(query, groupBy === 'day' ? ['day', 'modem_id'] : ['day', 'modem_id', column]);
+    // The chart per day, and the day and modem tables, from the day totals; the other groups from the months and days with every column.
+    const chartRows = await this.dayTotals(query, ['day', 'modem_id']);
+    const rows =
+      groupBy === 'day' || groupBy === 'modem' ? chartRows : groupBy === 'store' ? await this.dayTotals(query, ['store_code', 'modem_id']) : await this.sums(query, [column, 'modem_id']);
     const prices = await this.prices();
     const days = daysFrom(query.from, query.to);
     const byDay = new Map(days.map((d) => [d, { messages: 0, partsSent: 0, cost: 0 }]));
+    for (const row of chartRows) {
+      const day = byDay.get(row['day']!);
+      if (!day) continue;
+      day.messages += row.messages;
+      day.partsSent += row.parts_sent;
+      day.cost += row.parts_sent * priceOf(prices, row['modem_id']!);
+    }
     const groups = new Map<string, Record<string, number>>();
     for (const row of rows) {
-      const cost = row.parts_sent * priceOf(prices, row.modem_id);
-      const day = byDay.get(row.day);
-      if (day) {
-        day.messages += row.messages;
-        day.partsSent += row.parts_sent;
-        day.cost += cost;
-      }
-      const key = String((row as unknown as Record<string, unknown>)[column] ?? '');
+      const cost = row.parts_sent * priceOf(prices, row['modem_id']!);
+      const key = String(row[column] ?? '');
       const g = groups.get(key) ?? { messages: 0, out: 0, partsSent: 0, cost: 0, delivered: 0, failed: 0, blocked: 0, waiting: 0 };
       g.messages! += row.messages;
       g.out! += outOf(row);
@@ -238,26 +273,27 @@ export class Reports {
 
   /** 送达率: delivered and failed per day (chart), and per modem (table). */
   private async delivery(query: ReportQuery): Promise<ReportResult> {
-    const rows = await this.daily(query, ['day', 'modem_id']);
+    const rows = await this.dayTotals(query, ['day', 'modem_id']);
     const days = daysFrom(query.from, query.to);
     const byDay = new Map(days.map((d) => [d, { out: 0, delivered: 0, failed: 0 }]));
     const byModem = new Map<string, { out: number; delivered: number; failed: number; pending: number; unknown: number }>();
     for (const row of rows) {
       const out = outOf(row);
-      const day = byDay.get(row.day);
+      const day = byDay.get(row['day']!);
       if (day) {
         day.out += out;
         day.delivered += row.delivered;
         day.failed += row.failed;
       }
       if (out === 0) continue;
-      const m = byModem.get(row.modem_id) ?? { out: 0, delivered: 0, failed: 0, pending: 0, unknown: 0 };
+      const modemId = row['modem_id']!;
+      const m = byModem.get(modemId) ?? { out: 0, delivered: 0, failed: 0, pending: 0, unknown: 0 };
       m.out += out;
       m.delivered += row.delivered;
       m.failed += row.failed;
       m.pending += row.sent;
       m.unknown += row.unknown;
-      byModem.set(row.modem_id, m);
+      byModem.set(modemId, m);
     }
     const names = await this.names('modems');
     const tableRows = [...byModem.entries()]
@@ -304,26 +340,32 @@ export class Reports {
   /**
    * 活动效果: every bulk send in the range (campaign runs, survey invitations,
    * strategy pushes, sends typed in 短信) with how it went. Replies to single
-   * customers are left out. Cost at the default price per part (a batch may
+   * customers are left out. Cost at each modem's price per part (a batch may
    * span modems).
    */
   private async campaigns(query: ReportQuery): Promise<ReportResult> {
     const timeZone = await this.timeZone();
     const from = startOfDay(timeZone, query.from);
     const to = startOfDay(timeZone, addDays(query.to, 1));
-    const q = this.db('outbox_batches as b')
-      .join('batch_totals as t', 't.batch_id', 'b.id')
+    // The latest batches first (the created_at index answers in order), then only their totals.
+    const batches = this.db('outbox_batches as b')
       .where('b.created_at', '>=', from)
       .where('b.created_at', '<', to)
       .whereNot('b.kind', 'reply')
-      .groupBy('b.id', 'b.label', 'b.kind', 'b.created_at', 'b.created_by')
+      .whereExists((t) => {
+        void t.select(this.db.raw('1')).from('batch_totals as t').whereRaw('t.batch_id = b.id');
+        if (query.storeCode !== undefined) void t.where('t.store_code', query.storeCode);
+      })
       .select('b.id', 'b.label', 'b.kind', 'b.created_at', 'b.created_by')
       .orderBy('b.created_at', 'desc')
-      .limit(500);
-    if (query.storeCode !== undefined) q.where('t.store_code', query.storeCode);
-    for (const c of SUMS) q.select(this.db.raw(`SUM(t.${c}) AS ${c}`));
-    const rows = (await q) as Array<Record<string, unknown>>;
-    const price = (await this.prices()).pricePerPartLi;
+      .limit(MAX_CAMPAIGN_ROWS);
+    const listed = (await batches) as Array<Record<string, unknown>>;
+    const totals = await this.batchTotals(
+      listed.map((r) => String(r['id'])),
+      query.storeCode,
+    );
+    const rows = listed.map((r) => ({ ...r, ...totals.get(String(r['id'])) }) as Record<string, unknown>);
+    const cost = new Map([...totals].map(([id, t]) => [id, t.cost]));
     const tableRows = rows.map((r) => {
       const n = (k: string) => Number(r[k] ?? 0);
       const out = n('sent') + n('delivered') + n('failed') + n('unknown');
@@ -341,7 +383,7 @@ export class Reports {
         waiting: n('waiting'),
         deliveryRate: ratio(n('delivered'), out),
         partsSent: n('parts_sent'),
-        cost: n('parts_sent') * price,
+        cost: cost.get(String(r['id'])) ?? 0,
       };
     });
     const top = [...tableRows].sort((a, b) => b.messages - a.messages).slice(0, 12);
@@ -384,6 +426,25 @@ export class Reports {
         cost: total('cost'),
       },
     };
+  }
+
+  /** Each batch's counts, and its billed parts at the price of the modem that sent them. */
+  private async batchTotals(batchIds: string[], storeCode: string | undefined): Promise<Map<string, Record<string, number>>> {
+    const prices = await this.prices();
+    const totals = new Map<string, Record<string, number>>();
+    for (let i = 0; i < batchIds.length; i += 200) {
+      const q = this.db('batch_totals')
+        .whereIn('batch_id', batchIds.slice(i, i + 200))
+        .groupBy('batch_id', 'modem_id')
+        .select('batch_id', 'modem_id', ...SUMS.map((c) => this.db.raw(`SUM(${c}) AS ${c}`)));
+      if (storeCode !== undefined) q.where('store_code', storeCode);
+      for (const r of (await q) as Array<Record<string, unknown> & { batch_id: string; modem_id: string }>) {
+        const t = totals.get(r.batch_id) ?? totals.set(r.batch_id, Object.fromEntries([...SUMS, 'cost'].map((c) => [c, 0]))).get(r.batch_id)!;
+        for (const c of SUMS) t[c]! += Number(r[c] ?? 0);
+        t['cost']! += Number(r['parts_sent'] ?? 0) * priceOf(prices, r.modem_id);
+      }
+    }
+    return totals;
   }
 
   /** 问卷结果: each survey with sessions or answers in the range: rates, the first satisfaction rating's mean, the first NPS question. */
@@ -485,7 +546,7 @@ export class Reports {
     const inbound = this.db('inbound_daily').whereBetween('day', [query.from, query.to]).groupBy('day').select('day', this.db.raw('SUM(opt_outs) AS opt_outs'), this.db.raw('SUM(received) AS received'));
     if (query.storeCode !== undefined) inbound.where('store_code', query.storeCode);
     const inRows = (await inbound) as Array<{ day: string; opt_outs: number | string; received: number | string }>;
-    const commercial = (await this.daily(query, ['day', 'category'])).filter((r) => r.category === 'care' || r.category === 'marketing');
+    const commercial = await this.dayTotals(query, ['day']);
     const byDay = new Map(days.map((d) => [d, { optOuts: 0, received: 0, commercialOut: 0 }]));
     for (const r of inRows) {
       const d = byDay.get(r.day);
@@ -495,8 +556,8 @@ export class Reports {
       }
     }
     for (const r of commercial) {
-      const d = byDay.get(r.day);
-      if (d) d.commercialOut += outOf(r);
+      const d = byDay.get(r['day']!);
+      if (d) d.commercialOut += r.commercial_out;
     }
     const perThousand = (optOuts: number, out: number) => (out > 0 ? (optOuts / out) * 1000 : null);
     const tableRows = [...byDay.entries()]
@@ -523,6 +584,29 @@ export class Reports {
       rows: tableRows,
       totals: { group: null, optOuts: sum('optOuts'), commercialOut: sum('commercialOut'), perThousand: perThousand(sum('optOuts'), sum('commercialOut')), received: sum('received') },
     };
+  }
+
+  /** The store's price per SMS part and each modem's own, for the 短信费用 form. */
+  async priceSettings(): Promise<PriceSettings> {
+    const prices = await this.prices();
+    const names = await this.names('modems');
+    const modems = [...names].map(([modemId, name]) => ({ modemId, name: name as string | null }));
+    for (const p of prices.modemPrices) if (!names.has(p.modemId)) modems.push({ modemId: p.modemId, name: null });
+    return { ...prices, modems };
+  }
+
+  /**
+   * Saves the prices (audited as a settings change). A price may name a modem of
+   * the appliance, or one already priced (a removed modem's history keeps its
+   * price); the reports' costs follow at once, nothing is recounted.
+   */
+  async setPrices(actor: AuditActor, input: ReportSettings): Promise<PriceSettings> {
+    const valid = validateReportSettings(input);
+    const known = new Set([...(await this.names('modems')).keys(), ...(await this.prices()).modemPrices.map((p) => p.modemId)]);
+    const unknown = valid.modemPrices.find((p) => !known.has(p.modemId));
+    if (unknown) throw new ReportError('REPORT_PRICE_UNKNOWN_MODEM', `There is no modem ${unknown.modemId}; choose one from the list.`, 400, { modemId: unknown.modemId });
+    await this.deps.settings.update(actor, { reports: valid });
+    return this.priceSettings();
   }
 
   async recordExport(actor: AuditActor, kind: ReportKind, query: ReportQuery): Promise<void> {

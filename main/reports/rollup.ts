@@ -2,11 +2,15 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { EventBus } from '../events/bus.js';
+import { rawRows } from '../db/raw-rows.js';
 import { addDays, localDate, startOfDay } from './days.js';
 
 /**
- * The daily aggregates behind the dashboard and the reports (message_daily,
- * batch_totals, inbound_daily), kept by a periodic roll-up.
+ * The aggregates behind the dashboard and the reports, kept by a periodic
+ * roll-up: message_daily (per day and every dimension), message_day_totals
+ * (per day, store and modem: charts and the dashboard), message_monthly
+ * (message_daily summed per month: a long range's whole months), batch_totals
+ * (per batch, store and modem) and inbound_daily.
  *
  * How they stay correct:
  * - A run finds what changed since its watermark — outbox rows whose
@@ -17,9 +21,10 @@ import { addDays, localDate, startOfDay } from './days.js';
  *   the run's start minus an overlap (OVERLAP_MS): a transaction that stamped
  *   a row just before and committed just after the run's read is seen by the
  *   next run.
- * - A day is replaced whole in one transaction: a crash mid-way leaves the
- *   day as it was, and the watermark only moves after every day was written,
- *   so the next run redoes it. Running twice changes nothing.
+ * - A day is replaced whole in one transaction, its totals and its month's
+ *   sums with it: a crash mid-way leaves the day as it was, and the watermark
+ *   only moves after every day was written, so the next run redoes it.
+ *   Running twice changes nothing.
  * - A status report that arrives days later updates its message's
  *   updated_at: that message's day is recomputed.
  * - The clock going backwards: the watermark is never later than now.
@@ -39,9 +44,22 @@ const INTERVAL_MS = 60_000;
 export const COUNT_COLUMNS = ['messages', 'parts', 'parts_sent', 'waiting', 'sent', 'delivered', 'failed', 'blocked', 'expired', 'cancelled', 'unknown'] as const;
 export type CountColumn = (typeof COUNT_COLUMNS)[number];
 
+/**
+ * The parts of a message the network accepted (what the operator bills): every
+ * part once the message went out whole; else those a modem accepted (a long
+ * text sent in part before a retry, a failure, a cancel or a crash), those
+ * whose fate is unknown, and those an operator marked sent. Parts are read
+ * only for the messages that did not go out whole (one index seek each).
+ */
+const BILLED_PARTS_SQL = `CASE
+    WHEN o.sent_at IS NOT NULL AND o.resolution IS NULL THEN o.part_count
+    WHEN o.status = 'blocked' THEN 0
+    ELSE (SELECT COUNT(*) FROM outbox_parts p WHERE p.message_id = o.id AND (p.sent_at IS NOT NULL OR p.status IN ('sent', 'delivered', 'unknown')))
+  END`;
+
 const COUNTS_SQL = `COUNT(*) AS messages,
   COALESCE(SUM(o.part_count), 0) AS parts,
-  COALESCE(SUM(CASE WHEN o.sent_at IS NOT NULL OR o.status = 'unknown' THEN o.part_count ELSE 0 END), 0) AS parts_sent,
+  COALESCE(SUM(${BILLED_PARTS_SQL}), 0) AS parts_sent,
   SUM(CASE WHEN o.status IN ('queued', 'paused', 'sending') THEN 1 ELSE 0 END) AS waiting,
   SUM(CASE WHEN o.status = 'sent' THEN 1 ELSE 0 END) AS sent,
   SUM(CASE WHEN o.status = 'delivered' THEN 1 ELSE 0 END) AS delivered,
@@ -51,8 +69,11 @@ const COUNTS_SQL = `COUNT(*) AS messages,
   SUM(CASE WHEN o.status = 'cancelled' THEN 1 ELSE 0 END) AS cancelled,
   SUM(CASE WHEN o.status = 'unknown' THEN 1 ELSE 0 END) AS unknown`;
 
-/** The messages of one planned day [from, to): scheduled ones by their time, the rest by when they were queued. */
-const DAY_WHERE = '((o.not_before IS NULL AND o.created_at >= ? AND o.created_at < ?) OR (o.not_before >= ? AND o.not_before < ?))';
+/** A message's planned time: when it was scheduled for, else when it was queued (outbox_messages_planned_index). */
+const PLANNED = 'COALESCE(o.not_before, o.created_at)';
+/** The messages of one planned day [from, to). */
+const DAY_WHERE = `${PLANNED} >= ? AND ${PLANNED} < ?`;
+const COMMERCIAL = new Set(['care', 'marketing']);
 
 type Counts = Record<CountColumn, number>;
 
@@ -86,6 +107,12 @@ function counts(row: Record<string, unknown>): Counts {
   return out;
 }
 
+function zero(): Counts {
+  const out = {} as Counts;
+  for (const c of COUNT_COLUMNS) out[c] = 0;
+  return out;
+}
+
 function add(into: Counts, from: Counts): void {
   for (const c of COUNT_COLUMNS) into[c] += from[c];
 }
@@ -111,6 +138,8 @@ export class DailyRollup {
   ready = true;
   /** Test hook: fails the write of this day (a crash in the middle of a run). */
   failDayForTest: string | undefined;
+  /** A rebuild adds its batch sums to batch_totals once it holds this many (tests lower it to add them day by day). */
+  batchFlushEntries = 20_000;
 
   constructor(private readonly deps: RollupDeps) {}
 
@@ -186,9 +215,9 @@ export class DailyRollup {
     const maxId = await this.maxId('outbox_messages');
     const since = Math.min(Number(state.watermark), runStart) - OVERLAP_MS;
     const lastId = Number(state.last_id);
-    const changed = (await this.db.raw(
-      `SELECT DISTINCT COALESCE(not_before, created_at) / ${BUCKET_MS} AS bucket, batch_id FROM outbox_messages WHERE updated_at > ?
-       UNION SELECT DISTINCT COALESCE(not_before, created_at) / ${BUCKET_MS} AS bucket, batch_id FROM outbox_messages WHERE id > ?`,
+    const changed = rawRows(await this.db.raw(
+      `SELECT DISTINCT ${PLANNED} / ${BUCKET_MS} AS bucket, o.batch_id FROM outbox_messages o WHERE o.updated_at > ?
+       UNION SELECT DISTINCT ${PLANNED} / ${BUCKET_MS} AS bucket, o.batch_id FROM outbox_messages o WHERE o.id > ?`,
       [since, lastId],
     )) as Array<{ bucket: number | string; batch_id: string | null }>;
     const days = new Set(extraDays);
@@ -200,7 +229,7 @@ export class DailyRollup {
     if (extraDays.length > 0) {
       const from = startOfDay(timeZone, extraDays.at(-1)!);
       const to = startOfDay(timeZone, addDays(extraDays[0]!, 1));
-      const nightlyBatches = (await this.db('outbox_messages as o').distinct('o.batch_id').whereNotNull('o.batch_id').whereRaw(DAY_WHERE, [from, to, from, to])) as Array<{ batch_id: string }>;
+      const nightlyBatches = (await this.db('outbox_messages as o').distinct('o.batch_id').whereNotNull('o.batch_id').whereRaw(DAY_WHERE, [from, to])) as Array<{ batch_id: string }>;
       for (const row of nightlyBatches) batches.add(row.batch_id);
     }
     for (const day of [...days].sort()) await this.recomputeOutboxDay(timeZone, day);
@@ -214,7 +243,7 @@ export class DailyRollup {
     const since = Math.min(Number(state.watermark), runStart) - OVERLAP_MS;
     const lastId = Number(state.last_id);
     // processed_at: the handler chain names the rule (opt-out, survey) after the text was stored.
-    const changed = (await this.db.raw(
+    const changed = rawRows(await this.db.raw(
       `SELECT DISTINCT received_at / ${BUCKET_MS} AS bucket FROM inbox_messages WHERE id > ?
        UNION SELECT DISTINCT received_at / ${BUCKET_MS} AS bucket FROM inbox_messages WHERE processed_at > ?`,
       [lastId, since],
@@ -229,34 +258,65 @@ export class DailyRollup {
   private async dayRows(timeZone: string, day: string, withBatch: boolean): Promise<DayRow[]> {
     const from = startOfDay(timeZone, day);
     const to = startOfDay(timeZone, addDays(day, 1));
-    return (await this.db.raw(
+    return rawRows(await this.db.raw(
       `SELECT COALESCE(m.store_code, '') AS store_code, COALESCE(o.modem_id, '') AS modem_id, o.category, o.source, o.created_by,
          ${withBatch ? 'o.batch_id' : 'NULL AS batch_id'}, ${COUNTS_SQL}
        FROM outbox_messages o LEFT JOIN members m ON m.id = o.member_id
        WHERE ${DAY_WHERE}
        GROUP BY COALESCE(m.store_code, ''), COALESCE(o.modem_id, ''), o.category, o.source, o.created_by${withBatch ? ', o.batch_id' : ''}`,
-      [from, to, from, to],
+      [from, to],
     )) as DayRow[];
   }
 
-  private async writeDay(day: string, rows: DayRow[]): Promise<void> {
+  /**
+   * Replaces a day in message_daily and message_day_totals, and (unless a
+   * rebuild does it once a month is complete) the day's month in
+   * message_monthly, in one transaction.
+   */
+  private async writeDay(day: string, rows: DayRow[], withMonth = true): Promise<void> {
     const merged = new Map<string, { key: Omit<DayRow, CountColumn | 'batch_id'>; counts: Counts }>();
+    const totals = new Map<string, { store_code: string; modem_id: string; counts: Counts; commercial_out: number }>();
     for (const row of rows) {
+      const c = counts(row as unknown as Record<string, unknown>);
       const key = { store_code: row.store_code, modem_id: row.modem_id, category: row.category, source: row.source ?? '', created_by: row.created_by ?? '' };
       const id = `${key.store_code}\u0000${key.modem_id}\u0000${key.category}\u0000${key.source}\u0000${key.created_by}`;
       const entry = merged.get(id);
-      if (entry) add(entry.counts, counts(row as unknown as Record<string, unknown>));
-      else merged.set(id, { key, counts: counts(row as unknown as Record<string, unknown>) });
+      if (entry) add(entry.counts, c);
+      else merged.set(id, { key, counts: { ...c } });
+      const totalId = `${key.store_code}\u0000${key.modem_id}`;
+      const total = totals.get(totalId) ?? totals.set(totalId, { store_code: key.store_code, modem_id: key.modem_id, counts: zero(), commercial_out: 0 }).get(totalId)!;
+      add(total.counts, c);
+      if (COMMERCIAL.has(key.category)) total.commercial_out += c.sent + c.delivered + c.failed + c.unknown;
     }
     await this.db.transaction(async (trx) => {
       await trx('message_daily').where('day', day).delete();
+      await trx('message_day_totals').where('day', day).delete();
       if (this.failDayForTest === day) throw new Error(`roll-up interrupted at ${day} (test)`);
       await insertChunked(
         trx,
         'message_daily',
         [...merged.values()].map(({ key, counts: c }) => ({ day, ...key, ...c })),
       );
+      await insertChunked(
+        trx,
+        'message_day_totals',
+        [...totals.values()].map((t) => ({ day, store_code: t.store_code, modem_id: t.modem_id, ...t.counts, commercial_out: t.commercial_out })),
+      );
+      if (withMonth) await this.writeMonth(trx, day.slice(0, 7));
     });
+  }
+
+  /** A month's sums, from its days in message_daily. */
+  private async writeMonth(trx: Knex, month: string): Promise<void> {
+    await trx('message_monthly').where('month', month).delete();
+    const sums = COUNT_COLUMNS.map((c) => `SUM(${c})`).join(', ');
+    await trx.raw(
+      `INSERT INTO message_monthly (month, store_code, modem_id, category, source, created_by, ${COUNT_COLUMNS.join(', ')})
+       SELECT CAST(? AS VARCHAR(7)), store_code, modem_id, category, source, created_by, ${sums}
+       FROM message_daily WHERE day >= ? AND day <= ?
+       GROUP BY store_code, modem_id, category, source, created_by`,
+      [month, `${month}-01`, `${month}-31`],
+    );
   }
 
   async recomputeOutboxDay(timeZone: string, day: string): Promise<void> {
@@ -264,18 +324,18 @@ export class DailyRollup {
   }
 
   async recomputeBatch(batchId: string): Promise<void> {
-    const rows = (await this.db.raw(
-      `SELECT COALESCE(m.store_code, '') AS store_code, ${COUNTS_SQL}
+    const rows = rawRows(await this.db.raw(
+      `SELECT COALESCE(m.store_code, '') AS store_code, COALESCE(o.modem_id, '') AS modem_id, ${COUNTS_SQL}
        FROM outbox_messages o LEFT JOIN members m ON m.id = o.member_id
-       WHERE o.batch_id = ? GROUP BY COALESCE(m.store_code, '')`,
+       WHERE o.batch_id = ? GROUP BY COALESCE(m.store_code, ''), COALESCE(o.modem_id, '')`,
       [batchId],
-    )) as Array<Record<string, unknown> & { store_code: string }>;
+    )) as Array<Record<string, unknown> & { store_code: string; modem_id: string }>;
     await this.db.transaction(async (trx) => {
       await trx('batch_totals').where('batch_id', batchId).delete();
       await insertChunked(
         trx,
         'batch_totals',
-        rows.map((r) => ({ batch_id: batchId, store_code: r.store_code, ...counts(r) })),
+        rows.map((r) => ({ batch_id: batchId, store_code: r.store_code, modem_id: r.modem_id, ...counts(r) })),
       );
     });
   }
@@ -283,7 +343,7 @@ export class DailyRollup {
   async recomputeInboxDay(timeZone: string, day: string): Promise<void> {
     const from = startOfDay(timeZone, day);
     const to = startOfDay(timeZone, addDays(day, 1));
-    const rows = (await this.db.raw(
+    const rows = rawRows(await this.db.raw(
       `SELECT COALESCE(m.store_code, '') AS store_code, i.modem_id,
          COUNT(*) AS received,
          SUM(CASE WHEN i.handled_by_rule = 'opt-out' THEN 1 ELSE 0 END) AS opt_outs,
@@ -319,10 +379,27 @@ export class DailyRollup {
       const starts = [span.a, span.b, inSpan.a].filter((v) => v !== null && v !== undefined).map(Number);
       const ends = [span.c, span.d, inSpan.c, runStart].filter((v) => v !== null && v !== undefined).map(Number);
       await this.db.transaction(async (trx) => {
-        for (const table of ['message_daily', 'batch_totals', 'inbound_daily']) await trx(table).delete();
+        for (const table of ['message_daily', 'message_day_totals', 'message_monthly', 'batch_totals', 'inbound_daily']) await trx(table).delete();
       });
       let days = 0;
-      const batches = new Map<string, Map<string, Counts>>();
+      let batchCount = 0;
+      /** batch\u0000store\u0000modem → counts, added to batch_totals every few thousand (memory stays flat over a long history). */
+      const pending = new Map<string, Counts>();
+      const seenBatches = new Set<string>();
+      const flushBatches = async () => {
+        const rows = [...pending].map(([key, c]) => {
+          const [batch_id, store_code, modem_id] = key.split('\u0000');
+          return { batch_id, store_code, modem_id, ...c };
+        });
+        pending.clear();
+        // A batch whose messages span days is added to: the table was emptied above, so the sums come out whole.
+        const addTo = Object.fromEntries(COUNT_COLUMNS.map((c) => [c, this.db.raw('?? + ??', [`batch_totals.${c}`, `excluded.${c}`])]));
+        await this.db.transaction(async (trx) => {
+          for (let i = 0; i < rows.length; i += 50) {
+            await trx('batch_totals').insert(rows.slice(i, i + 50)).onConflict(['batch_id', 'store_code', 'modem_id']).merge(addTo);
+          }
+        });
+      };
       if (starts.length > 0) {
         const first = localDate(timeZone, Math.min(...starts));
         const last = localDate(timeZone, Math.max(...ends));
@@ -331,15 +408,21 @@ export class DailyRollup {
         const jobId = `reports-rebuild-${runStart}`;
         for (let day = first; day <= last; day = addDays(day, 1)) {
           const rows = await this.dayRows(timeZone, day, true);
-          await this.writeDay(day, rows);
+          await this.writeDay(day, rows, false);
+          // A month's sums once its last day (or the last day there is) is written.
+          if (day === last || addDays(day, 1).slice(0, 7) !== day.slice(0, 7)) await this.db.transaction((trx) => this.writeMonth(trx, day.slice(0, 7)));
           for (const row of rows) {
             if (!row.batch_id) continue;
-            const byStore = batches.get(row.batch_id) ?? new Map<string, Counts>();
-            const c = byStore.get(row.store_code);
+            if (!seenBatches.has(row.batch_id)) {
+              seenBatches.add(row.batch_id);
+              batchCount += 1;
+            }
+            const key = `${row.batch_id}\u0000${row.store_code}\u0000${row.modem_id}`;
+            const c = pending.get(key);
             if (c) add(c, counts(row as unknown as Record<string, unknown>));
-            else byStore.set(row.store_code, counts(row as unknown as Record<string, unknown>));
-            batches.set(row.batch_id, byStore);
+            else pending.set(key, counts(row as unknown as Record<string, unknown>));
           }
+          if (pending.size >= this.batchFlushEntries) await flushBatches();
           await this.recomputeInboxDay(timeZone, day);
           days += 1;
           if (days % 30 === 0 || days === total) {
@@ -347,9 +430,7 @@ export class DailyRollup {
           }
         }
       }
-      const batchRows: Array<Record<string, unknown>> = [];
-      for (const [batchId, byStore] of batches) for (const [store, c] of byStore) batchRows.push({ batch_id: batchId, store_code: store, ...c });
-      await this.db.transaction((trx) => insertChunked(trx, 'batch_totals', batchRows));
+      await flushBatches();
       const today = localDate(timeZone, runStart);
       await this.db.transaction(async (trx) => {
         for (const [name, lastId] of [
@@ -362,7 +443,7 @@ export class DailyRollup {
             .merge();
         }
       });
-      return { days, batches: batches.size, rebuilt: true };
+      return { days, batches: batchCount, rebuilt: true };
     } finally {
       this.ready = true;
     }

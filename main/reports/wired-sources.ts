@@ -1,8 +1,12 @@
 import type { Campaigns } from '../campaigns/campaigns.js';
+import type { Care } from '../care/care.js';
+import type { Clock } from '../clock.js';
+import type { EventBus } from '../events/bus.js';
 import type { Feedback } from '../feedback/feedback.js';
 import type { Mail } from '../mail/mail.js';
 import { AppError } from '../errors.js';
-import { MailNotConfiguredError, type FeedbackFigures, type MailOutbox, type ReportSources, type UpcomingSource } from './sources.js';
+import { MailNotConfiguredError, type FeedbackFigures, type MailOutbox, type ReportSources } from './sources.js';
+import { UpcomingSends } from './upcoming.js';
 
 /** The mail queue as the reports see it: a report's mail is queued like any other, and its troubles show on the dashboard. */
 function mailOutbox(mail: Mail): MailOutbox {
@@ -36,22 +40,11 @@ function feedbackFigures(feedback: Feedback): FeedbackFigures {
   };
 }
 
-/** What the dashboard lists under 即将发送: scheduled campaigns, soonest first. */
-function upcomingCampaigns(campaigns: Campaigns): UpcomingSource {
-  return {
-    configured: true,
-    upcoming: async (now, limit) => {
-      const { items } = await campaigns.list({ states: ['scheduled'], page: 1, pageSize: 100 });
-      return items
-        .filter((c): c is typeof c & { nextRunAt: number } => c.nextRunAt !== null && c.nextRunAt >= now)
-        .sort((a, b) => a.nextRunAt - b.nextRunAt)
-        .slice(0, limit)
-        .map((c) => ({ kind: 'campaign' as const, id: String(c.id), name: c.name, at: c.nextRunAt, audience: null, link: `/campaigns/${c.id}` }));
-    },
-  };
-}
-
-/** The sources of the dashboard and reports, from the capabilities this appliance has. */
-export function wiredReportSources(deps: { mail: Mail; feedback: Feedback; campaigns: Campaigns }): ReportSources {
-  return { mail: mailOutbox(deps.mail), feedback: feedbackFigures(deps.feedback), upcoming: upcomingCampaigns(deps.campaigns) };
+/**
+ * The sources of the dashboard and reports, from the capabilities this appliance
+ * has; `stop` ends what they listen to (the upcoming sends' counts follow care changes).
+ */
+export function wiredReportSources(deps: { mail: Mail; feedback: Feedback; campaigns: Campaigns; care: Care; clock: Clock; events: EventBus }): { sources: ReportSources; stop: () => void } {
+  const upcoming = new UpcomingSends({ campaigns: deps.campaigns, care: deps.care, clock: deps.clock, events: deps.events });
+  return { sources: { mail: mailOutbox(deps.mail), feedback: feedbackFigures(deps.feedback), upcoming }, stop: upcoming.watch() };
 }

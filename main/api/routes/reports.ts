@@ -4,7 +4,7 @@ import { formatLocalTime } from '../../reports/days.js';
 import { reportSheet, reportTitle } from '../../reports/report-sheet.js';
 import { attachmentHeader, workbookBuffer, XLSX_CONTENT_TYPE } from '../../reports/xlsx.js';
 import { IdParams, Ok, standardErrors } from '../schemas/common.js';
-import { ReportExportQuery, ReportParams, ReportQuery, ReportResponse, ScheduleBody, ScheduleSchema } from '../schemas/reports.js';
+import { PriceSettingsBody, PriceSettingsResponse, ReportExportQuery, ReportParams, ReportQuery, ReportResponse, ScheduleBody, ScheduleSchema } from '../schemas/reports.js';
 import { actorOf } from '../request-context.js';
 import type { RoutePluginOptions } from '../server.js';
 
@@ -14,6 +14,21 @@ const tags = ['reports'];
 export const reportRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (app, { services }) => {
   const { reports, reportSchedules } = services;
   const err = { $ref: 'ErrorBody' } as const;
+
+  app.get(
+    '/settings',
+    { config: { permission: 'reports.read' }, schema: { tags, summary: 'The price per SMS part the cost figures use, and each modem’s own', response: { 200: PriceSettingsResponse, ...standardErrors } } },
+    async () => reports.priceSettings(),
+  );
+
+  app.put(
+    '/settings',
+    {
+      config: { permission: 'reports.manage' },
+      schema: { tags, summary: 'Set the price per SMS part (and per modem); audited, costs follow at once', body: PriceSettingsBody, response: { 200: PriceSettingsResponse, ...standardErrors } },
+    },
+    async (request) => reports.setPrices(actorOf(request), request.body),
+  );
 
   app.get(
     '/schedules',

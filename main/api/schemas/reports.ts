@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { REPORT_KINDS, VOLUME_GROUPS } from '../../reports/reports.js';
 import { CADENCES, SCHEDULED_REPORTS } from '../../reports/schedules.js';
+import { MAX_MODEM_PRICES, MAX_PRICE_LI } from '../../reports/settings.js';
 import { literalUnion } from './lists.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -117,3 +118,22 @@ export const ScheduleSchema = Type.Object({
 });
 export type ScheduleDto = Static<typeof ScheduleSchema>;
 export type ScheduleBodyDto = Static<typeof ScheduleBody>;
+
+const PriceLi = Type.Integer({ minimum: 0, maximum: MAX_PRICE_LI, description: 'price of one SMS part in 厘 (1/1000 yuan): 45 is ¥0.045' });
+export const PriceSettingsBody = Type.Object(
+  {
+    pricePerPartLi: PriceLi,
+    modemPrices: Type.Array(Type.Object({ modemId: Type.String({ minLength: 1, maxLength: 64 }), pricePerPartLi: PriceLi }, { additionalProperties: false }), {
+      maxItems: MAX_MODEM_PRICES,
+      description: 'modems whose SIM has its own price (the others cost pricePerPartLi)',
+    }),
+  },
+  { additionalProperties: false },
+);
+export const PriceSettingsResponse = Type.Object({
+  pricePerPartLi: Type.Integer(),
+  modemPrices: Type.Array(Type.Object({ modemId: Type.String(), pricePerPartLi: Type.Integer() })),
+  modems: Type.Array(Type.Object({ modemId: Type.String(), name: Nullable(Type.String()) })),
+});
+export type PriceSettingsDto = Static<typeof PriceSettingsResponse>;
+export type PriceSettingsBodyDto = Static<typeof PriceSettingsBody>;

@@ -1,8 +1,8 @@
-import type { ReportResultDto, ScheduleBodyDto, ScheduleDto } from '../../../main/api/schemas/reports';
+import type { PriceSettingsBodyDto, PriceSettingsDto, ReportResultDto, ScheduleBodyDto, ScheduleDto } from '../../../main/api/schemas/reports';
 import type { ReportKind, VolumeGroup } from '../../../main/reports/reports';
 import { http } from './client';
 
-export type { ReportResultDto, ReportKind, VolumeGroup, ScheduleBodyDto, ScheduleDto };
+export type { ReportResultDto, ReportKind, VolumeGroup, ScheduleBodyDto, ScheduleDto, PriceSettingsDto, PriceSettingsBodyDto };
 
 export interface ReportQuery {
   from: string;
@@ -13,6 +13,9 @@ export interface ReportQuery {
 
 export const reportsApi = {
   run: (kind: ReportKind, query: ReportQuery) => http.get<ReportResultDto>(`/reports/${kind}`, { query: { ...query } }),
+  /** The price per SMS part (厘) and each modem's own. */
+  prices: () => http.get<PriceSettingsDto>('/reports/settings'),
+  savePrices: (body: PriceSettingsBodyDto) => http.put<PriceSettingsDto>('/reports/settings', body),
   schedules: () => http.get<{ items: ScheduleDto[] }>('/reports/schedules'),
   createSchedule: (body: ScheduleBodyDto) => http.post<ScheduleDto>('/reports/schedules', body),
   updateSchedule: (id: number, body: ScheduleBodyDto) => http.put<ScheduleDto>(`/reports/schedules/${id}`, body),
