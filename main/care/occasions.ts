@@ -102,7 +102,7 @@ const startOfLocalDate = (timeZone: string, day: string) => endOfLocalDate(timeZ
  */
 export function audienceQuery(db: Knex, automation: Automation, sendDay: string, occasion: string | 'member', context: AudienceContext): Knex.QueryBuilder {
   const q = db('members').whereNotNull('members.mobile').where('members.marketing_consent', true);
-  applyMemberFilter(q, automation.audience, { today: sendDay });
+  applyMemberFilter(q, automation.audience, { today: sendDay, startOfDay: (day) => startOfLocalDate(context.timeZone, day) });
   const s = automation.settings;
   switch (s.kind) {
     case 'birthday': {
