@@ -134,6 +134,7 @@ export default {
     BULK_TAG_MEMBER_GONE: '部分会员已不存在，请刷新',
     TAG_TOO_LONG: '标签超过 32 个字：请缩短',
     details: {
+      SEGMENT_IN_USE: '正被以下活动使用：{campaigns}。先给这些活动换受众或取消它们，再删除。',
       SCHEDULE_IN_PAST: '请选择现在之后的时间，或改为立即发送。',
       EXPIRY_BEFORE_SEND: '请选择更晚的有效期，或不设有效期。',
       NO_RECIPIENTS: '输入的号码、分组或文件里没有手机号。',
@@ -289,6 +290,7 @@ export default {
     BULK_TAG_MEMBER_GONE: 'Some members no longer exist; reload',
     TAG_TOO_LONG: 'A tag is longer than 32 characters: shorten it',
     details: {
+      SEGMENT_IN_USE: 'Used by {campaigns}. Give those campaigns another audience or cancel them, then delete it.',
       SCHEDULE_IN_PAST: 'Choose a time from now on, or send now.',
       EXPIRY_BEFORE_SEND: 'Choose a later expiry, or none.',
       NO_RECIPIENTS: 'The numbers, group or file held no mobile numbers.',
