@@ -26,6 +26,7 @@ import * as surveys from './20261206_1300_surveys.js';
 import * as reportAggregates from './20261206_1310_report_aggregates.js';
 import * as reportSchedules from './20261206_1320_report_schedules.js';
 import * as salesDaily from './20261206_1400_sales_daily.js';
+import * as pointsExpiry from './20261206_1700_points_expiry.js';
 
 export interface Migration {
   name: string;
@@ -65,4 +66,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261206_1310_report_aggregates', ...reportAggregates },
   { name: '20261206_1320_report_schedules', ...reportSchedules },
   { name: '20261206_1400_sales_daily', ...salesDaily },
+  { name: '20261206_1700_points_expiry', ...pointsExpiry },
 ];

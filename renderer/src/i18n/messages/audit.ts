@@ -187,6 +187,10 @@ export default {
       },
     },
     detailKeys: {
+      pointsExpiry: '积分有效期',
+      rule: '规则',
+      months: '有效月数',
+      usePosDate: '以收银系统到期日为准',
       wasName: '原名称',
       wasFilter: '原筛选条件',
       levels: '会员等级',
@@ -308,6 +312,7 @@ export default {
       kind: { serial: '串口短信猫', simulator: '模拟短信猫' },
       format: { xlsx: 'Excel (XLSX)', csv: 'CSV' },
       severalMembers: { 'latest-purchase': '按最近消费的会员回复', 'reply-error': '回复请到服务台核对' },
+      rule: { never: '积分不过期', annual: '每年固定日期清零', rolling: '获得后若干个月过期' },
     },
   },
   en: {
@@ -497,6 +502,10 @@ export default {
       },
     },
     detailKeys: {
+      pointsExpiry: 'Points expiry',
+      rule: 'Rule',
+      months: 'Months valid',
+      usePosDate: 'POS expiry date first',
       wasName: 'Former name',
       wasFilter: 'Former conditions',
       levels: 'Member level',
@@ -618,6 +627,7 @@ export default {
       kind: { serial: 'Serial modem', simulator: 'Simulated modem' },
       format: { xlsx: 'Excel (XLSX)', csv: 'CSV' },
       severalMembers: { 'latest-purchase': 'Answer for the latest buyer', 'reply-error': 'Reply “check at the desk”' },
+      rule: { never: 'Points never expire', annual: 'All expire on one day a year', rolling: 'Expire months after earning' },
     },
   },
 };
