@@ -8,8 +8,13 @@ import type { Knex } from 'knex';
  * The rule starts as "never" (StoreMAS tells no customer their points expire
  * unless the store says so), except where a points reminder was already set
  * to remind before its own expiry day: that day becomes the store's rule, and
- * the reminders lose their own.
+ * the reminders lose their own. The seeded reminder text, where nobody changed
+ * it, stops saying 积分年底清零 (the rule, or {到期日期}, says when).
  */
+/** The seeds' points reminder claimed 积分年底清零 whatever the store's rule: untouched, it stops claiming. */
+const SEED_TEXT = '{称呼}：您的会员卡当前积分{积分}分，可在{门店}服务台兑换礼品，积分年底清零，请及时使用。';
+const TEXT_WITHOUT_CLAIM = '{称呼}：您的会员卡当前积分{积分}分，可在{门店}服务台兑换礼品，请及时使用。';
+
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('members', (t) => {
     t.string('points_expire_on', 10).nullable(); // 'YYYY-MM-DD' from the POS
@@ -32,6 +37,8 @@ export async function up(knex: Knex): Promise<void> {
       updated_by: 'system',
     });
   }
+  await knex('care_automations').where({ kind: 'points', text: SEED_TEXT, updated_by: 'system' }).update({ text: TEXT_WITHOUT_CLAIM });
+  await knex('sms_templates').where({ name: '积分提醒', body: SEED_TEXT, updated_by: 'system' }).update({ body: TEXT_WITHOUT_CLAIM });
   // The reminders' own expiry day is gone: the store's rule holds it now.
   for (const reminder of reminders) {
     const { expiry: _own, ...settings } = JSON.parse(reminder.settings) as Record<string, unknown>;
@@ -40,6 +47,8 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex('care_automations').where({ kind: 'points', text: TEXT_WITHOUT_CLAIM, updated_by: 'system' }).update({ text: SEED_TEXT });
+  await knex('sms_templates').where({ name: '积分提醒', body: TEXT_WITHOUT_CLAIM, updated_by: 'system' }).update({ body: SEED_TEXT });
   await knex('settings').where({ key: 'pointsExpiry', updated_by: 'system' }).delete();
   await knex.schema.alterTable('members', (t) => {
     t.dropIndex(['points_expire_on']);
