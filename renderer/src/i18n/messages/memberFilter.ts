@@ -105,7 +105,7 @@ export default {
       tagsPlaceholder: 'Any',
       topics: 'Subscribed to',
       topicsPlaceholder: 'Any',
-      consent: 'Marketing SMS',
+      consent: 'Marketing',
     },
     nameMatch: { prefix: 'starts with', contains: 'contains' },
     min: 'min',
