@@ -27,6 +27,7 @@ import * as reportAggregates from './20261206_1310_report_aggregates.js';
 import * as reportSchedules from './20261206_1320_report_schedules.js';
 import * as salesDaily from './20261206_1400_sales_daily.js';
 import * as reportAggregateLevels from './20261206_1500_report_aggregate_levels.js';
+import * as pointsExpiry from './20261206_1700_points_expiry.js';
 
 export interface Migration {
   name: string;
@@ -67,4 +68,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261206_1320_report_schedules', ...reportSchedules },
   { name: '20261206_1400_sales_daily', ...salesDaily },
   { name: '20261206_1500_report_aggregate_levels', ...reportAggregateLevels },
+  { name: '20261206_1700_points_expiry', ...pointsExpiry },
 ];

@@ -55,7 +55,7 @@ export class Segments {
     const out: Segment[] = [];
     for (const row of rows) {
       const filter = JSON.parse(row.filter) as MemberFilter;
-      out.push(toSegment(row, options.counts === false ? null : await countReachable(this.db, filter, now), used.get(row.id) ?? 0));
+      out.push(toSegment(row, options.counts === false ? null : await countReachable(this.db, filter, now), used.get(Number(row.id)) ?? []));
     }
     return out;
   }
@@ -63,8 +63,8 @@ export class Segments {
   async get(id: number, trx: Knex = this.db): Promise<Segment> {
     const row: SegmentRow | undefined = await trx('segments').where('id', id).first();
     if (!row) throw new CampaignError('SEGMENT_NOT_FOUND', `There is no segment ${id}; it may have been deleted. Choose another audience.`, 404, { id });
-    const used = await this.usage(trx);
-    return toSegment(row, await countReachable(trx, JSON.parse(row.filter) as MemberFilter, this.clock.now()), used.get(row.id) ?? 0);
+    const used = await this.usage(trx, id);
+    return toSegment(row, await countReachable(trx, JSON.parse(row.filter) as MemberFilter, this.clock.now()), used.get(Number(row.id)) ?? []);
   }
 
   async filterOf(id: number, trx: Knex = this.db): Promise<MemberFilter> {
@@ -99,7 +99,9 @@ export class Segments {
       const before = await this.get(id, trx);
       if (before.name !== clean.name) await this.assertNameFree(trx, clean.name);
       await trx('segments').where('id', id).update({ ...clean, filter: JSON.stringify(clean.filter), updated_at: this.clock.now(), updated_by: actor.username });
-      await this.audit.record(actor, 'segments.update', `segment:${id}`, { name: clean.name, filter: clean.filter, was: before.filter }, trx);
+      // A rename names the old name too: the log reads "高价值会员 (was VIP)" without looking further back.
+      const renamed = before.name !== clean.name ? { wasName: before.name } : {};
+      await this.audit.record(actor, 'segments.update', `segment:${id}`, { name: clean.name, ...renamed, filter: clean.filter, wasFilter: before.filter }, trx);
     });
     this.events.publish('segments.changed', { id, change: 'updated' }, 'campaigns.read');
     return this.get(id);
@@ -109,9 +111,11 @@ export class Segments {
     await this.db.transaction(async (trx) => {
       const segment = await this.get(id, trx);
       if (segment.usedBy > 0) {
-        throw new CampaignError('SEGMENT_IN_USE', `Segment "${segment.name}" is the audience of ${segment.usedBy} campaign(s); change their audience first.`, 409, {
+        const names = segment.usedIn.map((c) => `"${c.name}"`).join(', ');
+        throw new CampaignError('SEGMENT_IN_USE', `Segment "${segment.name}" is the audience of ${names}; give those campaigns another audience (or cancel them) first.`, 409, {
           id,
           usedBy: segment.usedBy,
+          campaigns: names,
         });
       }
       // Finished campaigns keep their audience as it was: the segment's filter, as an ad-hoc filter.
@@ -136,19 +140,29 @@ export class Segments {
     }
   }
 
-  /** Campaigns not yet over that use each segment. */
-  private async usage(trx: Knex = this.db): Promise<Map<number, number>> {
-    const rows: Array<{ segment_id: number; n: number | string }> = await trx('campaigns')
-      .select('segment_id')
-      .count({ n: '*' })
+  /** Campaigns not yet over (drafts included) that use each segment, or the one segment `only`. */
+  private async usage(trx: Knex = this.db, only?: number): Promise<Map<number, SegmentUse[]>> {
+    const rows: Array<{ segment_id: number; id: number; name: string; state: SegmentUse['state'] }> = await trx('campaigns')
+      .select('segment_id', 'id', 'name', 'state')
       .whereNotNull('segment_id')
       .whereNotIn('state', ['completed', 'cancelled'])
-      .groupBy('segment_id');
-    return new Map(rows.map((r) => [Number(r.segment_id), Number(r.n)]));
+      .modify((q) => {
+        if (only !== undefined) void q.where('segment_id', only);
+      })
+      .orderBy('id');
+    const out = new Map<number, SegmentUse[]>();
+    for (const r of rows) {
+      const list = out.get(Number(r.segment_id)) ?? [];
+      list.push({ id: Number(r.id), name: r.name, state: r.state });
+      out.set(Number(r.segment_id), list);
+    }
+    return out;
   }
 }
 
-function toSegment(row: SegmentRow, count: number | null, usedBy: number): Segment {
+type SegmentUse = Segment['usedIn'][number];
+
+function toSegment(row: SegmentRow, count: number | null, usedIn: SegmentUse[]): Segment {
   return {
     id: Number(row.id),
     name: row.name,
@@ -159,6 +173,7 @@ function toSegment(row: SegmentRow, count: number | null, usedBy: number): Segme
     createdBy: row.created_by,
     updatedAt: Number(row.updated_at),
     updatedBy: row.updated_by,
-    usedBy,
+    usedBy: usedIn.length,
+    usedIn,
   };
 }

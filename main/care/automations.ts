@@ -30,15 +30,15 @@ export interface StoreDateSettings {
 }
 /**
  * threshold: members at or above minPoints, once per period (the period's first
- * day is the occasion); expiry: before the store's points expiry date (every
- * year on expiry.month/day, lead days before), members with at least minPoints.
+ * day is the occasion); expiry: lead days before their points expire by the
+ * store's rule (setting pointsExpiry, or the POS's own date), members with at
+ * least minPoints expiring.
  */
 export interface PointsSettings {
   kind: 'points';
   mode: 'threshold' | 'expiry';
   minPoints: number;
   period: PointsPeriod;
-  expiry: { month: number; day: number };
 }
 export interface InvitationSettings {
   kind: 'invitation';
@@ -201,9 +201,7 @@ export function validateSettings(kind: AutomationKind, raw: Record<string, unkno
       if (!int(minPoints) || minPoints < 1 || minPoints > 100_000_000) throw invalid('settings.minPoints', 'The points threshold must be a whole number from 1 to 100,000,000.');
       const period = raw['period'] ?? 'quarter';
       if (!(POINTS_PERIODS as readonly unknown[]).includes(period)) throw invalid('settings.period', 'The period must be month, quarter or year.');
-      const expiryRaw = (raw['expiry'] ?? { month: 12, day: 31 }) as Record<string, unknown>;
-      const expiry = monthDay(expiryRaw['month'], expiryRaw['day'], 'settings.expiry', false);
-      return { kind, mode, minPoints, period: period as PointsPeriod, expiry };
+      return { kind, mode, minPoints, period: period as PointsPeriod };
     }
     case 'invitation': {
       const eventDate = raw['eventDate'];

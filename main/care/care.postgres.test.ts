@@ -49,5 +49,19 @@ describe('care on PostgreSQL', () => {
     expect(await db('outbox_messages').where('source', 'care').count({ n: '*' })).toEqual([{ n: '2' }]);
     expect(await care.preview('2027-03-15')).toMatchObject({ total: 0, items: [expect.objectContaining({ alreadySent: 2 })] });
     expect(await care.occurrences('2028-03-14', '2028-03-15')).toEqual([expect.objectContaining({ date: '2028-03-15', count: 2 })]);
+    await care.setEnabled(ACTOR, birthday.id, false);
+  });
+
+  it('finds expiring points by the rolling rule (receipts summed per member) and by the POS’s own date', async () => {
+    const [first, second] = (await db('members').orderBy('id').select('id')) as Array<{ id: number }>;
+    await db('members').where('id', first!.id).update({ points: 900 });
+    await db('members').where('id', second!.id).update({ points: 900, points_expire_on: '2027-03-20', points_expiring: 300 });
+    await db('sales').insert({ receipt_no: 'PG-EXP-1', member_id: first!.id, sold_at: Date.UTC(2027, 0, 10, 4), total_cents: 5000, points: 100, updated_at: 0 });
+    await care.setPointsExpiry(ACTOR, { rule: 'rolling', month: 12, day: 31, months: 12, usePosDate: true });
+    const points = (await care.list()).find((a) => a.kind === 'points')!;
+    await care.update(ACTOR, points.id, { kind: 'points', name: points.name, text: '{到期积分}分于{到期日期}到期', sendTime: '09:00', leadDays: 5, audience: {}, settings: { mode: 'expiry', minPoints: 300 } });
+    const names = async (day: string) => (await care.preview(day, { automationId: points.id })).items[0]?.members.map((m) => m.name) ?? [];
+    expect(await names('2027-03-15')).toEqual(['会员2']); // her POS date, 03-20
+    expect(await names('2027-03-26')).toEqual(['会员1', '会员2']); // month end by the rule: 800 of 会员1's points; 会员2's own date has passed
   });
 });

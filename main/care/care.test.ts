@@ -226,6 +226,51 @@ describe('care automations', () => {
     await expect(care.remove(MANAGER, invitation.id)).rejects.toMatchObject({ code: 'CARE_HAS_REPLIES' });
   });
 
+  it('reminds before points expire by the store’s one rule: the POS’s own date first, then the rule; says how many and when', async () => {
+    const points = await byKind('points');
+    await app.services.db('members').where('id', ids['陈静']).update({ points_expire_on: '2027-03-10', points_expiring: 700 });
+    await care.update(MANAGER, points.id, {
+      kind: 'points',
+      name: points.name,
+      text: '{称呼}：您有{到期积分}分积分将于{到期日期}到期',
+      sendTime: '09:00',
+      leadDays: 7,
+      audience: {},
+      settings: { mode: 'expiry', minPoints: 500 },
+    });
+    const who = async (day: string) => (await care.preview(day, { automationId: points.id })).items[0]?.members.map((m) => m.name).sort() ?? [];
+    // No rule yet (never): only the member the POS gives a date of her own.
+    expect((await care.pointsExpiry()).rule).toBe('never');
+    expect(await who('2027-03-03')).toEqual(['陈静']);
+    expect(await who('2027-03-24')).toEqual([]);
+    await care.setPointsExpiry(MANAGER, { rule: 'annual', month: 3, day: 31, months: 12, usePosDate: true });
+    expect(await care.pointsExpiry()).toMatchObject({ rule: 'annual', nextDate: '2027-03-31', posDates: 1 });
+    // By 03-31 陈静's own date has passed: the rule covers her too.
+    expect(await who('2027-03-24')).toEqual(['李娜', '陈静']);
+
+    await care.setEnabled(MANAGER, points.id, true);
+    clock.set(Date.UTC(2027, 2, 3, 1, 30)); // 03-03 09:30
+    // Any day can be a POS date: the days caught up since it was switched on run too, each for its own date.
+    const run = (await care.tick()).find((r) => r.batchId === `care:${points.id}:2027-03-03`)!;
+    expect(run).toMatchObject({ occasionDate: '2027-03-10', queued: 1 });
+    const [sent] = (await careRows()).filter((r) => r.idempotency_key === `care:${points.id}:${ids['陈静']}:2027-03-10`);
+    expect(sent?.text).toContain('您有700分积分将于3月10日到期');
+
+    // Rolling, 12 months: 李娜 earned 1000 of her 1500 points in January, so 500 expire at the end of March.
+    await app.services.db('sales').insert({ receipt_no: 'CARE-EXP-1', member_id: ids['李娜'], sold_at: Date.UTC(2027, 0, 15, 4), total_cents: 100_000, points: 1000, updated_at: 0 });
+    await care.setPointsExpiry(MANAGER, { rule: 'rolling', month: 12, day: 31, months: 12, usePosDate: true });
+    clock.set(Date.UTC(2027, 2, 24, 1, 30)); // 03-24 09:30, a week before the month ends
+    await care.tick();
+    const texts = new Map((await careRows()).filter((r) => r.idempotency_key.endsWith(':2027-03-31')).map((r) => [r.member_id, r.text]));
+    expect(texts.get(ids['李娜']!)).toContain('您有500分积分将于3月31日到期');
+    expect(texts.get(ids['陈静']!)).toContain('您有1200分积分将于3月31日到期');
+    // The day run again: nothing twice.
+    await care.runDay(points.id, '2027-03-24');
+    expect((await care.preview('2027-03-24', { automationId: points.id })).items[0]).toMatchObject({ count: 0, alreadySent: 2 });
+    await care.setEnabled(MANAGER, points.id, false);
+    await care.setPointsExpiry(MANAGER, { rule: 'never', month: 12, day: 31, months: 12, usePosDate: true });
+  });
+
   it('wins back each member once, on the day their absence reaches N days', async () => {
     const winback = await byKind('winback');
     const shanghaiNoon = (date: string) => Date.parse(`${date}T04:00:00Z`);

@@ -10,6 +10,7 @@ import type { ListStatus } from '../messaging/policy/policy.js';
 import { endOfLocalDate, localDate, localTimeOfDay, parseTimeOfDay } from '../messaging/policy/local-time.js';
 import type { Recipient } from '../messaging/outbox/enqueue.js';
 import { maskNumber } from '../messaging/outbox/enqueue.js';
+import { nextRuleExpiryDate, type PointsExpirySettings } from '../members/points-expiry.js';
 import type { Settings } from '../settings/settings.js';
 import {
   CareError,
@@ -23,7 +24,20 @@ import {
   type ValidAutomation,
 } from './automations.js';
 import { addDays, festivalsOf, annualDateIn, lunarMonthDayText, tryParseIsoDate } from './dates.js';
-import { AUDIENCE_COLUMNS, audienceQuery, careBatchId, careKey, memberOccasion, nextSendDay, occasionOn, type AudienceContext, type AudienceRow } from './occasions.js';
+import {
+  AUDIENCE_COLUMNS,
+  audienceQuery,
+  careBatchId,
+  careKey,
+  earnedColumn,
+  memberExpiry,
+  memberOccasion,
+  nextSendDay,
+  occasionOn,
+  type AudienceContext,
+  type AudienceRow,
+  type ExpiryContext,
+} from './occasions.js';
 
 declare module '../events/bus.js' {
   interface ApplianceEvents {
@@ -271,6 +285,7 @@ export class Care {
 
   private async views(automations: Automation[]): Promise<AutomationView[]> {
     const today = await this.today();
+    const expiry = await this.expiryContext();
     const ids = automations.map((a) => a.id);
     const last = new Map<number, RunSummary>();
     if (ids.length > 0) {
@@ -280,7 +295,7 @@ export class Care {
       for (const r of rows) last.set(Number(r.automation_id), toRun(r));
     }
     return automations.map((a) => {
-      const next = nextSendDay(a, today);
+      const next = nextSendDay(a, today, expiry);
       return { ...a, next: next ? { sendDay: next.sendDay, occasionDate: next.occasion === 'member' ? null : next.occasion } : null, lastRun: last.get(a.id) ?? null };
     });
   }
@@ -387,6 +402,23 @@ export class Care {
     this.deps.events.publish('care.changed', { automationId: id, reason }, 'campaigns.read');
   }
 
+  // ---- points expiry (积分有效期) -------------------------------------------
+
+  /** The store's rule with its next expiry day, and how many members go by a date of the POS's own. */
+  async pointsExpiry(): Promise<PointsExpirySettings & { nextDate: string | null; posDates: number }> {
+    const rule = await this.deps.settings.get('pointsExpiry');
+    const today = await this.today();
+    const row = (await this.db('members').whereNull('deleted_at').where('points_expire_on', '>=', today).count({ n: '*' }).first()) as { n: number | string } | undefined;
+    return { ...rule, nextDate: nextRuleExpiryDate(rule, today), posDates: Number(row?.n ?? 0) };
+  }
+
+  /** Changes the rule (a settings change, audited there); points reminders and the 积分 answer follow at once. */
+  async setPointsExpiry(actor: AuditActor, value: PointsExpirySettings): Promise<PointsExpirySettings & { nextDate: string | null; posDates: number }> {
+    await this.deps.settings.update(actor, { pointsExpiry: value });
+    await this.changed(null, 'edit');
+    return this.pointsExpiry();
+  }
+
   // ---- calendar ------------------------------------------------------------
 
   /** The festivals of a year and the store's own dates (店庆 automations), by date. */
@@ -400,7 +432,14 @@ export class Care {
 
   private async audienceContext(forecast = false): Promise<AudienceContext> {
     const first = (await this.db('sync_runs').where('state', 'finished').min({ at: 'finished_at' }).first()) as { at: number | string | null } | undefined;
-    return { timeZone: await this.timeZone(), firstSyncAt: first?.at === null || first?.at === undefined ? null : Number(first.at), forecast };
+    return { timeZone: await this.timeZone(), firstSyncAt: first?.at === null || first?.at === undefined ? null : Number(first.at), forecast, expiry: await this.expiryContext() };
+  }
+
+  /** The store's points expiry rule, and whether the POS gives any member an expiry date of their own. */
+  private async expiryContext(): Promise<ExpiryContext> {
+    const rule = await this.deps.settings.get('pointsExpiry');
+    const posDates = rule.usePosDate && (await this.db('members').whereNotNull('points_expire_on').whereNull('deleted_at').first('id')) !== undefined;
+    return { rule, posDates };
   }
 
   /**
@@ -418,7 +457,7 @@ export class Care {
     const out: Occurrence[] = [];
     for (let day = from; day <= to; day = addDays(day, 1)) {
       for (const a of automations) {
-        const occasion = occasionOn(a, day);
+        const occasion = occasionOn(a, day, context.expiry);
         if (occasion === undefined || a.kind === 'welcome') continue;
         if (a.settings.kind === 'points' && a.settings.mode === 'threshold' && occasion !== day) continue;
         const row = (await audienceQuery(this.db, a, day, occasion, context).count({ c: '*' }).first()) as { c: number | string } | undefined;
@@ -447,9 +486,12 @@ export class Care {
       const suffix = `:${occasion}`;
       void base.whereNotExists((sent) => void sent.select(this.db.raw('1')).from('outbox_messages as sent').whereRaw('sent.idempotency_key = ? || members.id || ?', [prefix, suffix]));
     }
+    const earned = earnedColumn(this.db, a, sendDay, occasion, context);
     let lastId = 0;
     for (;;) {
-      const rows = (await base.clone().where('members.id', '>', lastId).orderBy('members.id').limit(PAGE).select(...AUDIENCE_COLUMNS)) as AudienceRow[];
+      const page = base.clone().where('members.id', '>', lastId).orderBy('members.id').limit(PAGE).select(...AUDIENCE_COLUMNS);
+      if (earned) void page.select(earned);
+      const rows = (await page) as AudienceRow[];
       for (const row of rows) {
         const own = memberOccasion(a, occasion, row, context.timeZone);
         yield { row, occasion: own, key: careKey(a.id, Number(row.id), own) };
@@ -486,7 +528,7 @@ export class Care {
     const today = await this.today();
     const items: PreviewItem[] = [];
     for (const a of automations) {
-      const occasion = occasionOn(a, date);
+      const occasion = occasionOn(a, date, context.expiry);
       if (occasion === undefined) continue;
       const item: PreviewItem = {
         automationId: a.id,
@@ -537,7 +579,7 @@ export class Care {
     const automations = ((await this.db('care_automations').where('enabled', true).orderBy('id')) as AutomationRow[]).map(toAutomation);
     const context = await this.audienceContext();
     for (const a of automations) {
-      const occasion = occasionOn(a, date);
+      const occasion = occasionOn(a, date, context.expiry);
       if (occasion === undefined) continue;
       let page: Array<{ row: AudienceRow; occasion: string; key: string }> = [];
       const drain = async function* (this: Care) {
@@ -564,7 +606,8 @@ export class Care {
    */
   async runDay(automationId: number, sendDay: string, trigger: 'schedule' | 'catch-up' = 'schedule'): Promise<RunSummary | null> {
     const a = await this.row(automationId);
-    const occasion = occasionOn(a, sendDay);
+    const context = await this.audienceContext();
+    const occasion = occasionOn(a, sendDay, context.expiry);
     if (occasion === undefined) return null;
     const now = this.deps.clock.now();
     const batchId = careBatchId(a.id, sendDay);
@@ -578,7 +621,6 @@ export class Care {
         .onConflict(['automation_id', 'send_day'])
         .ignore();
     }
-    const context = await this.audienceContext();
     if (a.kind === 'winback') {
       // Win-back's members each have their own occasion; those an earlier finished run (with today's settings) covered are not read again.
       const previous = (await this.db('care_runs')
@@ -596,6 +638,7 @@ export class Care {
       for await (const c of candidates) {
         if (signal.aborted) return;
         const m = c.row;
+        const expiry = memberExpiry(a, sendDay, occasion!, m, context);
         yield {
           number: m.mobile,
           memberId: Number(m.id),
@@ -607,6 +650,8 @@ export class Care {
             cardNo: m.card_no,
             birthday: m.birthday,
             storeName: (m.store_code && storeNames.get(m.store_code)) || null,
+            expiringPoints: expiry?.points ?? null,
+            pointsExpireOn: expiry?.date ?? null,
             marketingConsent: true,
           },
         };
@@ -683,6 +728,7 @@ export class Care {
     const timeOfDay = localTimeOfDay(zone, now);
     const automations = ((await this.db('care_automations').where('enabled', true).orderBy('id')) as AutomationRow[]).map(toAutomation);
     if (automations.length === 0) return [];
+    const expiry = await this.expiryContext();
     const runs = (await this.db('care_runs').whereIn('automation_id', automations.map((a) => a.id)).where('send_day', '>=', addDays(today, -CATCH_UP_DAYS - 1)).select('automation_id', 'send_day', 'state')) as Array<{
       automation_id: number;
       send_day: string;
@@ -700,7 +746,7 @@ export class Care {
         if (day < switchedOn || day < (latestDay.get(a.id) ?? '')) continue;
         if (back === 0 && timeOfDay < parseTimeOfDay(a.sendTime)) continue;
         if (finished.has(`${a.id}|${day}`)) continue;
-        const occasion = occasionOn(a, day);
+        const occasion = occasionOn(a, day, expiry);
         if (occasion === undefined) continue;
         if (isDayBound(a.kind) && occasion !== 'member' && occasion < today) continue;
         const run = await this.runDay(a.id, day, back === 0 ? 'schedule' : 'catch-up');

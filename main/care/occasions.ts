@@ -1,8 +1,17 @@
 import type { Knex } from 'knex';
 import { applyMemberFilter } from '../members/filter.js';
-import { endOfLocalDate, localDate, parseTimeOfDay } from '../messaging/policy/local-time.js';
+import { endOfLocalDate, localDate, parseTimeOfDay, startOfLocalDate } from '../messaging/policy/local-time.js';
+import {
+  earnedSinceSql,
+  isRuleExpiryDate,
+  keptEarningsFrom,
+  memberPointsExpiry,
+  nextRuleExpiryDate,
+  type PointsExpiry,
+  type PointsExpirySettings,
+} from '../members/points-expiry.js';
 import type { Automation } from './automations.js';
-import { addDays, annualDateIn, festivalDate, parseIsoDate, solarBirthdayIn } from './dates.js';
+import { addDays, annualDateIn, festivalDate, parseIsoDate } from './dates.js';
 
 /**
  * Which occasion an automation has on a send day, and who it is for: the
@@ -17,12 +26,20 @@ export function periodStart(day: string, period: 'month' | 'quarter' | 'year'): 
   return `${year}-${String(first).padStart(2, '0')}-01`;
 }
 
+/** The store's points expiry rule, and whether any member carries the POS's own expiry date. */
+export interface ExpiryContext {
+  rule: PointsExpirySettings;
+  posDates: boolean;
+}
+
 /**
  * The occasion date of `automation` for send day `sendDay`: a date, 'member'
  * when each member has their own (win-back: the day their absence reached N
  * days), or undefined when the automation has nothing to send that day.
+ * Points expiry reminders go by the store's rule (members/points-expiry.ts):
+ * the rule's expiry days, and any day when members carry the POS's own dates.
  */
-export function occasionOn(automation: Automation, sendDay: string): string | 'member' | undefined {
+export function occasionOn(automation: Automation, sendDay: string, expiry: ExpiryContext): string | 'member' | undefined {
   const target = addDays(sendDay, automation.leadDays);
   const year = Number(target.slice(0, 4));
   const s = automation.settings;
@@ -37,7 +54,7 @@ export function occasionOn(automation: Automation, sendDay: string): string | 'm
       return s.eventDate === target ? target : undefined;
     case 'points':
       if (s.mode === 'threshold') return periodStart(sendDay, s.period);
-      return solarBirthdayIn(year, s.expiry.month, s.expiry.day) === target ? target : undefined;
+      return isRuleExpiryDate(expiry.rule, target) || (expiry.posDates && expiry.rule.usePosDate) ? target : undefined;
     case 'welcome':
       return sendDay;
     case 'winback':
@@ -46,10 +63,10 @@ export function occasionOn(automation: Automation, sendDay: string): string | 'm
 }
 
 /** The send day on or after `from` (within `horizon` days) on which the automation next has an occasion. */
-export function nextSendDay(automation: Automation, from: string, horizon = 400): { sendDay: string; occasion: string | 'member' } | undefined {
+export function nextSendDay(automation: Automation, from: string, expiry: ExpiryContext, horizon = 400): { sendDay: string; occasion: string | 'member' } | undefined {
   for (let i = 0; i <= horizon; i += 1) {
     const day = addDays(from, i);
-    const occasion = occasionOn(automation, day);
+    const occasion = occasionOn(automation, day, expiry);
     if (occasion !== undefined) return { sendDay: day, occasion };
   }
   return undefined;
@@ -63,6 +80,8 @@ export interface AudienceContext {
   forecast?: boolean;
   /** Win-back: the latest send day a finished run covered (members whose absence reached N days by then had their turn). */
   coveredThrough?: string | null;
+  /** Points reminders: the store's expiry rule. */
+  expiry: ExpiryContext;
 }
 
 /** The columns a care text is personalised with, and what the occasion needs. */
@@ -77,6 +96,8 @@ export const AUDIENCE_COLUMNS = [
   'members.birthday_lunar',
   'members.last_purchase_at',
   'members.store_code',
+  'members.points_expire_on',
+  'members.points_expiring',
 ] as const;
 
 export interface AudienceRow {
@@ -90,9 +111,12 @@ export interface AudienceRow {
   birthday_lunar: number | boolean;
   last_purchase_at: number | string | null;
   store_code: string | null;
+  points_expire_on: string | null;
+  points_expiring: number | string | null;
+  /** Points reminders under the rolling rule: what the member earned in the months still running. */
+  earned_since?: number | string | null;
 }
 
-const startOfLocalDate = (timeZone: string, day: string) => endOfLocalDate(timeZone, addDays(day, -1));
 
 /**
  * The members an automation would text on `sendDay` for `occasion`, as a query
@@ -102,7 +126,7 @@ const startOfLocalDate = (timeZone: string, day: string) => endOfLocalDate(timeZ
  */
 export function audienceQuery(db: Knex, automation: Automation, sendDay: string, occasion: string | 'member', context: AudienceContext): Knex.QueryBuilder {
   const q = db('members').whereNotNull('members.mobile').where('members.marketing_consent', true);
-  applyMemberFilter(q, automation.audience, { today: sendDay });
+  applyMemberFilter(q, automation.audience, { today: sendDay, startOfDay: (day) => startOfLocalDate(context.timeZone, day) });
   const s = automation.settings;
   switch (s.kind) {
     case 'birthday': {
@@ -111,7 +135,8 @@ export function audienceQuery(db: Knex, automation: Automation, sendDay: string,
       break;
     }
     case 'points':
-      void q.where('members.points', '>=', s.minPoints);
+      if (s.mode === 'threshold') void q.where('members.points', '>=', s.minPoints);
+      else whereExpiring(q, db, occasion, sendDay, s.minPoints, context);
       break;
     case 'welcome': {
       // New in the mirror since the last send time (24 hours), not before the automation was switched on,
@@ -139,6 +164,64 @@ export function audienceQuery(db: Knex, automation: Automation, sendDay: string,
       break;
   }
   return q;
+}
+
+/** A member's points on the POS's own expiry date: those it names, never more than the balance. */
+const POS_EXPIRING = 'CASE WHEN members.points_expiring IS NOT NULL AND members.points_expiring < members.points THEN members.points_expiring ELSE members.points END';
+
+/**
+ * Points expiry reminders: members with at least `minPoints` expiring on
+ * `occasion` — by the POS's own date where the member has one still to come
+ * (and the rule says to use it), by the store's rule for everyone else.
+ */
+function whereExpiring(q: Knex.QueryBuilder, db: Knex, occasion: string, sendDay: string, minPoints: number, context: AudienceContext): void {
+  const { rule } = context.expiry;
+  const byRule = isRuleExpiryDate(rule, occasion);
+  if (!byRule && !rule.usePosDate) {
+    void q.whereRaw('1 = 0');
+    return;
+  }
+  void q.where((either) => {
+    if (rule.usePosDate) void either.orWhere((pos) => void pos.where('members.points_expire_on', occasion).whereRaw(`${POS_EXPIRING} >= ?`, [minPoints]));
+    if (byRule) {
+      void either.orWhere((ruled) => {
+        if (rule.usePosDate) void ruled.where((none) => void none.whereNull('members.points_expire_on').orWhere('members.points_expire_on', '<', sendDay));
+        const kept = keptEarningsFrom(rule, occasion);
+        if (kept === null) void ruled.where('members.points', '>=', minPoints);
+        else void ruled.whereRaw(`members.points - ${earnedSinceSql(db, kept, (day) => startOfLocalDate(context.timeZone, day)).toQuery()} >= ?`, [minPoints]);
+      });
+    }
+  });
+}
+
+/**
+ * The day whose expiry a points reminder speaks of: an expiry reminder its
+ * occasion, a threshold reminder the next expiry from its send day.
+ */
+export function expiryFiguresDay(automation: Automation, sendDay: string, occasion: string | 'member'): string | null {
+  if (automation.settings.kind !== 'points') return null;
+  return automation.settings.mode === 'expiry' && occasion !== 'member' ? occasion : sendDay;
+}
+
+/** The rolling rule's earnings column for a points reminder's members (undefined when none is needed). */
+export function earnedColumn(db: Knex, automation: Automation, sendDay: string, occasion: string | 'member', context: AudienceContext): Knex.Raw | undefined {
+  const day = expiryFiguresDay(automation, sendDay, occasion);
+  if (day === null) return undefined;
+  const date = nextRuleExpiryDate(context.expiry.rule, day);
+  const kept = date === null ? null : keptEarningsFrom(context.expiry.rule, date);
+  return kept === null ? undefined : db.raw(`${earnedSinceSql(db, kept, (d) => startOfLocalDate(context.timeZone, d)).toQuery()} AS earned_since`);
+}
+
+/** What a points reminder says of a member's expiring points ({到期积分}, {到期日期}); null for other kinds or nothing due. */
+export function memberExpiry(automation: Automation, sendDay: string, occasion: string | 'member', row: AudienceRow, context: AudienceContext): PointsExpiry | null {
+  const day = expiryFiguresDay(automation, sendDay, occasion);
+  if (day === null) return null;
+  return memberPointsExpiry(
+    context.expiry.rule,
+    { points: Number(row.points), posExpiresOn: row.points_expire_on, posExpiring: row.points_expiring === null ? null : Number(row.points_expiring) },
+    day,
+    Number(row.earned_since ?? 0),
+  );
 }
 
 /** The occasion date of one member (win-back: the day the absence reached N days). */

@@ -100,6 +100,17 @@ describe('birthday filter with lunar birthdays', () => {
     expect(names).toContain('solar-1229');
   });
 
+  it('the coming days, by each member’s calendar, across the year end; solar or lunar only', async () => {
+    // From 2026-02-10: 2-16 is the sixth day after, so a week finds it and six days do not.
+    expect(await who({ birthdayWithin: { days: 7 } }, '2026-02-10')).toEqual(['lunar-1229', 'lunar-1230', 'solar-0216']);
+    expect(await who({ birthdayWithin: { days: 6 } }, '2026-02-10')).toEqual([]);
+    expect(await who({ birthdayWithin: { days: 7 }, birthdayCalendar: 'lunar' }, '2026-02-10')).toEqual(['lunar-1229', 'lunar-1230']);
+    expect(await who({ birthdayWithin: { days: 7 }, birthdayCalendar: 'solar' }, '2026-02-10')).toEqual(['solar-0216']);
+    // Late December: the window runs into January 2027 (lunar-jan-05 falls on 2027-01-05).
+    expect(await who({ birthdayWithin: { days: 10 } }, '2026-12-27')).toEqual(['lunar-jan-05', 'solar-1229']);
+    expect(await who({ birthdayWithin: { days: 366 } }, '2026-06-01')).toEqual(MEMBERS.map(([name]) => name).sort());
+  });
+
   it('a whole year finds every member with a birthday', async () => {
     expect(await who({ birthday: { from: day('01-01'), to: day('12-31') } }, '2026-06-01')).toEqual(MEMBERS.map(([name]) => name).sort());
   });

@@ -159,6 +159,35 @@ describe('member filter compiled to SQL', () => {
     expect(await names({ lastPurchase: { never: true } })).toEqual(['李明']);
   });
 
+  it('relative purchase recency: bought in the last N days (today counts), none in the last N days', async () => {
+    // 赵小明 bought 10 days ago at noon: inside "the last 11 days" (from midnight 10 days ago), outside "the last 10".
+    expect(await names({ lastPurchase: { withinDays: 10 } })).toEqual(sorted('王伟', '刘_100%'));
+    expect(await names({ lastPurchase: { withinDays: 11 } })).toEqual(sorted('王伟', '赵小明', '刘_100%'));
+    // 沉睡会员: bought before, but not in the last 40 days (李明 never bought: not asleep, never awake).
+    expect(await names({ lastPurchase: { notWithinDays: 40 } })).toEqual(sorted('王芳', '张明华', '陈晨'));
+    expect(await names({ lastPurchase: { withinDays: 300, notWithinDays: 30 } })).toEqual(sorted('王芳', '张明华'));
+    // A day starts where the caller's zone says (care passes the store's): 刘 bought yesterday at noon.
+    const localMidnight = (date: string) => new Date(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))).getTime();
+    const within2 = (startOfDay?: (date: string) => number) =>
+      applyMemberFilter(db('members').select('name'), { lastPurchase: { withinDays: 2 } }, { today: '2026-11-22', ...(startOfDay ? { startOfDay } : {}) }) as Promise<Array<{ name: string }>>;
+    expect((await within2()).map((r) => r.name)).toEqual(['刘_100%']);
+    expect((await within2((date) => localMidnight(date) + 13 * 3_600_000)).map((r) => r.name)).toEqual([]);
+  });
+
+  it('member level, banded from total spent like the survey statistics', async () => {
+    expect(await names({ levels: ['silver', 'gold'] })).toEqual(sorted('王芳', '张明华'));
+    expect(await names({ levels: ['regular'] })).toEqual(sorted('王伟', '李明', '赵小明', '刘_100%', '陈晨'));
+    expect(await names({ levels: ['diamond'] })).toEqual([]);
+  });
+
+  it('birthdays in the coming days, and by calendar', async () => {
+    expect(await names({ birthdayWithin: { days: 1 } })).toEqual(['王伟']);
+    expect(await names({ birthdayWithin: { days: 2 } })).toEqual(sorted('王伟', '王芳'));
+    expect(await names({ birthdayWithin: { days: 45 } })).toEqual(sorted('王伟', '王芳', '李明', '张明华', '陈晨'));
+    expect(await names({ birthdayCalendar: 'solar' })).toEqual(sorted('王伟', '王芳', '李明', '张明华', '刘_100%', '陈晨'));
+    expect(await names({ birthdayCalendar: 'lunar' })).toEqual([]);
+  });
+
   it('tags: any and all', async () => {
     expect(await names({ tags: { values: ['VIP', '团购'], match: 'any' } })).toEqual(sorted('王伟', '王芳', '陈晨'));
     expect(await names({ tags: { values: ['VIP', '老顾客'], match: 'all' } })).toEqual(['王芳']);
@@ -195,6 +224,10 @@ describe('member filter compiled to SQL', () => {
     expect(() => parseMemberFilter({ birthday: { from: { month: 2, day: 30 }, to: { month: 3, day: 1 } } })).toThrow(/not a day of the year/);
     expect(() => parseMemberFilter({ mobile: '12345' })).toThrow(/not a mobile number/);
     expect(() => parseMemberFilter({ unknown: 1 })).toThrow(/not valid/);
+    expect(() => parseMemberFilter({ lastPurchase: { withinDays: 30, notWithinDays: 30 } })).toThrow(/no member can match/);
+    expect(() => parseMemberFilter({ lastPurchase: { never: true, withinDays: 30 } })).toThrow(/choose one/);
+    expect(() => parseMemberFilter({ levels: ['platinum'] })).toThrow(/filter\.levels/);
+    expect(() => parseMemberFilter({ birthdayWithin: { days: 0 } })).toThrow(/filter\.birthdayWithin/);
     expect(() => parseMemberFilter({ name: { value: "x'; DROP TABLE members; --", match: 'contains' } })).not.toThrow();
   });
 
@@ -211,6 +244,11 @@ describe('member filter compiled to SQL', () => {
     expect(
       filterFromFlatQuery({ store: 'S001', gender: 'f', ageMin: 20, ageMax: 30, birthdayFrom: '12-20', birthdayTo: '01-10', tags: 'VIP', tagMatch: 'all', consent: true }),
     ).toEqual(filter);
+    // The UI's form: the whole filter as JSON, relative criteria included.
+    const relative: MemberFilter = { levels: ['gold'], lastPurchase: { notWithinDays: 90 }, birthdayWithin: { days: 7 }, subscribedTo: { topicIds: [2] } };
+    expect(filterFromFlatQuery({ filter: JSON.stringify(relative), gender: 'M' })).toEqual(relative);
+    expect(() => filterFromFlatQuery({ filter: '{levels:' })).toThrow(/not JSON/);
+    expect(() => filterFromFlatQuery({ filter: '{"levels":["x"]}' })).toThrow(/filter\.levels/);
   });
 
   it('compiles to parameterised SQL (user text never lands in the statement)', () => {

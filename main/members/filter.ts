@@ -4,6 +4,8 @@ import { Value } from 'typebox/value';
 import { ValidationError } from '../errors.js';
 import { addDays, isLeapYear, isoDate, lunarCodeRangesBetween, type CodeRange } from '../care/dates.js';
 import { tryNormalizeMobile } from '../messaging/numbers.js';
+// The member levels are the ones survey statistics cross-tab by: one banding of total spend for the whole product.
+import { MEMBER_LEVELS } from '../surveys/statistics.js';
 
 /**
  * The one member filter: what the member list searches with and what campaign
@@ -39,6 +41,11 @@ export const MEMBER_GENDERS = ['M', 'F', 'U'] as const;
 export const MEMBER_SOURCES = ['pos', 'manual', 'import'] as const;
 export type MemberGender = (typeof MEMBER_GENDERS)[number];
 export type MemberSource = (typeof MEMBER_SOURCES)[number];
+/** 普通/银卡/金卡/钻石: the member level, banded from total spend. */
+export const MEMBER_LEVEL_NAMES = MEMBER_LEVELS.map((band) => band.level);
+export type MemberLevelName = (typeof MEMBER_LEVELS)[number]['level'];
+/** The longest look-back of a relative purchase criterion: 100 years. */
+const MAX_DAYS = 36_500;
 
 export const MemberFilterSchema = Type.Object(
   {
@@ -70,14 +77,40 @@ export const MemberFilterSchema = Type.Object(
         },
       ),
     ),
+    birthdayWithin: Type.Optional(
+      Type.Object(
+        { days: Type.Integer({ minimum: 1, maximum: 366 }) },
+        {
+          additionalProperties: false,
+          description:
+            'Birthday (each member by their own calendar, as for birthday) from the day of the search through days − 1 days later: 1 is today, 7 the coming week. Relative: a saved segment moves with the calendar',
+        },
+      ),
+    ),
+    birthdayCalendar: Type.Optional(
+      Type.Union([Type.Literal('solar'), Type.Literal('lunar')], { description: 'Members whose birthday is recorded by this calendar (公历 or 农历)' }),
+    ),
     points: Type.Optional(Range('Points balance')),
     totalSpentCents: Type.Optional(Range('Total spent, in cents (分)')),
+    levels: Type.Optional(
+      Type.Array(Type.Unsafe<MemberLevelName>({ type: 'string', enum: [...MEMBER_LEVEL_NAMES] }), {
+        minItems: 1,
+        maxItems: MEMBER_LEVEL_NAMES.length,
+        description: 'Member level (普通 regular, 银卡 silver, 金卡 gold, 钻石 diamond), banded from total spent',
+      }),
+    ),
     lastPurchase: Type.Optional(
       Type.Object(
         {
           from: Type.Optional(Type.Integer({ minimum: 0, maximum: LATEST_MS, description: 'epoch ms, inclusive' })),
           to: Type.Optional(Type.Integer({ minimum: 0, maximum: LATEST_MS, description: 'epoch ms, inclusive' })),
           never: Type.Optional(Type.Boolean({ description: 'true: only members who never bought anything' })),
+          withinDays: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: MAX_DAYS, description: 'Bought in the last N days, today included (relative: moves with the calendar)' }),
+          ),
+          notWithinDays: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: MAX_DAYS, description: 'Bought before, but not in the last N days (沉睡会员: 90)' }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -154,7 +187,21 @@ export function checkMemberFilter(filter: MemberFilter): void {
   range('age', filter.age);
   range('points', filter.points);
   range('totalSpentCents', filter.totalSpentCents);
-  if (filter.lastPurchase) range('lastPurchase', { min: filter.lastPurchase.from, max: filter.lastPurchase.to });
+  if (filter.lastPurchase) {
+    const { from, to, never, withinDays, notWithinDays } = filter.lastPurchase;
+    range('lastPurchase', { min: from, max: to });
+    if (withinDays !== undefined && notWithinDays !== undefined && notWithinDays >= withinDays) {
+      throw new ValidationError(
+        `The member filter asks for a purchase in the last ${withinDays} days but none in the last ${notWithinDays}: no member can match. Make the "no purchase" days fewer than the "bought within" days.`,
+        { field: 'filter.lastPurchase.notWithinDays' },
+      );
+    }
+    if (never && (from !== undefined || to !== undefined || withinDays !== undefined || notWithinDays !== undefined)) {
+      throw new ValidationError('The member filter asks for members who never bought anything and for a purchase time: choose one.', {
+        field: 'filter.lastPurchase.never',
+      });
+    }
+  }
   if (filter.age && ((filter.age.min ?? 0) < 0 || (filter.age.max ?? 0) > 150)) {
     throw new ValidationError('The member filter age must be between 0 and 150.', { field: 'filter.age' });
   }
@@ -180,6 +227,15 @@ const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 export interface FilterContext {
   /** Local date of the search, 'YYYY-MM-DD' (ages are counted on this day). */
   today: string;
+  /**
+   * When a local day begins (epoch ms), for the relative purchase criteria;
+   * default: midnight in this process's zone, the zone `localDate` reads.
+   */
+  startOfDay?: (date: string) => number;
+}
+
+function processStartOfDay(date: string): number {
+  return new Date(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))).getTime();
 }
 
 /** The local calendar date of an instant, as 'YYYY-MM-DD'. */
@@ -244,6 +300,8 @@ export function applyMemberFilter(qb: Knex.QueryBuilder, filter: MemberFilter, c
   }
 
   if (filter.birthday) applyBirthdayRange(qb, filter.birthday, context.today);
+  if (filter.birthdayWithin) applyBirthdayRange(qb, comingBirthdays(context.today, filter.birthdayWithin.days), context.today);
+  if (filter.birthdayCalendar) void qb.whereNotNull('members.birthday').where('members.birthday_lunar', filter.birthdayCalendar === 'lunar');
 
   const range = (column: string, r: { min?: number | undefined; max?: number | undefined } | undefined) => {
     if (!r) return;
@@ -252,11 +310,26 @@ export function applyMemberFilter(qb: Knex.QueryBuilder, filter: MemberFilter, c
   };
   range('members.points', filter.points);
   range('members.total_spent_cents', filter.totalSpentCents);
+  if (filter.levels) {
+    const bands = levelBands(filter.levels);
+    void qb.where((any) => {
+      for (const [from, below] of bands) {
+        void any.orWhere((q) => {
+          void q.where('members.total_spent_cents', '>=', from);
+          if (below !== null) void q.where('members.total_spent_cents', '<', below);
+        });
+      }
+    });
+  }
 
   if (filter.lastPurchase) {
-    const { from, to, never } = filter.lastPurchase;
+    const { from, to, never, withinDays, notWithinDays } = filter.lastPurchase;
     if (never) void qb.whereNull('members.last_purchase_at');
     range('members.last_purchase_at', { min: from, max: to });
+    // "In the last N days" starts at midnight N − 1 days ago: today counts as one.
+    const dayStart = context.startOfDay ?? processStartOfDay;
+    if (withinDays !== undefined) void qb.where('members.last_purchase_at', '>=', dayStart(addDays(context.today, 1 - withinDays)));
+    if (notWithinDays !== undefined) void qb.where('members.last_purchase_at', '<', dayStart(addDays(context.today, 1 - notWithinDays)));
   }
 
   if (filter.tags) {
@@ -283,6 +356,18 @@ export function applyMemberFilter(qb: Knex.QueryBuilder, filter: MemberFilter, c
     void qb.whereIn('members.id', (sub) => void sub.select('member_id').from('member_subscriptions').whereIn('topic_id', topics).andWhere('subscribed', true));
   }
   return qb;
+}
+
+/** Total-spent bands [from, below) of the chosen levels (below null: no upper end). */
+function levelBands(levels: readonly MemberLevelName[]): Array<[number, number | null]> {
+  return MEMBER_LEVELS.flatMap((band, i) => (levels.includes(band.level) ? [[band.fromCents, MEMBER_LEVELS[i + 1]?.fromCents ?? null] as [number, number | null]] : []));
+}
+
+/** The month-day range of the next `days` days from `today` (a whole year from 365 days on). */
+export function comingBirthdays(today: string, days: number): { from: { month: number; day: number }; to: { month: number; day: number } } {
+  const last = addDays(today, days >= 365 ? -1 : days - 1);
+  const md = (date: string) => ({ month: Number(date.slice(5, 7)), day: Number(date.slice(8, 10)) });
+  return { from: md(today), to: md(last) };
 }
 
 /**

@@ -6,6 +6,8 @@ import { MEMBER_GENDERS, MEMBER_SORT_COLUMNS, MEMBER_SOURCES, parseMemberFilter,
  * Translated into the one MemberFilter so both paths search the same way.
  */
 export interface FlatMemberQuery {
+  /** The whole MemberFilter as JSON (what the UI sends): every criterion, the flat ones below ignored. */
+  filter?: string | undefined;
   keyword?: string | undefined;
   name?: string | undefined;
   nameMatch?: 'prefix' | 'contains' | undefined;
@@ -52,6 +54,15 @@ function range(min: number | undefined, max: number | undefined) {
 }
 
 export function filterFromFlatQuery(query: FlatMemberQuery): MemberFilter {
+  if (query.filter !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(query.filter);
+    } catch {
+      throw new ValidationError('The filter parameter is not JSON; send the member filter as JSON, or use the separate filter parameters.', { field: 'filter' });
+    }
+    return parseMemberFilter(parsed);
+  }
   const filter: Record<string, unknown> = {};
   if (query.keyword?.trim()) filter.keyword = query.keyword.trim();
   if (query.name?.trim()) filter.name = { value: query.name.trim(), match: query.nameMatch ?? 'prefix' };

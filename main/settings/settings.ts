@@ -9,6 +9,7 @@ import { FEEDBACK_DEFAULTS, validateFeedbackSettings, type FeedbackSettings } fr
 import { MAGAZINE_DEFAULTS, validateMagazineSettings, type MagazineSettings } from '../subscriptions/magazine-settings.js';
 import { CLOUD_MAS_LISTENER_DEFAULTS, validateCloudMasListener, type CloudMasListenerSettings } from '../mas/cloud/listener-settings.js';
 import { REPORT_SETTING_DEFAULTS, validateReportSettings, type ReportSettings } from '../reports/settings.js';
+import { POINTS_EXPIRY_DEFAULTS, validatePointsExpiry, type PointsExpirySettings } from '../members/points-expiry.js';
 
 /**
  * Run-time settings a store manager changes in the UI. Each has a default, a
@@ -34,6 +35,8 @@ export interface SettingValues {
   campaignApproval: boolean;
   /** What the cost report charges per SMS part (reports/settings.ts). */
   reports: ReportSettings;
+  /** When members' points expire (积分有效期): points reminders and the 积分 answer read it (members/points-expiry.ts). */
+  pointsExpiry: PointsExpirySettings;
 }
 
 type Validators = { [K in keyof SettingValues]: (value: unknown) => SettingValues[K] };
@@ -58,6 +61,7 @@ export const SETTING_DEFAULTS: SettingValues = {
   cloudMasListener: CLOUD_MAS_LISTENER_DEFAULTS,
   campaignApproval: false,
   reports: REPORT_SETTING_DEFAULTS,
+  pointsExpiry: POINTS_EXPIRY_DEFAULTS,
 };
 
 const VALIDATORS: Validators = {
@@ -88,6 +92,7 @@ const VALIDATORS: Validators = {
     return value;
   },
   reports: (value) => validateReportSettings(value),
+  pointsExpiry: (value) => validatePointsExpiry(value),
 };
 
 /** What the audit log keeps of a changed setting: no secret, not even sealed; certificates by fingerprint. */

@@ -51,6 +51,8 @@ export const SERVICES: Readonly<Record<ServiceId, ServiceDefinition>> = {
     extraFillers: ['余额', '过期', '到期', '会', '什么时候', '清零', '有效期', '总'],
     templates: {
       reply: { text: '{称呼}，您的会员积分为{积分}分。', placeholders: [...MEMBER, '积分'] },
+      // When points are due to expire by the store's rule (积分有效期) or the POS's own date.
+      expiring: { text: '{称呼}，您的会员积分为{积分}分，其中{到期积分}分将于{到期日期}到期，请及时使用。', placeholders: [...MEMBER, '积分', '到期积分', '到期日期'] },
     },
   },
   spending: {

@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { isAppError } from '../errors.js';
-import { endOfLocalDate, localDate, zoneOffset } from '../messaging/policy/local-time.js';
+import { localDate, startOfLocalDate, zoneOffset } from '../messaging/policy/local-time.js';
 import { salutation } from '../messaging/render/salutation.js';
 import { tryNormalizeMobile } from '../messaging/numbers.js';
+import { readMemberPointsExpiry, type PointsExpirySettings } from '../members/points-expiry.js';
 import type { StaffDirectory, StaffMember } from '../staff/staff.js';
 import {
   PROMOTION_PARTS,
@@ -63,6 +64,8 @@ export interface AskContext {
   services: Readonly<Record<ServiceId, ServiceConfig>>;
   general: Readonly<Record<string, string>>;
   settings: ServiceSettings;
+  /** The store's points expiry rule (积分有效期): the 积分 answer says what expires when. */
+  pointsExpiry: PointsExpirySettings;
 }
 
 interface MemberRow {
@@ -185,8 +188,15 @@ export class SmsRouter {
     };
   }
 
+  /** 积分: the balance, and what of it expires when (the store's rule or the POS's date) when anything does. */
   private async points(member: MemberRow, ctx: AskContext): Promise<string> {
     const values = { ...this.memberValues(member, ctx), 积分: String(Number(member.points)) };
+    const today = localDate(ctx.timeZone, ctx.now);
+    const expiry = await readMemberPointsExpiry(this.db, ctx.pointsExpiry, Number(member.id), today, (day) => startOfLocalDate(ctx.timeZone, day));
+    if (expiry) {
+      const due = { ...values, 到期积分: String(expiry.points), 到期日期: dateText(expiry.date, today) };
+      return fitText(this.template(ctx, 'points', 'expiring'), due, this.budget(ctx), await this.dataAge(ctx));
+    }
     return fitText(this.template(ctx, 'points', 'reply'), values, this.budget(ctx), await this.dataAge(ctx));
   }
 
@@ -416,10 +426,10 @@ function strategyLine(s: StrategyLine, withState: boolean): string {
   return plain(`#${s.id}${kind}${state} ${what} ${where}${reason}`.replace(/\s+/g, ' '));
 }
 
-/** Midnight starting a local date ('YYYY-MM-DD'): the end of the day before. */
-export function startOfLocalDate(timeZone: string, date: string): number {
-  const [y, m, d] = date.split('-').map(Number);
-  return endOfLocalDate(timeZone, new Date(Date.UTC(y!, m! - 1, d! - 1)).toISOString().slice(0, 10));
+/** '2026-12-31' → 12月31日, or 2027年3月31日 when not this year. */
+function dateText(date: string, today: string): string {
+  const [year, month, day] = date.split('-').map(Number);
+  return `${date.slice(0, 4) === today.slice(0, 4) ? '' : `${year}年`}${month}月${day}日`;
 }
 
 function wall(timeZone: string, at: number): Date {

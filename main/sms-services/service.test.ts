@@ -44,6 +44,16 @@ afterEach(async () => {
 });
 
 describe('SMS services: customers', () => {
+  it('says which points expire when: the POS’s own date, else the store’s rule (积分有效期); nothing while points never expire', async () => {
+    const id = await addMirrorMember(db(), t.clock.now(), { mobile: '+8613900000011', name: '周杰', gender: 'M', points: 1500 });
+    expect((await text('13900000011', '积分')).reply).toBe('尊敬的周先生，您的会员积分为1500分。【好又多超市】');
+    await db()('members').where('id', id).update({ points_expire_on: '2099-06-30', points_expiring: 400 });
+    expect((await text('13900000011', '积分什么时候过期')).reply).toBe('尊敬的周先生，您的会员积分为1500分，其中400分将于2099年6月30日到期，请及时使用。【好又多超市】');
+    await db()('members').where('id', id).update({ points_expire_on: null, points_expiring: null });
+    await t.core.services.settings.update(SYSTEM_ACTOR, { pointsExpiry: { rule: 'annual', month: 12, day: 31 } });
+    expect((await text('13900000011', 'JF')).reply).toBe('尊敬的周先生，您的会员积分为1500分，其中1500分将于12月31日到期，请及时使用。【好又多超市】');
+  });
+
   it('answers 积分 with the member’s points from the mirror, in every way people ask', async () => {
     await addMirrorMember(db(), t.clock.now(), { mobile: '+8613900000001', name: '张伟', gender: 'M', points: 1280, storeCode: 'S01' });
     const { reply, handledBy } = await text('13900000001', '我的积分是多少？');

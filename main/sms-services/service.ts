@@ -7,7 +7,7 @@ import type { EventBus } from '../events/bus.js';
 import { INBOUND_ORDER, type InboundHandler, type InboundTools, type StoredInbound } from '../messaging/inbox/inbox.js';
 import type { NumberLists } from '../messaging/lists/lists.js';
 import { tryNormalizeMobile } from '../messaging/numbers.js';
-import { localDate } from '../messaging/policy/local-time.js';
+import { localDate, startOfLocalDate } from '../messaging/policy/local-time.js';
 import { isOptOut, mayAutoAnswer, NOT_LISTED } from '../messaging/policy/policy.js';
 import { foldKeyword } from '../messaging/policy/settings.js';
 import type { Settings } from '../settings/settings.js';
@@ -30,7 +30,7 @@ import { foldText, wordsOnly } from './fold.js';
 import type { ServiceTable } from './parse.js';
 import type { ProductSearch } from './product-search.js';
 import { checkTemplate, fill, partsOf } from './reply.js';
-import { LOCKOUT_REASONS, SmsRouter, startOfLocalDate, type Answer, type AskContext, type ServiceConfig } from './router.js';
+import { LOCKOUT_REASONS, SmsRouter, type Answer, type AskContext, type ServiceConfig } from './router.js';
 import type { StrategyAnswers } from './strategy-answers.js';
 
 declare module '../events/bus.js' {
@@ -376,11 +376,12 @@ export class SmsServices {
   // ---- answering -----------------------------------------------------------
 
   private async context(): Promise<AskContext> {
-    const [config, policy, signature, storeName] = await Promise.all([
+    const [config, policy, signature, storeName, pointsExpiry] = await Promise.all([
       this.loadConfig(),
       this.deps.settings.get('policy'),
       this.deps.settings.get('smsSignature'),
       this.deps.settings.get('storeName'),
+      this.deps.settings.get('pointsExpiry'),
     ]);
     return {
       now: this.deps.clock.now(),
@@ -394,6 +395,7 @@ export class SmsServices {
       services: config.services,
       general: config.general,
       settings: config.settings,
+      pointsExpiry,
     };
   }
 
@@ -707,6 +709,8 @@ const SAMPLE_VALUES: Record<string, string> = {
   卡号: '880012345678',
   门店: '好又多超市(人民路店)',
   积分: '1280',
+  到期积分: '300',
+  到期日期: '12月31日',
   本月消费: '356.8',
   本年消费: '8620.5',
   最近日期: '12月3日',

@@ -71,6 +71,8 @@ export const TARGETS: Record<Entity, { label: string; key: readonly string[]; fi
       last_purchase_cents: { type: 'money', label: 'last purchase amount' },
       total_spent_cents: { type: 'money', label: 'total spent' },
       points: { type: 'integer', label: 'points' },
+      points_expire_on: { type: 'date', label: 'points expire on (the POS’s own date)' },
+      points_expiring: { type: 'integer', label: 'points expiring on that date' },
       source_updated_at: { type: 'timestamp', label: 'changed at (source)' },
     },
   },

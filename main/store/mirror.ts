@@ -66,7 +66,9 @@ const SPECS: Record<Entity, TableSpec> = {
     },
     columns: (m) => {
       const columns = ['source', 'source_key'];
-      columns.push(...pick(m, ['store_code', 'card_no', 'name', 'gender', 'birthday', 'birthday_lunar', 'mobile', 'last_purchase_at', 'last_purchase_cents', 'total_spent_cents', 'points', 'source_updated_at']));
+      columns.push(
+        ...pick(m, ['store_code', 'card_no', 'name', 'gender', 'birthday', 'birthday_lunar', 'mobile', 'last_purchase_at', 'last_purchase_cents', 'total_spent_cents', 'points', 'points_expire_on', 'points_expiring', 'source_updated_at']),
+      );
       if (m.has('birthday')) columns.push('birth_month', 'birth_day');
       if (m.has('id_number')) columns.push('id_number_enc', 'id_number_last4');
       // A landline found in the mobile column goes to phone.
@@ -101,6 +103,8 @@ const SPECS: Record<Entity, TableSpec> = {
         last_purchase_cents: v['last_purchase_cents'],
         total_spent_cents: v['total_spent_cents'] ?? 0,
         points: v['points'] ?? 0,
+        points_expire_on: v['points_expire_on'] ?? null,
+        points_expiring: v['points_expiring'] ?? null,
         source_updated_at: v['source_updated_at'],
         deleted_at: null,
         created_at: now,

@@ -207,6 +207,19 @@ describe('store sync from a SQLite POS (the demo schema)', () => {
     expect(await consent('V99000001')).toEqual({ consent: false, pos: true });
   });
 
+  it('mirrors the POS’s own points expiry date and amount when the mapping reads them (积分有效期)', async () => {
+    await exec(pos, 'ALTER TABLE t_member ADD COLUMN jf_expire TEXT');
+    await exec(pos, 'ALTER TABLE t_member ADD COLUMN jf_due INTEGER');
+    const [picked] = await all<{ card_id: string }>(pos, 'SELECT card_id FROM t_member ORDER BY card_id LIMIT 1 OFFSET 60');
+    await exec(pos, "UPDATE t_member SET jf_expire = '2027-03-31', jf_due = 420, modify_time = '2026-11-22 09:30:00' WHERE card_id = ?", [picked!.card_id]);
+    const [members] = (await app.services.store.getMappings(connectionId)).filter((m) => m.entity === 'members');
+    const fields = { ...members!.definition.fields, points_expire_on: { column: 'jf_expire', format: 'YYYY-MM-DD' }, points_expiring: { column: 'jf_due' } };
+    await app.services.store.setMapping(CLI_ACTOR, connectionId, 'members', { ...members!.definition, fields });
+    expect((await sync()).state).toBe('finished');
+    expect(await app.services.db('members').where({ source: 'pos', source_key: picked!.card_id }).first('points_expire_on', 'points_expiring')).toEqual({ points_expire_on: '2027-03-31', points_expiring: 420 });
+    expect(await app.services.db('members').whereNotNull('points_expire_on').count({ n: '*' })).toEqual([{ n: 1 }]);
+  });
+
   it('a full comparison marks rows deleted at the source, and only those', async () => {
     const [gone] = await all<{ card_id: string }>(pos, 'SELECT card_id FROM t_member ORDER BY card_id DESC LIMIT 1');
     const [stock] = await all<{ branch_no: string; item_no: string }>(pos, 'SELECT branch_no, item_no FROM t_stock WHERE stock_qty > 0 LIMIT 1');

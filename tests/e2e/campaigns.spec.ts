@@ -41,6 +41,7 @@ test.describe('营销活动', () => {
 
     // 会员: filter to women, save the filter as a segment with its live count.
     await page.getByTestId('nav-members').click();
+    await page.getByTestId('members-more-filters').click();
     await page.getByTestId('members-filter-gender').click();
     await page.getByRole('option', { name: '女' }).click();
     await page.keyboard.press('Escape');
@@ -78,7 +79,7 @@ test.describe('营销活动', () => {
     await expect(page).toHaveURL(/\/campaigns\?compose=1$/);
     const editor = page.getByTestId('campaign-editor');
     await expect(editor).toBeVisible();
-    await expect(editor).toContainText('来自会员页的当前筛选');
+    await expect(editor.getByTestId('campaign-filter')).toContainText('女');
     await field(editor, 'campaign-name').fill(`${name} 周五会员日`);
     await field(editor, 'campaign-text', 'textarea').fill('{称呼}，本周五会员日全场九折，积分{积分}可抵现');
     await editor.getByTestId('campaign-schedule-kind').getByText('周期').click();
@@ -150,5 +151,112 @@ test.describe('营销活动', () => {
     await page.getByTestId('members-select-mode').click();
     await expect(page.getByTestId('members-bulk')).toContainText('Tick members');
     await snap(page, 'campaigns-members-en');
+  });
+
+  test('build an audience with the filter builder: the count follows each change, save it as a segment, rename it; a care automation’s audience from the same builder', async ({ adminPage: page, appliance }) => {
+    test.setTimeout(120_000);
+    const api = await demoSynced(appliance);
+    const countOf = async (filter: object) => (await api.post<{ count: number }>('/segments/count', { filter })).count.toLocaleString('zh-CN');
+    const name = `沉睡女会员-${Date.now().toString(36)}`;
+
+    // The campaign editor's ad-hoc audience: every member until a condition is set.
+    await page.getByTestId('nav-campaigns').click();
+    await page.getByTestId('campaigns-create').click();
+    const editor = page.getByTestId('campaign-editor');
+    await editor.getByTestId('campaign-audience-kind').getByText('会员筛选').click();
+    await expect(editor.getByTestId('campaign-filter')).toContainText('全部会员');
+    await editor.getByTestId('campaign-filter-edit').click();
+    const builder = page.getByTestId('campaign-filter-dialog');
+    const count = builder.getByTestId('campaign-filter-count');
+    await expect(count).toHaveText(`符合条件：${await countOf({})} 位会员（有手机号）`);
+
+    // Women, then women with nothing bought in the last 30 days: the count follows each change.
+    await builder.getByTestId('campaign-filter-gender').click();
+    await page.getByRole('option', { name: '女' }).click();
+    await page.keyboard.press('Escape');
+    await expect(count).toHaveText(`符合条件：${await countOf({ genders: ['F'] })} 位会员（有手机号）`);
+    await builder.getByTestId('campaign-filter-purchase-mode').click();
+    await page.getByRole('option', { name: '按天数' }).click();
+    await field(builder, 'campaign-filter-not-bought').fill('30');
+    const lapsed = { genders: ['F'], lastPurchase: { notWithinDays: 30 } };
+    await expect(count).toHaveText(`符合条件：${await countOf(lapsed)} 位会员（有手机号）`);
+    await snap(page, 'campaigns-filter-builder');
+
+    // Saved as a segment from the builder; the editor keeps the conditions as its audience.
+    await builder.getByTestId('campaign-filter-save-segment').click();
+    const saveDialog = page.getByTestId('save-segment-dialog');
+    await field(saveDialog, 'segment-name').fill(name);
+    await saveDialog.getByTestId('segment-save').click();
+    await expect(saveDialog).toBeHidden();
+    const segment = (await api.get<{ items: Array<Segment & { filter: object }> }>('/segments')).items.find((s) => s.name === name)!;
+    expect(segment.filter).toEqual(lapsed);
+    await builder.getByTestId('campaign-filter-apply').click();
+    await expect(editor.getByTestId('campaign-filter')).toContainText('近 30 天内无消费');
+    await editor.getByRole('button', { name: '取消' }).click();
+
+    // 会员分群: rename it and narrow it to 40 and over; the count follows, the change is saved.
+    await page.getByRole('tab', { name: '会员分群' }).click();
+    await page.getByTestId(`segment-edit-${segment.id}`).click();
+    const segmentEditor = page.getByTestId('segment-editor');
+    await field(segmentEditor, 'segment-editor-name').fill(`${name}（40岁以上）`);
+    await field(segmentEditor, 'segment-filter-age-min').fill('40');
+    const narrowed = { ...lapsed, age: { min: 40 } };
+    await expect(segmentEditor.getByTestId('segment-filter-count')).toHaveText(`符合条件：${await countOf(narrowed)} 位会员（有手机号）`);
+    await snap(page, 'campaigns-segment-editor');
+    await segmentEditor.getByTestId('segment-editor-save').click();
+    await expect(segmentEditor).toBeHidden();
+    await expect(page.getByTestId(`segment-name-${segment.id}`)).toHaveText(`${name}（40岁以上）`);
+    const renamed = (await api.get<{ items: Array<Segment & { filter: object }> }>('/segments')).items.find((s) => s.id === segment.id)!;
+    expect(renamed.filter).toEqual({ genders: ['F'], age: { min: 40 }, lastPurchase: { notWithinDays: 30 } });
+
+    // 会员关怀: the 重阳节 greeting's audience (60 and over) edited with the same builder, then put back.
+    interface CareAutomation {
+      id: number;
+      kind: string;
+      name: string;
+      text: string;
+      templateId: number | null;
+      sendTime: string;
+      leadDays: number;
+      audience: object;
+      settings: { kind: string; festival?: string };
+    }
+    const automations = await api.get<{ items: CareAutomation[] }>('/care/automations');
+    const greeting = automations.items.find((a) => a.settings.festival === 'double-ninth')!;
+    try {
+      await page.getByTestId('nav-care').click();
+      await expect(page.getByTestId(`care-audience-${greeting.id}`)).toContainText('≥60 岁');
+      await page.getByTestId(`care-edit-${greeting.id}`).click();
+      const care = page.getByTestId('care-editor');
+      await care.getByTestId('care-editor-audience-edit').click();
+      const audience = page.getByTestId('care-audience-dialog');
+      await expect(audience.getByTestId('care-audience-count')).toHaveText(`符合条件：${await countOf({ age: { min: 60 } })} 位会员（有手机号）`);
+      await audience.getByTestId('care-audience-gender').click();
+      await page.getByRole('option', { name: '女' }).click();
+      await page.keyboard.press('Escape');
+      await audience.getByTestId('care-audience-level').click();
+      await page.getByRole('option', { name: '金卡' }).click();
+      await page.keyboard.press('Escape');
+      const chosen = { genders: ['F'], age: { min: 60 }, levels: ['gold'] };
+      await expect(audience.getByTestId('care-audience-count')).toHaveText(`符合条件：${await countOf(chosen)} 位会员（有手机号）`);
+      await audience.getByTestId('care-audience-apply').click();
+      await expect(care.getByTestId('care-editor-audience')).toContainText('等级：金卡');
+      await care.getByTestId('care-editor-save').click();
+      await expect(care).toBeHidden();
+      await expect(page.getByTestId(`care-audience-${greeting.id}`)).toContainText('等级：金卡');
+      expect((await api.get<{ items: CareAutomation[] }>('/care/automations')).items.find((a) => a.id === greeting.id)!.audience).toEqual(chosen);
+    } finally {
+      const { kind: _kind, ...settings } = greeting.settings;
+      await api.put(`/care/automations/${greeting.id}`, {
+        kind: greeting.kind,
+        name: greeting.name,
+        text: greeting.text,
+        templateId: greeting.templateId,
+        sendTime: greeting.sendTime,
+        leadDays: greeting.leadDays,
+        audience: greeting.audience,
+        settings,
+      });
+    }
   });
 });

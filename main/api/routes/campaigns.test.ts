@@ -103,4 +103,32 @@ describe('campaigns and segments API', () => {
     expect(calendar).toMatchObject({ month: '2026-12', timeZone: 'Asia/Shanghai' });
     expect((await operator.get('/api/campaigns/calendar?month=2026-13')).statusCode).toBe(400);
   });
+
+  it('renames a segment and changes its filter, audited; one a scheduled campaign uses says where and is not deleted', async () => {
+    const segment = (await manager.post('/api/segments', { name: '积分会员', filter: { points: { min: 300 } } })).json() as { id: number };
+    const renamed = await manager.put(`/api/segments/${segment.id}`, { name: '积分500+', description: '积分不少于500', filter: { points: { min: 500 } } });
+    expect(renamed.statusCode).toBe(200);
+    expect(renamed.json()).toMatchObject({ name: '积分500+', description: '积分不少于500', filter: { points: { min: 500 } } });
+    expect(renamed.json().count).toBeLessThan(31);
+    const entry = (await app.services.db('audit_log').where({ action: 'segments.update', target: `segment:${segment.id}` }).first()) as { actor: string; detail: string };
+    expect(JSON.parse(entry.detail)).toEqual({ name: '积分500+', wasName: '积分会员', filter: { points: { min: 500 } }, wasFilter: { points: { min: 300 } } });
+    // Another segment's name is refused.
+    expect((await manager.put(`/api/segments/${segment.id}`, { name: '高积分会员', filter: {} })).json().error.code).toBe('SEGMENT_NAME_TAKEN');
+
+    const input = campaignInput({ name: '积分兑换周', audience: { kind: 'segment', segmentId: segment.id }, schedule: { kind: 'at', at: T0 + 7_200_000 } });
+    const campaign = (await manager.post('/api/campaigns', input)).json() as { id: number };
+    expect((await manager.post(`/api/campaigns/${campaign.id}/submit`)).json().state).toBe('scheduled');
+    const listed = (await operator.get('/api/segments')).json().items.find((s: { id: number }) => s.id === segment.id);
+    expect(listed).toMatchObject({ usedBy: 1, usedIn: [{ id: campaign.id, name: '积分兑换周', state: 'scheduled' }] });
+    const refused = await manager.delete(`/api/segments/${segment.id}`);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error).toMatchObject({ code: 'SEGMENT_IN_USE' });
+    expect(refused.json().error.message).toContain('积分兑换周');
+    expect(await app.services.db('segments').where('id', segment.id).first()).toBeDefined();
+
+    // Once the campaign is over the segment goes; the campaign keeps its audience as the filter it was.
+    await manager.post(`/api/campaigns/${campaign.id}/cancel`);
+    expect((await manager.delete(`/api/segments/${segment.id}`)).statusCode).toBe(200);
+    expect((await operator.get(`/api/campaigns/${campaign.id}`)).json().campaign.audience).toMatchObject({ kind: 'filter', filter: { points: { min: 500 } } });
+  });
 });

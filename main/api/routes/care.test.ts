@@ -52,6 +52,20 @@ describe('care API', () => {
     expect(audit).toEqual([{ target: String(birthdayId), username: 'test-manager' }]);
   });
 
+  it('reads the points expiry rule to operators; a manager changes it, audited; a bad one is refused naming the field', async () => {
+    expect((await operator.get('/api/care/points-expiry')).json()).toMatchObject({ rule: 'never', nextDate: null, posDates: 0 });
+    const body = { rule: 'annual', month: 12, day: 31, months: 12, usePosDate: true };
+    expect((await operator.put('/api/care/points-expiry', body)).statusCode).toBe(403);
+    const saved = await manager.put('/api/care/points-expiry', body);
+    expect(saved.json()).toMatchObject({ rule: 'annual', nextDate: '2027-12-31' });
+    const audit = (await app.services.db('audit_log').where({ action: 'settings.update', target: 'pointsExpiry' }).first()) as { detail: string };
+    expect(JSON.parse(audit.detail)).toEqual({ pointsExpiry: body });
+    const bad = await manager.put('/api/care/points-expiry', { ...body, month: 2, day: 30 });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toMatch(/day of month 2/);
+    await manager.put('/api/care/points-expiry', { ...body, rule: 'never' });
+  });
+
   it('previews tomorrow: counts and who, masked', async () => {
     const preview = await operator.get('/api/care/preview?date=2027-02-05');
     expect(preview.statusCode).toBe(200);

@@ -12,6 +12,8 @@ import {
   HolidaysQuery,
   OccurrenceList,
   OccurrencesQuery,
+  PointsExpiryBody,
+  PointsExpirySchema,
   PreviewQuery,
   PreviewSchema,
   RsvpList,
@@ -27,6 +29,24 @@ const err = { $ref: 'ErrorBody' } as const;
 export const careRoutes: FastifyPluginAsyncTypebox<RoutePluginOptions> = async (app, { services }) => {
   const { care } = services;
   const input = (body: AutomationBodyType): AutomationInput => ({ ...body, settings: body.settings as Record<string, unknown> });
+
+  app.get(
+    '/points-expiry',
+    {
+      config: { permission: 'campaigns.read' },
+      schema: { tags, summary: 'When members’ points expire (积分有效期): the rule points reminders and the 积分 answer use', response: { 200: PointsExpirySchema, ...standardErrors } },
+    },
+    async () => care.pointsExpiry(),
+  );
+
+  app.put(
+    '/points-expiry',
+    {
+      config: { permission: 'care.manage' },
+      schema: { tags, summary: 'Change when points expire (audited as a settings change)', body: PointsExpiryBody, response: { 200: PointsExpirySchema, ...standardErrors } },
+    },
+    async (request) => care.setPointsExpiry(actorOf(request), request.body),
+  );
 
   app.get(
     '/automations',

@@ -22,7 +22,13 @@ describe('SMS services and staff API', () => {
   it('lists the services with keywords and templates; a manager edits them, checked', async () => {
     const list = (await manager.get('/api/sms-services/services')).json().items as Array<{ id: string; keywords: string[]; templates: Array<{ key: string; placeholders: string[] }> }>;
     expect(list.map((s) => s.id)).toEqual(['points', 'spending', 'promotions', 'help', 'stock', 'strategies', 'approve', 'reject', 'general']);
-    expect(list[0]).toMatchObject({ keywords: ['积分', 'JF'], templates: [{ key: 'reply', placeholders: ['称呼', '姓名', '卡号', '门店', '积分'] }] });
+    expect(list[0]).toMatchObject({
+      keywords: ['积分', 'JF'],
+      templates: [
+        { key: 'reply', placeholders: ['称呼', '姓名', '卡号', '门店', '积分'] },
+        { key: 'expiring', placeholders: ['称呼', '姓名', '卡号', '门店', '积分', '到期积分', '到期日期'] },
+      ],
+    });
 
     const changed = await manager.patch('/api/sms-services/services/points', { keywords: ['积分', 'JF', '查分'], templates: { reply: '{称呼}，您有{积分}分，感谢支持！' } });
     expect(changed.statusCode).toBe(200);

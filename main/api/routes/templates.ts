@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { NotFoundError } from '../../errors.js';
+import { readMemberPointsExpiry } from '../../members/points-expiry.js';
+import { localDate, startOfLocalDate } from '../../messaging/policy/local-time.js';
 import { SAMPLE_MEMBER, preview, renderOptionsFrom, type RenderMember } from '../../messaging/render/render.js';
 import type { ApplianceServices } from '../../services.js';
 import {
@@ -27,6 +29,8 @@ async function memberForPreview(services: ApplianceServices, id: number): Promis
       .whereNull('members.deleted_at')
       .first('members.name', 'members.gender', 'members.points', 'members.card_no', 'members.birthday', { store_name: 'stores.name' });
   if (!row) throw new NotFoundError(`Member ${id}`);
+  const { timeZone } = await services.settings.get('policy');
+  const expiry = await readMemberPointsExpiry(services.db, await services.settings.get('pointsExpiry'), id, localDate(timeZone, services.clock.now()), (day) => startOfLocalDate(timeZone, day));
   return {
     name: row.name,
     gender: row.gender,
@@ -34,6 +38,8 @@ async function memberForPreview(services: ApplianceServices, id: number): Promis
     cardNo: row.card_no,
     birthday: row.birthday,
     storeName: row.store_name,
+    expiringPoints: expiry?.points ?? null,
+    pointsExpireOn: expiry?.date ?? null,
   };
 }
 

@@ -43,6 +43,8 @@ export const SegmentSchema = Type.Object({
   updatedBy: Type.String(),
   /** Campaigns that use it (it cannot be deleted while any does). */
   usedBy: Type.Integer(),
+  /** Those campaigns (not yet completed or cancelled, drafts included): an edited filter changes their audience. */
+  usedIn: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String(), state: literalUnion(CAMPAIGN_STATES) })),
 });
 export type Segment = Static<typeof SegmentSchema>;
 export const SegmentList = Type.Object({ items: Type.Array(SegmentSchema) });

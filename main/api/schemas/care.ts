@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import { AUTOMATION_KINDS, POINTS_PERIODS, type AutomationSettings } from '../../care/automations.js';
 import { FESTIVAL_KEYS } from '../../care/dates.js';
 import { MemberFilterSchema, type MemberFilter } from '../../members/filter.js';
+import { POINTS_EXPIRY_RULES } from '../../members/points-expiry.js';
 import { MAX_ID } from './common.js';
 import { literalUnion } from './lists.js';
 
@@ -21,7 +22,6 @@ export const AutomationSettingsBody = Type.Object(
     mode: Type.Optional(literalUnion(['threshold', 'expiry'] as const)),
     minPoints: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
     period: Type.Optional(literalUnion(POINTS_PERIODS)),
-    expiry: Type.Optional(Type.Object({ month: Type.Integer({ minimum: 1, maximum: 12 }), day: Type.Integer({ minimum: 1, maximum: 31 }) }, { additionalProperties: false })),
     eventName: Type.Optional(Type.String({ maxLength: 40 })),
     eventDate: Type.Optional(Nullable(IsoDate())),
     place: Type.Optional(Type.String({ maxLength: 60 })),
@@ -121,6 +121,23 @@ export const PreviewSchema = Type.Object({
   ),
 });
 
+/** 积分有效期: the store's rule, as a body (every key) and as read (with what it means today). */
+export const PointsExpiryBody = Type.Object(
+  {
+    rule: literalUnion(POINTS_EXPIRY_RULES, 'never | annual (one day every year: 12-31 is 年底清零) | rolling (months after the month earned, at its end)'),
+    month: Type.Integer({ minimum: 1, maximum: 12, description: 'annual: the month' }),
+    day: Type.Integer({ minimum: 1, maximum: 31, description: 'annual: the day' }),
+    months: Type.Integer({ minimum: 1, maximum: 120, description: 'rolling: months after the month of earning' }),
+    usePosDate: Type.Boolean({ description: 'A member with an expiry date from the POS (mapping field points_expire_on) goes by it' }),
+  },
+  { additionalProperties: false },
+);
+export const PointsExpirySchema = Type.Object({
+  ...PointsExpiryBody.properties,
+  nextDate: Type.Union([Type.Null(), Type.String()], { description: 'the rule’s next expiry day from today; null: points never expire' }),
+  posDates: Type.Integer({ description: 'members whose POS record carries an expiry date still to come' }),
+});
+
 export const OccurrencesQuery = Type.Object({ from: IsoDate(), to: IsoDate() }, { additionalProperties: false });
 export const OccurrenceList = Type.Object({
   items: Type.Array(Type.Object({ date: Type.String(), automationId: Type.Integer(), name: Type.String(), kind: Type.String(), count: Type.Integer() })),
@@ -155,3 +172,5 @@ export type HolidayListDto = Static<typeof HolidayList>;
 export type RsvpListDto = Static<typeof RsvpList>;
 export type RunListDto = Static<typeof RunList>;
 export type OccurrenceListDto = Static<typeof OccurrenceList>;
+export type PointsExpiryDto = Static<typeof PointsExpirySchema>;
+export type PointsExpiryBodyDto = Static<typeof PointsExpiryBody>;

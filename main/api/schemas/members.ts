@@ -71,6 +71,9 @@ export type MemberSearchResult = Static<typeof MemberSearchResponse>;
 
 /** The GET form of a search: the filter flattened into query parameters (also the CLI's export options). */
 export const MemberSearchQuery = Type.Object({
+  filter: Type.Optional(
+    Type.String({ maxLength: 8000, description: 'The whole MemberFilter as JSON (what the UI sends); the other filter parameters are ignored with it' }),
+  ),
   keyword: Type.Optional(Type.String({ maxLength: 64 })),
   name: Type.Optional(Type.String({ maxLength: 64 })),
   nameMatch: Type.Optional(Type.Union([Type.Literal('prefix'), Type.Literal('contains')])),

@@ -68,6 +68,13 @@ export function endOfLocalDate(timeZone: string, date: string): number {
   return at;
 }
 
+/** Midnight starting the local date 'YYYY-MM-DD' (the end of the day before), as epoch ms. */
+export function startOfLocalDate(timeZone: string, date: string): number {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!match) throw new RangeError(`not a date: ${date}`);
+  return endOfLocalDate(timeZone, new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]) - 1)).toISOString().slice(0, 10));
+}
+
 /** Epoch ms → 'YYYY-MM-DD' of the local day that time falls on. */
 export function localDate(timeZone: string, at: number): string {
   return new Date(at + zoneOffset(timeZone, at)).toISOString().slice(0, 10);

@@ -54,6 +54,14 @@ describe('renderMessage', () => {
     expect(en.text).toBe(zh.text);
   });
 
+  it('points reminders say how many points expire and when; a recipient without the figures is refused, not sent a gap', () => {
+    const template = compileTemplate('{称呼}：{到期积分}分将于{到期日期}到期');
+    const member = { name: '王芳', gender: 'F', points: 1500, expiringPoints: 600, pointsExpireOn: '2027-03-31' };
+    expect(renderMessage(template, member, options({ signature: '' })).text).toBe('尊敬的王女士：600分将于3月31日到期');
+    expect(renderMessage(compileTemplate('{expiringPoints}/{pointsExpireOn}'), member, options({ signature: '' })).text).toBe('600/3月31日');
+    expect(() => renderMessage(template, { name: '王芳', gender: 'F', points: 1500 }, options())).toThrow(expect.objectContaining({ code: 'PLACEHOLDER_VALUE_MISSING' }));
+  });
+
   it('{门店} falls back to the store name setting', () => {
     expect(renderMessage(compileTemplate('欢迎光临{门店}'), null, options({ signature: '' })).text).toBe('欢迎光临好又多超市');
   });

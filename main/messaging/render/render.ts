@@ -18,6 +18,8 @@ export const PLACEHOLDERS = {
   门店: 'store',
   卡号: 'card',
   生日: 'birthday',
+  到期积分: 'expiringPoints',
+  到期日期: 'pointsExpireOn',
 } as const;
 export type PlaceholderKey = (typeof PLACEHOLDERS)[keyof typeof PLACEHOLDERS];
 
@@ -37,6 +39,10 @@ export interface RenderMember {
   cardNo?: string | null;
   /** 'YYYY-MM-DD' */
   birthday?: string | null;
+  /** Points due to expire next and the day they do (members/points-expiry.ts); only points reminders and previews carry them. */
+  expiringPoints?: number | null;
+  /** 'YYYY-MM-DD' */
+  pointsExpireOn?: string | null;
 }
 
 export interface RenderOptions {
@@ -102,9 +108,10 @@ export function literalTemplate(source: string): CompiledTemplate {
   return { source, segments: [{ text: source }], placeholders: new Set() };
 }
 
-function birthdayText(birthday: string): string {
-  const match = /^\d{4}-(\d{2})-(\d{2})$/.exec(birthday);
-  return match ? `${Number(match[1])}月${Number(match[2])}日` : birthday;
+/** '1985-06-18' → '6月18日'. */
+function monthDayText(date: string): string {
+  const match = /^\d{4}-(\d{2})-(\d{2})$/.exec(date);
+  return match ? `${Number(match[1])}月${Number(match[2])}日` : date;
 }
 
 function valueOf(key: PlaceholderKey, member: RenderMember | null, options: RenderOptions): string {
@@ -130,7 +137,13 @@ function valueOf(key: PlaceholderKey, member: RenderMember | null, options: Rend
       return member.cardNo;
     case 'birthday':
       if (!member?.birthday) throw missing('生日');
-      return birthdayText(member.birthday);
+      return monthDayText(member.birthday);
+    case 'expiringPoints':
+      if (member?.expiringPoints === null || member?.expiringPoints === undefined) throw missing('到期积分');
+      return String(member.expiringPoints);
+    case 'pointsExpireOn':
+      if (!member?.pointsExpireOn) throw missing('到期日期');
+      return monthDayText(member.pointsExpireOn);
   }
 }
 
@@ -248,4 +261,6 @@ export const SAMPLE_MEMBER: RenderMember = {
   storeName: '好又多超市(人民路店)',
   cardNo: '880012345678',
   birthday: '1985-06-18',
+  expiringPoints: 300,
+  pointsExpireOn: '2026-12-31',
 };

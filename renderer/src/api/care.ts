@@ -5,12 +5,14 @@ import type {
   CarePreviewDto,
   HolidayListDto,
   OccurrenceListDto,
+  PointsExpiryBodyDto,
+  PointsExpiryDto,
   RsvpListDto,
   RunListDto,
 } from '../../../main/api/schemas/care';
 import { http } from './client';
 
-export type { AutomationBody, AutomationDto, AutomationListDto, CarePreviewDto, HolidayListDto, OccurrenceListDto, RsvpListDto, RunListDto };
+export type { AutomationBody, AutomationDto, AutomationListDto, CarePreviewDto, HolidayListDto, OccurrenceListDto, PointsExpiryBodyDto, PointsExpiryDto, RsvpListDto, RunListDto };
 export type AutomationKind = AutomationDto['kind'];
 
 export const careApi = {
@@ -24,4 +26,6 @@ export const careApi = {
   rsvpExportUrl: (id: number) => `/api/care/automations/${id}/rsvps.xlsx`,
   preview: (date: string, automationId?: number) => http.get<CarePreviewDto>('/care/preview', { query: { date, ...(automationId ? { automationId } : {}) } }),
   holidays: (year: number) => http.get<HolidayListDto>('/care/holidays', { query: { year } }),
+  pointsExpiry: () => http.get<PointsExpiryDto>('/care/points-expiry'),
+  setPointsExpiry: (body: PointsExpiryBodyDto) => http.put<PointsExpiryDto>('/care/points-expiry', body),
 };

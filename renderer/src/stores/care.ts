@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import { careApi, type AutomationBody, type AutomationDto, type CarePreviewDto, type RsvpListDto } from '../api/care';
+import { careApi, type AutomationBody, type AutomationDto, type CarePreviewDto, type PointsExpiryBodyDto, type PointsExpiryDto, type RsvpListDto } from '../api/care';
 
 /** The day after `date` ('YYYY-MM-DD'), by the calendar (no time zone involved). */
 export function nextDay(date: string): string {
@@ -18,6 +18,8 @@ export const useCareStore = defineStore('care', () => {
   const loading = ref(false);
   const previewing = ref(false);
   const loaded = ref(false);
+  /** 积分有效期: the store's rule, which points reminders and the 积分 answer follow. */
+  const pointsExpiry = ref<PointsExpiryDto | null>(null);
 
   async function load(): Promise<void> {
     loading.value = true;
@@ -71,5 +73,15 @@ export const useCareStore = defineStore('care', () => {
     rsvps.value = await careApi.rsvps(id);
   }
 
-  return { automations, today, previewDate, preview, rsvps, loading, previewing, loaded, load, loadPreview, setEnabled, save, remove, loadRsvps };
+  async function loadPointsExpiry(): Promise<void> {
+    pointsExpiry.value = await careApi.pointsExpiry();
+  }
+
+  /** A new rule moves the points reminders' next send days: the list and the preview follow. */
+  async function savePointsExpiry(body: PointsExpiryBodyDto): Promise<void> {
+    pointsExpiry.value = await careApi.setPointsExpiry(body);
+    await Promise.all([load(), loadPreview()]);
+  }
+
+  return { automations, today, previewDate, preview, rsvps, loading, previewing, loaded, pointsExpiry, load, loadPreview, setEnabled, save, remove, loadRsvps, loadPointsExpiry, savePointsExpiry };
 });

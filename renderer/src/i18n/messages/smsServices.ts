@@ -41,7 +41,7 @@ export default {
     switchedOn: '已启用“{name}”',
     switchedOff: '已停用“{name}”',
     templates: {
-      points: { reply: '回复' },
+      points: { reply: '回复', expiring: '有积分将到期时' },
       spending: { reply: '回复', none: '没有消费记录时' },
       promotions: { reply: '优惠列表', more: '翻页提示', none: '没有促销时', end: '翻过最后一页时' },
       help: { customer: '顾客菜单', staff: '员工菜单' },
@@ -295,7 +295,7 @@ export default {
     switchedOn: '“{name}” switched on',
     switchedOff: '“{name}” switched off',
     templates: {
-      points: { reply: 'Reply' },
+      points: { reply: 'Reply', expiring: 'When points are due to expire' },
       spending: { reply: 'Reply', none: 'No purchases yet' },
       promotions: { reply: 'Promotion list', more: 'Next-page hint', none: 'No promotions', end: 'Past the last page' },
       help: { customer: 'Customer menu', staff: 'Staff menu' },

@@ -1,7 +1,7 @@
 import { useI18n } from 'vue-i18n';
 import { ElMessage } from 'element-plus';
 import { ApiError } from '../../api/client';
-import type { AutomationDto, HolidayListDto } from '../../api/care';
+import type { AutomationDto, HolidayListDto, PointsExpiryDto } from '../../api/care';
 import { useApiError } from '../../composables/useApiError';
 
 type Translate = (key: string, values?: Record<string, unknown>) => string;
@@ -28,8 +28,15 @@ export function shortDate(date: string, locale: string): string {
   return locale.startsWith('zh') ? `${month}月${day}日` : `${month}/${day}`;
 }
 
+/** The store's points expiry rule in a few words (每年12月31日清零). */
+export function expiryRuleWords(rule: PointsExpiryDto | null, t: Translate): string {
+  if (!rule) return '…';
+  const base = t(`care.pointsExpiry.words.${rule.rule}`, { month: rule.month, day: rule.day, months: rule.months });
+  return rule.usePosDate && rule.posDates > 0 ? `${base}${t('care.pointsExpiry.words.pos')}` : base;
+}
+
 /** What the automation is about, in the UI language ('中秋节（9月15日）', 'Points ≥ 1000, once a quarter'). */
-export function occasionWords(a: AutomationDto, t: Translate, locale: string, holidays: HolidayListDto['items']): string {
+export function occasionWords(a: AutomationDto, t: Translate, locale: string, holidays: HolidayListDto['items'], expiry: PointsExpiryDto | null = null): string {
   const s = a.settings as Record<string, unknown> & { kind: string };
   switch (a.kind) {
     case 'birthday':
@@ -42,12 +49,10 @@ export function occasionWords(a: AutomationDto, t: Translate, locale: string, ho
     }
     case 'date':
       return t('care.occasion.date', { name: s['name'], calendar: t(`care.calendars.${s['lunar'] ? 'lunar' : 'solar'}`), month: s['month'], day: s['day'] });
-    case 'points': {
-      const expiry = s['expiry'] as { month: number; day: number } | undefined;
+    case 'points':
       return s['mode'] === 'expiry'
-        ? t('care.occasion.pointsExpiry', { min: s['minPoints'], month: expiry?.month, day: expiry?.day })
+        ? t('care.occasion.pointsExpiry', { min: s['minPoints'], rule: expiryRuleWords(expiry, t) })
         : t('care.occasion.pointsThreshold', { min: s['minPoints'], period: t(`care.periods.${String(s['period'])}`) });
-    }
     case 'invitation':
       return s['eventDate'] ? t('care.occasion.invitation', { name: s['eventName'], date: s['eventDate'] }) : t('care.occasion.invitationNoDate', { name: s['eventName'] });
     case 'welcome':
