@@ -311,11 +311,12 @@ export class Care {
     const now = this.deps.clock.now();
     const today = localDate(zone, now);
     const automations = ((await this.db('care_automations').where('enabled', true).orderBy('id')) as AutomationRow[]).map(toAutomation);
+    const expiry = await this.expiryContext();
     const sends: NextSend[] = [];
     for (const a of automations) {
       if (a.kind === 'welcome') continue;
       const from = localTimeOfDay(zone, now) < parseTimeOfDay(a.sendTime) ? today : addDays(today, 1);
-      const next = nextSendDay(a, from);
+      const next = nextSendDay(a, from, expiry);
       if (!next) continue;
       sends.push({ automationId: a.id, name: a.name, kind: a.kind, sendDay: next.sendDay, at: endOfLocalDate(zone, addDays(next.sendDay, -1)) + parseTimeOfDay(a.sendTime) });
     }
