@@ -59,7 +59,6 @@ test.describe('短信费用与即将发送', () => {
       const report = await api.get<Totals>(`/reports/volume?from=${today}&to=${today}`);
       expect(Number(report.totals['partsSent'])).toBeGreaterThanOrEqual(2);
       expect(Number(report.totals['cost'])).toBe(Number(report.totals['partsSent']) * 45);
-      await snap(page, 'reports-volume-cost');
     } finally {
       await api.put('/reports/settings', { pricePerPartLi: 100, modemPrices: [] });
     }
