@@ -14,6 +14,7 @@
  * time is right again — and then that product's last sale in the store.
  */
 import type { Knex } from 'knex';
+import { rawRows } from '../db/raw-rows.js';
 
 export const SALES_DAY_MS = 86_400_000;
 
@@ -105,10 +106,6 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
 const maxOf = (table: string) => `CASE WHEN excluded.last_sold_at > ${table}.last_sold_at THEN excluded.last_sold_at ELSE ${table}.last_sold_at END`;
@@ -304,7 +301,7 @@ export async function receiptChanges(trx: Knex, rows: ReadonlyArray<Record<strin
  * their receipts `s`), read before those rows are deleted.
  */
 export async function dayRowsLosing(trx: Knex, condition: string, bindings: readonly Knex.RawBinding[]): Promise<DayKey[]> {
-  const rows = rowsOf<{ store_code: string; product_code: string; day: number | string }>(
+  const rows = rawRows<{ store_code: string; product_code: string; day: number | string }>(
     await trx.raw(
       `SELECT DISTINCT s.store_code AS store_code, l.product_code AS product_code, s.sold_at / ${SALES_DAY_MS} AS day
        FROM sale_lines l JOIN sales s ON s.receipt_no = l.receipt_no

@@ -10,6 +10,7 @@
  */
 import type { Knex } from 'knex';
 import { SALES_DAY_MS, salesDayOf } from '../store/sales-aggregate.js';
+import { rawRows } from '../db/raw-rows.js';
 
 export interface ProductSales {
   /** Units sold since each window start (same order as the windows asked for). */
@@ -29,15 +30,11 @@ export interface StockRow {
   known: boolean;
 }
 
-function rowsOf(result: unknown): Array<Record<string, unknown>> {
-  return (Array.isArray(result) ? result : (result as { rows: Array<Record<string, unknown>> }).rows) as Array<Record<string, unknown>>;
-}
-
 /** Units and last sale per product of one store's receipts in [from, to): the mirror's lines, for part days. */
 async function linesBetween(db: Knex, storeCode: string, from: number, to: number): Promise<Map<string, { quantity: number; last: number }>> {
   const found = new Map<string, { quantity: number; last: number }>();
   if (to <= from) return found;
-  const rows = rowsOf(
+  const rows = rawRows(
     await db.raw(
       `SELECT l.product_code AS product_code, SUM(l.quantity) AS quantity, MAX(s.sold_at) AS last
        FROM sales s JOIN sale_lines l ON l.receipt_no = s.receipt_no
@@ -66,7 +63,7 @@ export async function salesOfStore(db: Knex, storeCode: string, now: number, win
   if (windowStarts.length > 0) {
     // Whole days after each window's first (part) day and before today.
     const sums = startDays.map((_, i) => `SUM(CASE WHEN day > ? THEN quantity ELSE 0 END) AS w${i}`).join(', ');
-    const rows = rowsOf(
+    const rows = rawRows(
       await db.raw(`SELECT product_code, ${sums} FROM sales_daily WHERE store_code = ? AND day > ? AND day < ? GROUP BY product_code`, [...startDays, storeCode, Math.min(...startDays), today]),
     );
     for (const r of rows) {
@@ -86,7 +83,7 @@ export async function salesOfStore(db: Knex, storeCode: string, now: number, win
   }
   // Last sales: the pair's own, unless it lies at or after now (a POS clock ahead, a test's clock behind).
   const lookbackStart = now - lookbackDays * SALES_DAY_MS;
-  const last = rowsOf(await db.raw('SELECT product_code, last_sold_at FROM sales_last_sold WHERE store_code = ? AND last_sold_at >= ?', [storeCode, lookbackStart]));
+  const last = rawRows(await db.raw('SELECT product_code, last_sold_at FROM sales_last_sold WHERE store_code = ? AND last_sold_at >= ?', [storeCode, lookbackStart]));
   for (const r of last) {
     const code = String(r['product_code']);
     let at: number | null = Number(r['last_sold_at']);
@@ -98,7 +95,7 @@ export async function salesOfStore(db: Knex, storeCode: string, now: number, win
 
 /** A product's last sale in a store on a day before `day` (null if none). */
 async function lastSaleBefore(db: Knex, storeCode: string, productCode: string, day: number): Promise<number | null> {
-  const rows = rowsOf(await db.raw('SELECT MAX(last_sold_at) AS at FROM sales_daily WHERE store_code = ? AND product_code = ? AND day < ?', [storeCode, productCode, day]));
+  const rows = rawRows(await db.raw('SELECT MAX(last_sold_at) AS at FROM sales_daily WHERE store_code = ? AND product_code = ? AND day < ?', [storeCode, productCode, day]));
   const at = rows[0]?.['at'];
   return at === null || at === undefined ? null : Number(at);
 }

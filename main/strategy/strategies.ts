@@ -4,7 +4,7 @@ import type { AuditAction, AuditActor, AuditLog } from '../auth/audit.js';
 import type { Clock } from '../clock.js';
 import type { EventBus } from '../events/bus.js';
 import type { Messaging } from '../messaging/dispatcher/service.js';
-import type { Recipient } from '../messaging/outbox/enqueue.js';
+import { queriedMembers } from '../messaging/outbox/recipients.js';
 import type { Settings } from '../settings/settings.js';
 import { DAY_MS, promotionLine } from './decide.js';
 import { StrategyError } from './errors.js';
@@ -707,37 +707,7 @@ export class Strategies {
     const strategy = await this.pushable(id);
     const body = text.trim() || this.defaultPushText(strategy);
     const audience = this.audienceQuery(strategy);
-    const db = this.db;
-    async function* recipients(): AsyncGenerator<Recipient> {
-      let lastId = 0;
-      for (;;) {
-        const rows = (await audience
-          .clone()
-          .where('m.id', '>', lastId)
-          .orderBy('m.id')
-          .limit(2_000)
-          .select('m.id', 'm.mobile', 'm.name', 'm.gender', 'm.points', 'm.card_no', 'm.birthday', 'm.marketing_consent', db.raw('(SELECT name FROM stores WHERE stores.code = m.store_code) AS store_name'))) as Array<{
-          id: number;
-          mobile: string;
-          name: string;
-          gender: string;
-          points: number;
-          card_no: string | null;
-          birthday: string | null;
-          marketing_consent: number | boolean;
-          store_name: string | null;
-        }>;
-        for (const m of rows) {
-          yield {
-            number: m.mobile,
-            memberId: m.id,
-            member: { name: m.name, gender: m.gender, points: Number(m.points), cardNo: m.card_no, birthday: m.birthday, storeName: m.store_name, marketingConsent: Boolean(m.marketing_consent) },
-          };
-        }
-        if (rows.length < 2_000) return;
-        lastId = rows[rows.length - 1]!.id;
-      }
-    }
+    const recipients = () => queriedMembers(this.db, audience, 'm');
     const result = await this.deps.messaging.outbox.enqueue(
       recipients(),
       {

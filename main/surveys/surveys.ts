@@ -8,6 +8,7 @@ import type { Members } from '../members/members.js';
 import type { Messaging } from '../messaging/dispatcher/service.js';
 import type { InboundHandler } from '../messaging/inbox/inbox.js';
 import type { Recipient } from '../messaging/outbox/enqueue.js';
+import { queriedMembers } from '../messaging/outbox/recipients.js';
 import { localDate } from '../messaging/policy/local-time.js';
 import { preview, RenderError, renderOptionsFrom, SAMPLE_MEMBER } from '../messaging/render/render.js';
 import type { Settings } from '../settings/settings.js';
@@ -410,36 +411,8 @@ export class Surveys {
     return base.whereNotNull('members.mobile');
   }
 
-  private async *recipients(audience: SurveyAudience): AsyncGenerator<Recipient> {
-    const query = this.audienceQuery(audience);
-    let lastId = 0;
-    for (;;) {
-      const rows = (await query
-        .clone()
-        .where('members.id', '>', lastId)
-        .orderBy('members.id')
-        .limit(2_000)
-        .select(
-          'members.id',
-          'members.mobile',
-          'members.name',
-          'members.gender',
-          'members.points',
-          'members.card_no',
-          'members.birthday',
-          'members.marketing_consent',
-          this.db.raw('(SELECT name FROM stores WHERE stores.code = members.store_code) AS store_name'),
-        )) as Array<{ id: number; mobile: string; name: string; gender: string; points: number; card_no: string | null; birthday: string | null; marketing_consent: number | boolean; store_name: string | null }>;
-      for (const m of rows) {
-        yield {
-          number: m.mobile,
-          memberId: m.id,
-          member: { name: m.name, gender: m.gender, points: Number(m.points), cardNo: m.card_no, birthday: m.birthday, storeName: m.store_name, marketingConsent: Boolean(m.marketing_consent) },
-        };
-      }
-      if (rows.length < 2_000) return;
-      lastId = rows[rows.length - 1]!.id;
-    }
+  private recipients(audience: SurveyAudience): AsyncGenerator<Recipient> {
+    return queriedMembers(this.db, this.audienceQuery(audience));
   }
 
   /** How many of the audience are in another survey's open session now. */

@@ -81,21 +81,45 @@ export async function* membersAudience(db: Knex, options: { tag?: string; pageSi
     if (options.tag) q.whereIn('m.id', (sub) => void sub.select('member_id').from('member_tags').where('tag', options.tag!));
     const rows: AudienceRow[] = await q;
     if (rows.length === 0) return;
-    for (const row of rows) {
-      yield {
-        number: row.mobile,
-        memberId: Number(row.id),
-        member: {
-          name: row.name,
-          gender: row.gender,
-          points: Number(row.points),
-          cardNo: row.card_no,
-          birthday: row.birthday,
-          storeName: row.store_name,
-          marketingConsent: Boolean(row.marketing_consent),
-        },
-      };
-    }
+    for (const row of rows) yield memberRecipient(row);
     lastId = Number(rows[rows.length - 1]!.id);
   }
+}
+
+/**
+ * The members a query selects (`as`: the members table's name or alias in it),
+ * streamed as recipients the same way: keyset pages in id order.
+ */
+export async function* queriedMembers(db: Knex, base: Knex.QueryBuilder, as = 'members', pageSize = 2_000): AsyncGenerator<Recipient> {
+  let lastId = 0;
+  for (;;) {
+    const rows: AudienceRow[] = await base
+      .clone()
+      .where(`${as}.id`, '>', lastId)
+      .orderBy(`${as}.id`)
+      .limit(pageSize)
+      .select(
+        ['id', 'mobile', 'name', 'gender', 'points', 'card_no', 'birthday', 'marketing_consent'].map((column) => `${as}.${column}`),
+        db.raw(`(SELECT name FROM stores WHERE stores.code = ${as}.store_code) AS store_name`),
+      );
+    for (const row of rows) yield memberRecipient(row);
+    if (rows.length < pageSize) return;
+    lastId = Number(rows[rows.length - 1]!.id);
+  }
+}
+
+function memberRecipient(row: AudienceRow): Recipient {
+  return {
+    number: row.mobile,
+    memberId: Number(row.id),
+    member: {
+      name: row.name,
+      gender: row.gender,
+      points: Number(row.points),
+      cardNo: row.card_no,
+      birthday: row.birthday,
+      storeName: row.store_name,
+      marketingConsent: Boolean(row.marketing_consent),
+    },
+  };
 }
