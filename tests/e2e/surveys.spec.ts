@@ -123,6 +123,10 @@ test.describe('报表', () => {
     // A complaint texted today, so the 投诉建议 report has a ticket to count whatever ran before.
     const api = await adminApi(appliance);
     await api.post('/inbox/simulate', { from: '13900008851', text: '投诉 报表测试：冷柜温度太高' });
+    // The ticket is opened by the inbox chain: wait for it, so the report's one read finds it.
+    await expect
+      .poll(async () => (await api.get<{ items: Array<{ mobile: string }> }>('/feedback?page=1&pageSize=50')).items.some((t) => t.mobile === '+8613900008851'), { timeout: 45_000 })
+      .toBe(true);
     await page.getByTestId('nav-reports').click();
     await expect(page.getByTestId('page-title')).toHaveText('报表');
     // The first spec's invitations and answers are today's messages.
