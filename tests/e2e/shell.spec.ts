@@ -71,6 +71,11 @@ test.describe('shell', () => {
     await api
       .post('/surveys', { title: '布局检查问卷', intro: '您好', mode: 'sequential', timeoutHours: 48, incentive: '', thanks: '', questions: [{ kind: 'yes-no', text: '满意吗？' }] })
       .catch(() => undefined);
+    // 意见反馈 lists open tickets: a complaint of this spec's own, whatever ran before.
+    await api.post('/inbox/simulate', { from: '13900009224', text: '投诉 布局检查：购物车坏了' });
+    await expect
+      .poll(async () => (await api.get<{ items: Array<{ mobile: string }> }>('/feedback?page=1&pageSize=50')).items.some((t) => t.mobile === '+8613900009224'), { timeout: 45_000 })
+      .toBe(true);
     const items = page.getByTestId('nav').locator('.el-menu-item');
     // admin may use everything, so every declared entry is there and nothing else.
     await expect(items).toHaveCount(declaredNavEntries());
