@@ -53,6 +53,7 @@ import { Care } from './care/care.js';
 import { invitationReplies } from './care/rsvp.js';
 import { INBOUND_ORDER } from './messaging/inbox/inbox.js';
 import { VERSION } from './version.js';
+import { limitHeapGrowth } from './runtime/heap-growth.js';
 
 export type { ApplianceConfig } from './config.js';
 export type { ApplianceServices } from './services.js';
@@ -77,6 +78,7 @@ export interface OpenedCore {
  */
 export async function openCore(rawConfig: ApplianceConfig, options: OpenOptions = {}): Promise<OpenedCore> {
   const config = validateConfig(rawConfig);
+  limitHeapGrowth();
   const clock = options.clock ?? systemClock;
   const stack: Array<() => Promise<void> | void> = [];
   const close = async () => {
