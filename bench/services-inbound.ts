@@ -45,6 +45,8 @@ export interface ServicesBenchRun {
   replies: number;
   /** Process CPU (all threads: JS and SQLite's) per text, ms: what a loaded machine cannot inflate. */
   cpuPerText: number;
+  /** p99 per kind of text (积分, 库存 …): where the slow answers are. */
+  p99ByKind: Record<string, number>;
 }
 
 export interface ServicesBenchResult {
@@ -182,31 +184,34 @@ function promotions(now: number): StrategyAnswers {
 }
 
 /** The texts of one run: senders never repeat across runs. */
-function texts(run: number, count: number, members: number, names: string[], rand: () => number): Array<{ from: string; text: string }> {
-  const out: Array<{ from: string; text: string }> = [];
+type BenchText = { from: string; text: string; kind: 'points' | 'spending' | 'promotions' | 'stock' | 'other' | 'not-member' };
+
+function texts(run: number, count: number, members: number, names: string[], rand: () => number): BenchText[] {
+  const out: BenchText[] = [];
   for (let i = 0; i < count; i++) {
     const r = rand();
     const member = (run * count + i) * 97 % members;
-    if (r < 0.45) out.push({ from: mobileOf(member), text: ['积分', 'JF', '我的积分是多少？', '查积分'][i % 4]! });
-    else if (r < 0.65) out.push({ from: mobileOf(member - (member % 10)), text: ['消费', 'XF'][i % 2]! });
-    else if (r < 0.75) out.push({ from: mobileOf(member), text: ['促销', 'CX', '促销2'][i % 3]! });
+    if (r < 0.45) out.push({ kind: 'points', from: mobileOf(member), text: ['积分', 'JF', '我的积分是多少？', '查积分'][i % 4]! });
+    else if (r < 0.65) out.push({ kind: 'spending', from: mobileOf(member - (member % 10)), text: ['消费', 'XF'][i % 2]! });
+    else if (r < 0.75) out.push({ kind: 'promotions', from: mobileOf(member), text: ['促销', 'CX', '促销2'][i % 3]! });
     else if (r < 0.85) {
       const name = names[Math.floor(rand() * names.length)]!;
       const goods = GOODS.find((g) => name.includes(g)) ?? '可乐';
       const variants = [`库存 ${goods}`, `KC ${name.replace(/ .*/, '')}`, `库存 P${String(Math.floor(rand() * names.length)).padStart(6, '0')}`, 'kc yrj', `库存 ${name}`];
-      out.push({ from: `+86138${String((run * count + i) % 300).padStart(8, '0')}`, text: variants[i % variants.length]! });
-    } else if (r < 0.95) out.push({ from: mobileOf(member), text: ['你好，请问几点关门', '谢谢', '😀', '在吗'][i % 4]! });
-    else out.push({ from: `+86137${String(run * count + i).padStart(8, '0')}`, text: '积分' });
+      out.push({ kind: 'stock', from: `+86138${String((run * count + i) % 300).padStart(8, '0')}`, text: variants[i % variants.length]! });
+    } else if (r < 0.95) out.push({ kind: 'other', from: mobileOf(member), text: ['你好，请问几点关门', '谢谢', '😀', '在吗'][i % 4]! });
+    else out.push({ kind: 'not-member', from: `+86137${String(run * count + i).padStart(8, '0')}`, text: '积分' });
   }
   return out;
 }
 
-async function measure(core: OpenedCore, kind: 'baseline' | 'services', batch: Array<{ from: string; text: string }>, rate: number, run: number): Promise<ServicesBenchRun> {
+async function measure(core: OpenedCore, kind: 'baseline' | 'services', batch: BenchText[], rate: number, run: number): Promise<ServicesBenchRun> {
   const { inbox } = core.services.messaging;
   if (kind === 'baseline') core.services.smsServices.detach();
   else core.services.smsServices.attach(inbox);
   const before = Number(((await core.services.db('outbox_messages').count({ n: '*' })) as Array<{ n: number }>)[0]!.n);
   const latencies: number[] = [];
+  const byKind = new Map<string, number[]>();
   const pending: Array<Promise<void>> = [];
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
@@ -219,7 +224,9 @@ async function measure(core: OpenedCore, kind: 'baseline' | 'services', batch: A
         const stored = await inbox.write({ modemId: `sim-${(i % 4) + 1}`, sender: message.from, text: message.text, key: `bench-${run}-${i}` });
         const committed = performance.now();
         await inbox.processStored(stored.stored);
-        latencies.push(performance.now() - committed);
+        const latency = performance.now() - committed;
+        latencies.push(latency);
+        byKind.set(message.kind, [...(byKind.get(message.kind) ?? []), latency]);
       })(),
     );
   }
@@ -227,7 +234,8 @@ async function measure(core: OpenedCore, kind: 'baseline' | 'services', batch: A
   const cpu = process.cpuUsage(cpuBefore);
   const after = Number(((await core.services.db('outbox_messages').count({ n: '*' })) as Array<{ n: number }>)[0]!.n);
   const sorted = latencies.sort((a, b) => a - b);
-  return { kind, texts: batch.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted[sorted.length - 1]!, replies: after - before, cpuPerText: (cpu.user + cpu.system) / 1000 / batch.length };
+  const p99ByKind = Object.fromEntries([...byKind].map(([k, values]) => [k, percentile(values.sort((a, b) => a - b), 99)]));
+  return { kind, texts: batch.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted[sorted.length - 1]!, replies: after - before, cpuPerText: (cpu.user + cpu.system) / 1000 / batch.length, p99ByKind };
 }
 
 export async function run(
@@ -275,7 +283,7 @@ export async function run(
         const result = await measure(core, kind, texts(index, seconds * rate, memberCount, names, rand), rate, index);
         runs.push(result);
         log(
-          `  ${kind.padEnd(8)} ${result.texts} texts at ${rate}/s: p50 ${result.p50.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms; CPU ${result.cpuPerText.toFixed(2)} ms/text; ${result.replies} answers queued`,
+          `  ${kind.padEnd(8)} ${result.texts} texts at ${rate}/s: p50 ${result.p50.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms; CPU ${result.cpuPerText.toFixed(2)} ms/text; ${result.replies} answers queued; p99 by kind: ${Object.entries(result.p99ByKind).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`,
         );
       }
     }

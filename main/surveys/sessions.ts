@@ -20,6 +20,8 @@ declare module '../events/bus.js' {
 
 /** An answer this long after the session ended still gets told it came too late (once); later texts go to the other services. */
 export const LATE_WINDOW_MS = 7 * 86_400_000;
+/** Ended sessions a late answer may belong to. */
+const LATE_STATES = ['expired', 'closed'] as const;
 
 interface SessionRow {
   id: number;
@@ -111,10 +113,17 @@ export class SurveySessions {
       if (!message.sender.startsWith('+')) return 'pass';
       const { trx } = tools;
       const now = this.deps.clock.now();
-      const open: SessionRow[] = await trx('survey_sessions').where('number', message.sender).whereIn('state', OPEN_SESSION_STATES).orderBy('id', 'desc');
+      // One read for every text: the number's open sessions and those ended lately (for a late answer).
+      const sessions: SessionRow[] = await trx('survey_sessions')
+        .where('number', message.sender)
+        .where((q) => q.whereIn('state', OPEN_SESSION_STATES).orWhere((late) => late.whereIn('state', LATE_STATES).where('ended_at', '>', now - LATE_WINDOW_MS)))
+        .orderBy('id', 'desc');
+      const open = sessions.filter((row) => (OPEN_SESSION_STATES as readonly string[]).includes(row.state));
       let current: SessionRow | undefined;
+      let expiredNow = false;
       for (const row of open) {
         if (Number(row.expires_at) <= now) {
+          expiredNow = true;
           await trx('survey_sessions').where({ id: row.id, state: row.state }).update({ state: 'expired', ended_at: Number(row.expires_at) });
         } else if (current === undefined) {
           current = row;
@@ -123,7 +132,11 @@ export class SurveySessions {
           await trx('survey_sessions').where({ id: row.id, state: row.state }).update({ state: 'superseded', ended_at: now });
         }
       }
-      if (!current) return this.late(message, tools, now);
+      if (!current) {
+        // A session that expired just now may be the latest ended one: read again (rare); else the read above has it.
+        const ended = expiredNow ? undefined : (sessions.find((row) => (LATE_STATES as readonly string[]).includes(row.state)) ?? null);
+        return this.late(message, tools, now, ended);
+      }
       const survey: SurveyRow | undefined = await trx('surveys').where('id', current.survey_id).first();
       if (!survey || survey.state === 'closed') {
         await trx('survey_sessions').where({ id: current.id }).update({ state: 'closed', ended_at: now });
@@ -199,15 +212,19 @@ export class SurveySessions {
   };
 
   /** A text from a number whose session ended: told once, counted, not recorded — if it reads as an answer. */
-  private async late(message: Parameters<InboundHandler['handle']>[0], tools: Parameters<InboundHandler['handle']>[1], now: number): Promise<'handled' | 'pass'> {
+  private async late(
+    message: Parameters<InboundHandler['handle']>[0],
+    tools: Parameters<InboundHandler['handle']>[1],
+    now: number,
+    /** The number's latest session ended within the window, when the caller has read it (null: none). */
+    known?: SessionRow | null,
+  ): Promise<'handled' | 'pass'> {
     const { trx } = tools;
-    const ended: (SessionRow & { ended_at: number | string }) | undefined = await trx('survey_sessions')
-      .where('number', message.sender)
-      .whereIn('state', ['expired', 'closed'])
-      .where('ended_at', '>', now - LATE_WINDOW_MS)
-      .orderBy('id', 'desc')
-      .first();
-    if (!ended) return 'pass';
+    const ended: SessionRow | undefined =
+      known === undefined
+        ? await trx('survey_sessions').where('number', message.sender).whereIn('state', LATE_STATES).where('ended_at', '>', now - LATE_WINDOW_MS).orderBy('id', 'desc').first()
+        : (known ?? undefined);
+    if (!ended || ended.ended_at === null) return 'pass';
     const questions = await this.questionsOf(trx, ended.survey_id);
     const awaited = questions[Math.min(Number(ended.position), questions.length - 1)];
     // Free text reads as anything: a keyword (积分, 促销) after an expired free-text question belongs to the other services.

@@ -136,11 +136,17 @@ describe('surveys API and inbound sessions', () => {
     // Signed-in sessions end with the time too.
     manager = await app.client('manager');
     operator = await app.client('operator');
-    await app.services.surveys.sessions.expireDue();
+    // Before the sweep: the chain itself finds the session past its time, ends it, and says the answer is late.
+    const repliesBefore = await app.services.db('outbox_messages').where('recipient', '+8613800138004').count({ n: '*' }).first();
     await text('+8613800138004', '3');
     expect(await lastReplyTo('+8613800138004')).toContain('未计入');
+    await app.services.surveys.sessions.expireDue();
+    // After the sweep: a second late answer is counted, not answered again.
+    await text('+8613800138004', '4');
+    const repliesAfter = await app.services.db('outbox_messages').where('recipient', '+8613800138004').count({ n: '*' }).first();
+    expect(Number(repliesAfter?.n) - Number(repliesBefore?.n)).toBe(1);
     const stats = (await operator.get(`/api/surveys/${survey.id}/statistics`)).json() as SurveyStatisticsDto;
-    expect(stats.totals).toMatchObject({ responded: 3, expired: 2, lateAnswers: 1 });
+    expect(stats.totals).toMatchObject({ responded: 3, expired: 2, lateAnswers: 2 });
   });
 
   it('exports the result as XLSX (managers only, audited)', async () => {
