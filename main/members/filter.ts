@@ -5,7 +5,7 @@ import { ValidationError } from '../errors.js';
 import { addDays, isLeapYear, isoDate, lunarCodeRangesBetween, type CodeRange } from '../care/dates.js';
 import { tryNormalizeMobile } from '../messaging/numbers.js';
 // The member levels are the ones survey statistics cross-tab by: one banding of total spend for the whole product.
-import { MEMBER_LEVELS } from '../surveys/statistics.js';
+import { MEMBER_LEVELS } from './levels.js';
 
 /**
  * The one member filter: what the member list searches with and what campaign

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { advance, type SessionPlace } from './flow.js';
-import { ageBand, crossTab, memberLevel, surveyStatistics, type StatsAnswer, type StatsSession } from './statistics.js';
+import { memberLevel } from '../members/levels.js';
+import { ageBand, crossTab, surveyStatistics, type StatsAnswer, type StatsSession } from './statistics.js';
 import type { SurveyQuestion } from './types.js';
 
 const questions: SurveyQuestion[] = [

@@ -1,3 +1,4 @@
+import { memberLevel } from '../members/levels.js';
 import { CHOICE_LETTERS, type QuestionKind, type RatingScale, type SessionState, type SurveyQuestion } from './types.js';
 
 /**
@@ -5,9 +6,7 @@ import { CHOICE_LETTERS, type QuestionKind, type RatingScale, type SessionState,
  * question's distribution, the mean rating, NPS on 0–10 questions, and
  * cross-tabs by store, gender, age band and member level.
  *
- * The mirror has no member level: it is derived from the member's total spend
- * (MEMBER_LEVELS below), which is what a Chinese supermarket's 普通/银卡/金卡
- * tiers follow.
+ * The member level is derived from total spend (main/members/levels.ts).
  */
 export interface StatsSession {
   id: number;
@@ -91,22 +90,6 @@ export type CrossTabDimension = (typeof CROSS_TAB_DIMENSIONS)[number];
 
 export const AGE_BANDS = ['<25', '25-34', '35-44', '45-54', '55-64', '65+', 'unknown'] as const;
 export type AgeBand = (typeof AGE_BANDS)[number];
-
-/** Member level from total spend (元): regular below 1,000, silver from 1,000, gold from 5,000, diamond from 20,000. */
-export const MEMBER_LEVELS = [
-  { level: 'regular', fromCents: 0 },
-  { level: 'silver', fromCents: 100_000 },
-  { level: 'gold', fromCents: 500_000 },
-  { level: 'diamond', fromCents: 2_000_000 },
-] as const;
-export type MemberLevel = (typeof MEMBER_LEVELS)[number]['level'] | 'unknown';
-
-export function memberLevel(totalSpentCents: number | null): MemberLevel {
-  if (totalSpentCents === null) return 'unknown';
-  let level: MemberLevel = 'regular';
-  for (const band of MEMBER_LEVELS) if (totalSpentCents >= band.fromCents) level = band.level;
-  return level;
-}
 
 /** Whole years on `today` ('YYYY-MM-DD') for a birthday, banded. */
 export function ageBand(birthday: string | null, today: string): AgeBand {

@@ -42,6 +42,8 @@ test.describe('接口: MAS database interface', () => {
     await field(dialog, 'masdb-connection-user').fill('storemas');
     await field(dialog, 'masdb-connection-password').fill('wrong');
     await dialog.getByText('不加密').click();
+    // The warning names what this connection carries in clear: texts, not member data.
+    await expect(dialog.getByTestId('masdb-connection-tls-off')).toContainText('短信（手机号码与内容）以明文');
     await dialog.getByTestId('masdb-connection-test').click();
     await expect(dialog.getByTestId('masdb-connection-error')).toContainText('MAS 数据库拒绝登录');
     await field(dialog, 'masdb-connection-password').fill('storemas-pw');

@@ -46,7 +46,7 @@ test.describe('门店数据: encrypted POS connections', () => {
 
       // Verified TLS is the default; "none" is a visible choice with a warning.
       await dialog.getByTestId('store-connection-tls').getByText('不加密').click();
-      await expect(dialog.getByTestId('store-connection-tls-off')).toContainText('明文');
+      await expect(dialog.getByTestId('store-connection-tls-off')).toContainText('会员数据以明文');
       await dialog.getByTestId('store-connection-tls').getByText('加密并验证证书').click();
       await expect(dialog.getByTestId('store-connection-tls-off')).toHaveCount(0);
 
