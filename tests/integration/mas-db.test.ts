@@ -349,6 +349,29 @@ describe('MAS database interface against MariaDB', () => {
       data.remove();
     }
   });
+
+  it('a login made right after the connection is saved works, before the runner has made the database', async () => {
+    const data = tempDir('storemas-masdb-login-');
+    const core = await openCore(testConfig(data.dir), { lock: false });
+    try {
+      // The runner is not started here: nothing else creates mas3 (testConnection above only looked).
+      await core.services.masDb.saveConnection(SYSTEM_ACTOR, { host: server.host, port: server.port, user: STOREMAS_USER.user, password: STOREMAS_USER.password, database: 'mas3', tls: { mode: 'off' } });
+      await core.services.masDb.createCode(SYSTEM_ACTOR, { code: 'oa' });
+      const login = await core.services.masDb.resetLogin(SYSTEM_ACTOR, 'oa');
+      expect(login).toMatchObject({ user: 'mas_oa', database: 'mas3' });
+      const client = await connectPlain(login);
+      try {
+        await plainInsert(client, 'oa', { mobiles: '13600130000', content: '会议改到下午三点', smId: 1, srcId: 0 });
+        const [rows] = await client.query('SELECT MOBILES FROM api_mt_oa');
+        expect(rows).toEqual([{ MOBILES: '13600130000' }]);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await core.close();
+      data.remove();
+    }
+  });
 });
 
 describe('a crash between queueing and deleting', () => {

@@ -1,6 +1,7 @@
 import mysql, { type Pool, type PoolConnection } from 'mysql2/promise';
 import { AppError } from '../../errors.js';
 import { classifyTlsError, mysqlServerIdentityError, mysqlSsl, type ConnectionTls } from '../../store/tls.js';
+import { quote } from './schema.js';
 
 /**
  * The connection to the MySQL/MariaDB server that holds the MAS tables.
@@ -45,6 +46,36 @@ export function openPool(settings: MasDbSettings, options: { database?: boolean;
     if (wrongServer) refuseConnection(connection, wrongServer);
   });
   return pool;
+}
+
+/**
+ * A pool on the MAS database, which is created first when it is missing and
+ * StoreMAS's user may create it: the runner's first connect and an
+ * installer's 重置登录 right after saving the connection both need it.
+ */
+export async function openDatabasePool(settings: MasDbSettings, options: { connectTimeoutMs?: number } = {}): Promise<mysql.Pool> {
+  const pool = openPool(settings, options);
+  try {
+    await pool.query('SELECT 1');
+    return pool;
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    if ((error as { code?: string }).code !== 'ER_BAD_DB_ERROR') throw error;
+  }
+  const server = openPool(settings, { ...options, database: false });
+  try {
+    await server.query(`CREATE DATABASE IF NOT EXISTS ${quote(settings.database)} CHARACTER SET utf8mb4`);
+  } finally {
+    await server.end().catch(() => undefined);
+  }
+  const created = openPool(settings, options);
+  try {
+    await created.query('SELECT 1');
+  } catch (error) {
+    await created.end().catch(() => undefined);
+    throw error;
+  }
+  return created;
 }
 
 /**

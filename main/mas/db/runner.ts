@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Wakeable } from '../../modem/sleep.js';
 import { recordProblems } from './activity.js';
 import { type MasDbCode } from './config.js';
-import { classifyMysqlError, openPool, type MasDbError, type MasDbSettings } from './connection.js';
+import { classifyMysqlError, openDatabasePool, type MasDbError, type MasDbSettings } from './connection.js';
 import { takeRows, type IntakeOutbox } from './intake.js';
 import { codeTablesDdl, mtTable, quote, SHARED_TABLES_DDL } from './schema.js';
 import { pruneWritten, writeReplies, writeReports } from './write-back.js';
@@ -127,24 +127,8 @@ export class MasDbRunner {
   }
 
   /** Opens the pool; a missing database is created when StoreMAS's user may. */
-  private async connect(): Promise<Pool> {
-    const pool = openPool(this.settings);
-    try {
-      await pool.query('SELECT 1');
-      return pool;
-    } catch (error) {
-      await pool.end().catch(() => undefined);
-      if ((error as { code?: string }).code !== 'ER_BAD_DB_ERROR') throw error;
-    }
-    const server = openPool(this.settings, { database: false });
-    try {
-      await server.query(`CREATE DATABASE IF NOT EXISTS ${quote(this.settings.database)} CHARACTER SET utf8mb4`);
-    } finally {
-      await server.end().catch(() => undefined);
-    }
-    const created = openPool(this.settings);
-    await created.query('SELECT 1');
-    return created;
+  private connect(): Promise<Pool> {
+    return openDatabasePool(this.settings);
   }
 
   /** One round; returns how long to wait before the next. */

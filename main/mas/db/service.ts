@@ -22,7 +22,7 @@ import {
   type MasDbCode,
   type MasDbConnectionView,
 } from './config.js';
-import { classifyMysqlError, MasDbError, openPool, type MasDbSettings } from './connection.js';
+import { classifyMysqlError, MasDbError, openDatabasePool, openPool, type MasDbSettings } from './connection.js';
 import type { IntakeOutbox } from './intake.js';
 import { MasDbRunner, type ConnectionState, type RunnerStatus } from './runner.js';
 import { codeTablesDdl, loginGrants, loginUser, setupSql, SHARED_TABLES_DDL } from './schema.js';
@@ -362,8 +362,10 @@ export class MasDatabaseInterface {
     const settings = this.settingsOf(row);
     const user = loginUser(code);
     const password = randomBytes(12).toString('base64url');
-    const pool = openPool(settings, { connectTimeoutMs: 5_000 });
+    let pool: Pool | undefined;
     try {
+      // Right after the connection is saved the runner may not have made the database yet.
+      pool = await openDatabasePool(settings, { connectTimeoutMs: 5_000 });
       await this.createTables(pool, code);
       await pool.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user, '%', password]);
       await pool.query('ALTER USER ?@? IDENTIFIED BY ?', [user, '%', password]);
@@ -371,7 +373,7 @@ export class MasDatabaseInterface {
     } catch (error) {
       throw classifyMysqlError(error, settings);
     } finally {
-      await pool.end().catch(() => undefined);
+      await pool?.end().catch(() => undefined);
     }
     await this.deps.db.transaction(async (trx) => {
       await trx('mas_db_codes').where('code', code).update({ login_user: user, updated_at: this.deps.clock.now() });
