@@ -45,7 +45,8 @@ it('a part the network took just before a SIGKILL is settled by its status repor
   const dataDir = path.join(temp.dir, 'data');
   const core = await openCore(testConfig(dataDir), { lock: false });
   await core.services.modems.add({ name: 'SIM-0', kind: 'serial', portPath: sim.link, limits: { minGapMs: 0, perHour: 1_000, perDay: 1_000 } }, SYSTEM_ACTOR);
-  const queued = await core.services.messaging.outbox.enqueue([{ number: '13800138000' }], { text: '您预订的月饼已到店，请凭短信领取。', category: 'care', source: 'crash-test' }, SYSTEM_ACTOR);
+  // A transactional notice (an order to collect): quiet hours never hold it, whatever the time this test runs.
+  const queued = await core.services.messaging.outbox.enqueue([{ number: '13800138000' }], { text: '您预订的月饼已到店，请凭短信领取。', category: 'transactional', source: 'crash-test' }, SYSTEM_ACTOR);
   const id = queued.messageIds[0]!;
   await core.close();
 
