@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { AudienceKind } from '../api/schemas/campaigns.js';
 import type { MemberFilter } from '../members/filter.js';
 import type { Recipient } from '../messaging/outbox/enqueue.js';
+import { memberRecipient, recipientColumns, type AudienceRow } from '../messaging/outbox/recipients.js';
 import { reachable } from './segments.js';
 
 /**
@@ -25,18 +26,6 @@ export interface AudienceEntry {
   recipient: Recipient;
 }
 
-interface MemberRow {
-  id: number;
-  mobile: string;
-  name: string;
-  gender: string;
-  points: number;
-  card_no: string | null;
-  birthday: string | null;
-  marketing_consent: number | boolean;
-  store_name: string | null;
-}
-
 export async function audiencePage(db: Knex, source: AudienceSource, after: number, limit: number, now: number): Promise<AudienceEntry[]> {
   if (source.kind === 'list') {
     const rows: Array<{ seq: number; number: string }> = await db('campaign_list_numbers')
@@ -47,39 +36,13 @@ export async function audiencePage(db: Knex, source: AudienceSource, after: numb
       .limit(limit);
     return rows.map((r) => ({ position: Number(r.seq), key: `number:${r.number}`, recipient: { number: r.number } }));
   }
-  const rows: MemberRow[] = await reachable(db, source.filter ?? {}, now)
+  const rows: AudienceRow[] = await reachable(db, source.filter ?? {}, now)
     .leftJoin('stores as s', 's.code', 'members.store_code')
-    .select(
-      'members.id',
-      'members.mobile',
-      'members.name',
-      'members.gender',
-      'members.points',
-      'members.card_no',
-      'members.birthday',
-      'members.marketing_consent',
-      's.name as store_name',
-    )
+    .select(...recipientColumns('members'), 's.name as store_name')
     .andWhere('members.id', '>', after)
     .orderBy('members.id')
     .limit(limit);
-  return rows.map((row) => ({
-    position: Number(row.id),
-    key: `member:${row.id}`,
-    recipient: {
-      number: row.mobile,
-      memberId: Number(row.id),
-      member: {
-        name: row.name,
-        gender: row.gender,
-        points: Number(row.points),
-        cardNo: row.card_no,
-        birthday: row.birthday,
-        storeName: row.store_name,
-        marketingConsent: Boolean(row.marketing_consent),
-      },
-    },
-  }));
+  return rows.map((row) => ({ position: Number(row.id), key: `member:${row.id}`, recipient: memberRecipient(row) }));
 }
 
 /** How many the audience holds now. */

@@ -6,6 +6,7 @@ import type { EventBus } from '../events/bus.js';
 import { foldText } from '../sms-services/fold.js';
 import { tryNormalizeMobile } from '../messaging/numbers.js';
 import type { Recipient } from '../messaging/outbox/enqueue.js';
+import { queriedMembers } from '../messaging/outbox/recipients.js';
 import { consentColumns, recordConsentEvents, type ConsentEventSource } from '../members/consent.js';
 import type { Members } from '../members/members.js';
 import { readTableFile } from '../members/table-file.js';
@@ -460,46 +461,11 @@ export class Subscriptions {
    * MemberFilter (`subscribedTo`): what a topic campaign and the 电子杂志 send to.
    */
   async *audience(topicId: number, pageSize = 2_000): AsyncGenerator<Recipient> {
-    yield* filteredAudience(this.deps.members, { subscribedTo: { topicIds: [topicId] } }, pageSize);
+    const subscribers = this.deps.members.filtered({ subscribedTo: { topicIds: [topicId] } }).whereNotNull('members.mobile');
+    yield* queriedMembers(this.db, subscribers, 'members', pageSize);
   }
 
   async subscriberCount(topicId: number): Promise<number> {
     return this.deps.members.count({ subscribedTo: { topicIds: [topicId] } });
-  }
-}
-
-/**
- * Members matching a MemberFilter as outbox recipients, in id order a page at a time (keyset),
- * with what personalisation needs. Members without a mobile are left out.
- */
-export async function* filteredAudience(members: Members, filter: Parameters<Members['filtered']>[0], pageSize = 2_000): AsyncGenerator<Recipient> {
-  let lastId = 0;
-  for (;;) {
-    const rows: Array<{ id: number; mobile: string; name: string; gender: string; points: number; card_no: string | null; birthday: string | null; marketing_consent: number | boolean; store_name: string | null }> =
-      await members
-        .filtered(filter)
-        .leftJoin('stores as s', 's.code', 'members.store_code')
-        .select('members.id', 'members.mobile', 'members.name', 'members.gender', 'members.points', 'members.card_no', 'members.birthday', 'members.marketing_consent', 's.name as store_name')
-        .whereNotNull('members.mobile')
-        .andWhere('members.id', '>', lastId)
-        .orderBy('members.id')
-        .limit(pageSize);
-    if (rows.length === 0) return;
-    for (const row of rows) {
-      yield {
-        number: row.mobile,
-        memberId: Number(row.id),
-        member: {
-          name: row.name,
-          gender: row.gender,
-          points: Number(row.points),
-          cardNo: row.card_no,
-          birthday: row.birthday,
-          storeName: row.store_name,
-          marketingConsent: Boolean(row.marketing_consent),
-        },
-      };
-    }
-    lastId = Number(rows[rows.length - 1]!.id);
   }
 }

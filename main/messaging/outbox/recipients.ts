@@ -49,7 +49,7 @@ export async function recipientsFromFile(fileName: string, content: Buffer): Pro
   return { recipients, problems };
 }
 
-interface AudienceRow {
+export interface AudienceRow {
   id: number;
   mobile: string;
   name: string;
@@ -72,7 +72,7 @@ export async function* membersAudience(db: Knex, options: { tag?: string; pageSi
   for (;;) {
     const q = db('members as m')
       .leftJoin('stores as s', 's.code', 'm.store_code')
-      .select('m.id', 'm.mobile', 'm.name', 'm.gender', 'm.points', 'm.card_no', 'm.birthday', 'm.marketing_consent', 's.name as store_name')
+      .select(...recipientColumns('m'), 's.name as store_name')
       .whereNotNull('m.mobile')
       .whereNull('m.deleted_at')
       .andWhere('m.id', '>', lastId)
@@ -98,17 +98,20 @@ export async function* queriedMembers(db: Knex, base: Knex.QueryBuilder, as = 'm
       .where(`${as}.id`, '>', lastId)
       .orderBy(`${as}.id`)
       .limit(pageSize)
-      .select(
-        ['id', 'mobile', 'name', 'gender', 'points', 'card_no', 'birthday', 'marketing_consent'].map((column) => `${as}.${column}`),
-        db.raw(`(SELECT name FROM stores WHERE stores.code = ${as}.store_code) AS store_name`),
-      );
+      .select(...recipientColumns(as), db.raw(`(SELECT name FROM stores WHERE stores.code = ${as}.store_code) AS store_name`));
     for (const row of rows) yield memberRecipient(row);
     if (rows.length < pageSize) return;
     lastId = Number(rows[rows.length - 1]!.id);
   }
 }
 
-function memberRecipient(row: AudienceRow): Recipient {
+/** The members columns a recipient is made of (`as`: the members table's name or alias); store_name comes beside them. */
+export function recipientColumns(as: string): string[] {
+  return ['id', 'mobile', 'name', 'gender', 'points', 'card_no', 'birthday', 'marketing_consent'].map((column) => `${as}.${column}`);
+}
+
+/** A member row (the columns the audiences select) as a recipient with what personalisation needs. */
+export function memberRecipient(row: AudienceRow): Recipient {
   return {
     number: row.mobile,
     memberId: Number(row.id),
