@@ -10,7 +10,7 @@ import type { BusinessDashboardDto } from '../api/schemas/reports.js';
 import { createTestAppliance, type ApiClient, type TestAppliance } from '../../tests/support/appliance.js';
 import { tempPtyDir } from '../../tests/support/pty.js';
 import { repliesTo, until } from '../../tests/support/sim-replies.js';
-import { startSmtpServer, type TestSmtpServer } from '../../tests/support/smtp.js';
+import { mailSettingsFor, startSmtpServer, type TestSmtpServer } from '../../tests/support/smtp.js';
 
 /**
  * Complaints as they really arrive: texts from the simulated network, as SMS-DELIVER PDUs
@@ -39,17 +39,7 @@ beforeAll(async () => {
   await services().messaging.start(pool);
 
   smtp = await startSmtpServer({ password: PASSWORD });
-  await services().mail.updateSettings(SYSTEM_ACTOR, {
-    enabled: true,
-    host: '127.0.0.1',
-    port: smtp.port,
-    security: 'starttls',
-    username: 'store',
-    password: PASSWORD,
-    fromAddress: 'store@example.com',
-    trusted: { kind: 'server', pem: smtp.certificate },
-    recipients: { complaints: ['manager@example.com'] },
-  });
+  await services().mail.updateSettings(SYSTEM_ACTOR, mailSettingsFor(smtp, PASSWORD, { recipients: { complaints: ['manager@example.com'] } }));
 }, 60_000);
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSmtpServer, type TestSmtpServer } from '../../tests/support/smtp.js';
+import { mailSettingsFor, startSmtpServer, type TestSmtpServer } from '../../tests/support/smtp.js';
 import { actor, addMember, openMessagingCore, type MessagingCore } from '../messaging/outbox/testing.js';
 import { feedbackKeyword, satisfactionScore } from './parse.js';
 import { FEEDBACK_DEFAULTS } from './settings.js';
@@ -13,16 +13,7 @@ const CUSTOMER = '+8613900139401';
 beforeEach(async () => {
   t = await openMessagingCore();
   smtp = await startSmtpServer({ password: 'pw' });
-  await services().mail.updateSettings(actor, {
-    enabled: true,
-    host: '127.0.0.1',
-    port: smtp.port,
-    username: 'store',
-    password: 'pw',
-    fromAddress: 'store@example.com',
-    trusted: { kind: 'server', pem: smtp.certificate },
-    recipients: { complaints: ['manager@example.com'], 'feedback-digest': ['owner@example.com'] },
-  });
+  await services().mail.updateSettings(actor, mailSettingsFor(smtp, 'pw', { recipients: { complaints: ['manager@example.com'], 'feedback-digest': ['owner@example.com'] } }));
 });
 afterEach(async () => {
   await smtp.close();

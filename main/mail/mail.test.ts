@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSmtpServer, type TestSmtpServer } from '../../tests/support/smtp.js';
+import { mailSettingsFor, startSmtpServer, type TestSmtpServer } from '../../tests/support/smtp.js';
 import { actor, openMessagingCore, type MessagingCore } from '../messaging/outbox/testing.js';
 import { retryDelay } from './mail.js';
 
@@ -18,19 +18,14 @@ afterEach(async () => {
 });
 
 async function configure(overrides: Record<string, unknown> = {}): Promise<void> {
-  await mail().updateSettings(actor, {
-    enabled: true,
-    host: '127.0.0.1',
-    port: smtp.port,
-    security: 'starttls',
-    username: 'store',
-    password: PASSWORD,
-    fromAddress: 'store@example.com',
-    fromName: '好又多超市',
-    trusted: { kind: 'server', pem: smtp.certificate },
-    recipients: { complaints: ['manager@example.com', 'boss@example.com'], 'survey-reports': ['reports@example.com'] },
-    ...overrides,
-  });
+  await mail().updateSettings(
+    actor,
+    mailSettingsFor(smtp, PASSWORD, {
+      fromName: '好又多超市',
+      recipients: { complaints: ['manager@example.com', 'boss@example.com'], 'survey-reports': ['reports@example.com'] },
+      ...overrides,
+    }),
+  );
 }
 
 describe('the mail queue against a real SMTP server (STARTTLS, login, a pinned self-signed certificate)', () => {

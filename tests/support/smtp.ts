@@ -191,3 +191,21 @@ function decodeMail(raw: string): Pick<ReceivedMail, 'subject' | 'html' | 'text'
   walk(top);
   return result;
 }
+
+/**
+ * StoreMAS's mail settings for a test SMTP server: STARTTLS, its certificate
+ * pinned, logged in as "store"; `overrides` (recipients, fromName …) on top.
+ */
+export function mailSettingsFor(smtp: Pick<TestSmtpServer, 'port' | 'certificate'>, password: string, overrides: Record<string, unknown> = {}) {
+  return {
+    enabled: true,
+    host: '127.0.0.1',
+    port: smtp.port,
+    security: 'starttls' as const,
+    username: 'store',
+    password,
+    fromAddress: 'store@example.com',
+    trusted: { kind: 'server' as const, pem: smtp.certificate },
+    ...overrides,
+  };
+}
